@@ -1,0 +1,113 @@
+-- schema.sql -- the malmoi corpus database.
+--
+-- Compiled into the binary. Blocks start with "-- version: N"; a database
+-- at PRAGMA user_version = K gets every block with N > K applied in order,
+-- each in its own transaction, so `malmoi init` creates or upgrades and is
+-- harmless to run twice. Every table and column is documented in
+-- store/README.md. Times are ISO 8601 text (UTC "…Z", or with the page's
+-- offset for published/modified); JSON arrays are text, so json_each()
+-- works in the sqlite3 shell.
+
+-- version: 1
+
+-- Runs of malmoi commands that change the database (crawl, run, import, ...).
+CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    command     TEXT NOT NULL,               -- "crawl", "run", "import", ...
+    args        TEXT,                        -- the command line, for the record
+    pid         INTEGER NOT NULL,
+    started     TEXT NOT NULL,
+    ended       TEXT,                        -- NULL while running or if killed
+    status      TEXT NOT NULL DEFAULT 'running', -- running | ok | failed | interrupted
+    pages       INTEGER NOT NULL DEFAULT 0,  -- pages fetched
+    bytes       INTEGER NOT NULL DEFAULT 0,  -- bytes downloaded (as transferred)
+    documents   INTEGER NOT NULL DEFAULT 0,  -- documents added or changed
+    errors      TEXT NOT NULL DEFAULT '{}',  -- JSON object: error kind -> count
+    message     TEXT                         -- the closing summary line or error
+);
+
+-- One row per distinct text: crawled articles and imported documents.
+CREATE TABLE documents (
+    id                INTEGER PRIMARY KEY,
+    url               TEXT,                  -- page fetched; NULL for imports without one
+    canonical_url     TEXT,                  -- <link rel=canonical> / og:url
+    site              TEXT,                  -- config site name, else the host
+    title             TEXT,
+    authors           TEXT NOT NULL DEFAULT '[]', -- JSON array of names
+    description       TEXT,
+    published         TEXT,                  -- ISO 8601 with offset, as the page says
+    modified          TEXT,
+    fetched           TEXT,                  -- when the page was downloaded (UTC)
+    lang              TEXT,                  -- BCP 47 ("ko")
+    text              TEXT NOT NULL,         -- paragraphs separated by "\n"
+    content_hash      TEXT NOT NULL,         -- SHA-256 hex of text: exact duplicates collapse
+    source            TEXT NOT NULL,         -- crawl | import:bert-text | import:jsonl
+    source_ref        TEXT,                  -- import: "FILE:LINE"; crawl: NULL
+    extract_method    TEXT,                  -- rule | embedded | generic | import
+    replacement_chars INTEGER NOT NULL DEFAULT 0, -- U+FFFD inserted while decoding
+    stage             TEXT NOT NULL DEFAULT 'extracted', -- extracted | split | encoded | rejected
+    reject_reason     TEXT,                  -- why the filters removed it (stage = rejected)
+    duplicate_of      INTEGER REFERENCES documents(id) ON DELETE SET NULL, -- near-duplicate of
+    added             TEXT NOT NULL,
+    updated           TEXT NOT NULL
+);
+CREATE UNIQUE INDEX documents_content_hash ON documents(content_hash);
+CREATE UNIQUE INDEX documents_url ON documents(url) WHERE url IS NOT NULL;
+CREATE INDEX documents_site ON documents(site);
+CREATE INDEX documents_stage ON documents(stage);
+
+-- Sentences of a document, in order.
+CREATE TABLE sentences (
+    id            INTEGER PRIMARY KEY,
+    document_id   INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,          -- 0-based order in the document
+    paragraph     INTEGER NOT NULL DEFAULT 0, -- 0-based paragraph number
+    text          TEXT NOT NULL,
+    hash          TEXT NOT NULL,             -- hash of the normalised sentence (hex)
+    reject_reason TEXT,                      -- NULL = kept; else the filter's code
+    duplicate_of  INTEGER REFERENCES sentences(id) ON DELETE SET NULL, -- same text seen first there
+    UNIQUE (document_id, position)
+);
+CREATE INDEX sentences_hash ON sentences(hash);
+
+-- A sentence encoded by a tokenizer: [CLS] pieces [SEP], unpadded.
+CREATE TABLE examples (
+    id             INTEGER PRIMARY KEY,
+    sentence_id    INTEGER NOT NULL REFERENCES sentences(id) ON DELETE CASCADE,
+    tokenizer      TEXT NOT NULL,            -- name:sha256-prefix, e.g. "kobert-spm:17dc4710"
+    input_ids      TEXT NOT NULL,            -- JSON array of ints
+    token_type_ids TEXT NOT NULL,            -- JSON array (all 0 for one sentence)
+    attention_mask TEXT NOT NULL,            -- JSON array (all 1: no padding stored)
+    length         INTEGER NOT NULL,         -- number of ids
+    truncated      INTEGER NOT NULL DEFAULT 0, -- 1 if cut to the maximum length
+    UNIQUE (sentence_id, tokenizer)
+);
+
+-- Embedding vectors of examples.
+CREATE TABLE embeddings (
+    id           INTEGER PRIMARY KEY,
+    example_id   INTEGER NOT NULL REFERENCES examples(id) ON DELETE CASCADE,
+    model        TEXT NOT NULL,              -- model folder name, e.g. "kobert-base-v1"
+    model_sha256 TEXT NOT NULL,              -- checksum of the weights file
+    pooling      TEXT NOT NULL,              -- pooled | cls | mean
+    dim          INTEGER NOT NULL,
+    vector       BLOB NOT NULL,              -- dim float32 values, little-endian
+    added        TEXT NOT NULL,
+    UNIQUE (example_id, model, pooling)
+);
+
+-- Full-text search over titles and text; the trigram tokenizer makes Korean
+-- substring search work (queries of 3+ characters).
+CREATE VIRTUAL TABLE documents_fts USING fts5(
+    title, text, content='documents', content_rowid='id', tokenize='trigram'
+);
+CREATE TRIGGER documents_fts_insert AFTER INSERT ON documents BEGIN
+    INSERT INTO documents_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+CREATE TRIGGER documents_fts_delete AFTER DELETE ON documents BEGIN
+    INSERT INTO documents_fts(documents_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+END;
+CREATE TRIGGER documents_fts_update AFTER UPDATE OF title, text ON documents BEGIN
+    INSERT INTO documents_fts(documents_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+    INSERT INTO documents_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+END;

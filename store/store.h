@@ -1,0 +1,109 @@
+/*
+ * store.h -- the SQLite corpus database: opening with the run lock, schema
+ * migrations, runs, documents and counts. The schema itself is
+ * store/schema.sql (compiled in) and is documented in store/README.md.
+ *
+ * Ownership: a struct store owns its sqlite3 connection; stages that keep
+ * their own tables (frontier, de-duplication, embeddings) use store_db()
+ * with prepared statements and never close it.
+ */
+#ifndef MALMOI_STORE_H
+#define MALMOI_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct store;
+
+/* The newest schema version this binary knows (PRAGMA user_version). */
+int store_schema_version(void);
+
+enum store_open_flags {
+    STORE_READONLY = 1, /* query only: no migration, no lock */
+    STORE_LOCK = 2,     /* take the run lock (FILE.lock); busy -> MM_EBUSY */
+    STORE_CREATE = 4,   /* create the file if it does not exist */
+};
+
+/* Open `path`, migrate its schema to the newest version (unless READONLY),
+ * and with STORE_LOCK take the exclusive run lock held until store_close()
+ * (also released by the kernel when the process dies, SIGKILL included).
+ * `command` names the holder in the lock file ("crawl pid 123 since ...").
+ * MM_EBUSY when another process holds the lock; its message names it.
+ * MM_ENOTFOUND when the file does not exist and STORE_CREATE is not set. */
+mm_rc store_open(const char *path, int flags, const char *command, struct store **out, struct mm_err *err);
+/* Close the connection and release the lock. NULL allowed. */
+void store_close(struct store *s);
+/* The connection, owned by the store. */
+sqlite3 *store_db(struct store *s);
+const char *store_path(const struct store *s);
+/* Fill `err` from the connection's last error: "FILE: what: sqlite message". */
+mm_rc store_fail(struct store *s, const char *what, struct mm_err *err);
+
+/* Transactions (BEGIN IMMEDIATE, so writers never deadlock on upgrade). */
+mm_rc store_begin(struct store *s, struct mm_err *err);
+mm_rc store_commit(struct store *s, struct mm_err *err);
+void store_rollback(struct store *s);
+
+/* Prepare `sql` on the store's connection; failure names the statement. */
+mm_rc store_prepare(struct store *s, const char *sql, sqlite3_stmt **out, struct mm_err *err);
+
+/* Runs: a row per command that changes the database. */
+struct store_run_counts {
+    int64_t pages, bytes, documents;
+    const char *errors_json; /* JSON object kind -> count; NULL = "{}" */
+};
+mm_rc store_run_begin(struct store *s, const char *command, const char *args, int64_t *run_id, struct mm_err *err);
+/* `status` is ok | failed | interrupted; `message` the summary line. */
+mm_rc store_run_end(struct store *s, int64_t run_id, const char *status, const struct store_run_counts *counts,
+                    const char *message, struct mm_err *err);
+
+/* A document to insert (borrowed strings; NULL = unknown). */
+struct store_document {
+    const char *url, *canonical_url, *site, *title;
+    const char *authors_json; /* JSON array text; NULL = "[]" */
+    const char *description, *published, *modified, *fetched, *lang;
+    const char *text;         /* required, valid UTF-8 */
+    size_t text_len;
+    const char *source;       /* crawl | import:bert-text | import:jsonl */
+    const char *source_ref;
+    const char *extract_method;
+    int64_t replacement_chars;
+};
+/* Insert `d` unless a document with the same text (content hash) exists.
+ * *id is the new or existing row, *inserted 1 when a row was added. A crawl
+ * document whose URL already exists with other text replaces that text
+ * (and its sentences), counted as inserted. */
+mm_rc store_document_put(struct store *s, const struct store_document *d, int64_t *id, int *inserted,
+                         struct mm_err *err);
+
+/* Import one file in one transaction: on any error (invalid UTF-8, broken
+ * JSON, a line over 64 MiB, a full disk) the message names FILE:LINE and
+ * nothing of the file stays in the database. Documents whose text is
+ * already there are counted as present, not added. Path "-" is stdin. */
+enum store_import_format {
+    STORE_IMPORT_BERT_TEXT, /* one sentence a line, blank line between documents */
+    STORE_IMPORT_JSONL,     /* {"text": ..., "url", "title", "site", "published", "authors", ...} */
+};
+struct store_import_counts {
+    int64_t lines, added, present;
+};
+mm_rc store_import_file(struct store *s, const char *path, enum store_import_format format,
+                        struct store_import_counts *counts, struct mm_err *err);
+
+/* Counts for `malmoi stats`. */
+struct store_site_count {
+    char *site;
+    int64_t documents, sentences;
+};
+struct store_stats {
+    int64_t documents, rejected_documents, sentences, kept_sentences, examples, embeddings, runs;
+    int64_t text_bytes;
+    struct store_site_count *sites; /* largest first; owned, store_stats_free() */
+    size_t n_sites;
+};
+mm_rc store_stats(struct store *s, size_t max_sites, struct store_stats *out, struct mm_err *err);
+void store_stats_free(struct store_stats *st);
+
+#endif

@@ -1,0 +1,60 @@
+/* test_util.c -- util/: buffers with caps, UTF-8 checks, hashes, errors. */
+#include "test.h"
+#include "util.h"
+
+static void test_buf_cap(void) {
+    struct mm_buf b;
+    mm_buf_init(&b, 8);
+    CHECK_INT(mm_buf_puts(&b, "12345678"), MM_OK);
+    CHECK_INT(mm_buf_putc(&b, '9'), MM_ELIMIT);
+    CHECK_INT(b.len, 8);
+    CHECK_STR(b.data, "12345678");
+    mm_buf_free(&b);
+}
+
+static void test_buf_json(void) {
+    struct mm_buf b;
+    mm_buf_init(&b, 0);
+    const char s[] = "a\"b\\c\nd\x01한";
+    CHECK_INT(mm_buf_json_string(&b, s, sizeof s - 1), MM_OK);
+    CHECK_STR(b.data, "\"a\\\"b\\\\c\\nd\\u0001한\"");
+    mm_buf_free(&b);
+}
+
+static void test_utf8(void) {
+    size_t bad = 0;
+    CHECK(mm_utf8_valid("한국어 text", strlen("한국어 text"), NULL));
+    CHECK(!mm_utf8_valid("ab\xc0\x80", 4, &bad)); /* overlong NUL */
+    CHECK_INT(bad, 2);
+    CHECK(!mm_utf8_valid("\xed\xa0\x80", 3, &bad)); /* surrogate */
+    CHECK(!mm_utf8_valid("\xe1\x84", 2, &bad));     /* truncated */
+    char out[4];
+    uint32_t cp;
+    CHECK_INT(mm_utf8_encode(0xD55C, out), 3);
+    CHECK_INT(mm_utf8_decode((unsigned char *)out, 3, &cp), 3);
+    CHECK_INT(cp, 0xD55C);
+}
+
+static void test_sha256(void) {
+    char hex[65];
+    mm_sha256_hex("abc", 3, hex); /* FIPS 180-2 test vector */
+    CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void test_err_first_wins(void) {
+    struct mm_err e;
+    mm_err_clear(&e);
+    CHECK_INT(mm_err_set(&e, MM_EIO, "first %d\nline", 1), MM_EIO);
+    mm_err_set(&e, MM_EDB, "second");
+    CHECK_INT(e.code, MM_EIO);
+    CHECK_STR(e.msg, "first 1 line");
+}
+
+int main(void) {
+    RUN(test_buf_cap);
+    RUN(test_buf_json);
+    RUN(test_utf8);
+    RUN(test_sha256);
+    RUN(test_err_first_wins);
+    return test_summary();
+}

@@ -1,0 +1,303 @@
+/*
+ * conf.c -- the INI configuration file, kept as a flat list of entries with
+ * line numbers so every stage can report FILE:LINE:KEY. The reader is ours
+ * rather than inih's: Debian's inih is built without line numbers and cuts
+ * lines at 200 bytes, too short for XPath site rules.
+ *
+ * Syntax: "[kind name]" sections; "key = value" lines (first '=' splits);
+ * whole-line comments start with ';' or '#'; " ;" or " #" starts a comment
+ * after a value; a UTF-8 BOM is skipped; blank lines are ignored.
+ */
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct conf_item {
+    struct mm_conf_entry e;
+    int used;
+};
+
+struct mm_conf {
+    char *path;
+    struct conf_item *items;
+    size_t n, cap;
+    char **sections; /* distinct, in file order */
+    size_t n_sections;
+};
+
+static char *dup_trim_section(const char *s) {
+    /* "site   yonhap" -> "site yonhap": one space between kind and name. */
+    size_t n = strlen(s);
+    char *out = malloc(n + 1), *o = out;
+    if (out == NULL)
+        return NULL;
+    int space = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p == ' ' || *p == '\t') {
+            space = o != out;
+            continue;
+        }
+        if (space)
+            *o++ = ' ';
+        space = 0;
+        *o++ = *p;
+    }
+    *o = '\0';
+    return out;
+}
+
+static int on_entry(struct mm_conf *c, const char *section, const char *key, const char *value, int line) {
+    char *sec = dup_trim_section(section);
+    if (sec == NULL)
+        goto oom;
+    /* Reuse the interned section string. */
+    size_t si;
+    for (si = 0; si < c->n_sections; si++)
+        if (strcmp(c->sections[si], sec) == 0)
+            break;
+    if (si == c->n_sections) {
+        char **ns = realloc(c->sections, (c->n_sections + 1) * sizeof *ns);
+        if (ns == NULL) {
+            free(sec);
+            goto oom;
+        }
+        c->sections = ns;
+        c->sections[c->n_sections++] = sec;
+    } else {
+        free(sec);
+    }
+    if (key == NULL) /* a bare "[section]" line */
+        return 1;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 32;
+        struct conf_item *ni = realloc(c->items, cap * sizeof *ni);
+        if (ni == NULL)
+            goto oom;
+        c->items = ni;
+        c->cap = cap;
+    }
+    struct conf_item *it = &c->items[c->n];
+    it->e.section = c->sections[si];
+    it->e.key = strdup(key);
+    it->e.value = strdup(value ? value : "");
+    it->e.line = line;
+    it->used = 0;
+    if (it->e.key == NULL || it->e.value == NULL) {
+        free((char *)it->e.key);
+        free((char *)it->e.value);
+        goto oom;
+    }
+    c->n++;
+    return 1;
+oom:
+    return 0;
+}
+
+static mm_rc conf_new(const char *path, struct mm_conf **out, struct mm_err *err) {
+    struct mm_conf *c = calloc(1, sizeof *c);
+    if (c == NULL || (c->path = strdup(path)) == NULL) {
+        free(c);
+        return mm_err_set(err, MM_ENOMEM, "%s: out of memory", path);
+    }
+    *out = c;
+    return MM_OK;
+}
+
+static char *trim(char *s) {
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        *--e = '\0';
+    return s;
+}
+
+/* Parse `text` into `c`; returns MM_OK or fails naming the line. */
+static mm_rc conf_read(struct mm_conf *c, const char *text, struct mm_err *err) {
+    char *copy = strdup(text), *line, *next;
+    if (copy == NULL)
+        return mm_err_set(err, MM_ENOMEM, "%s: out of memory", c->path);
+    char *section = strdup("");
+    mm_rc rc = section ? MM_OK : MM_ENOMEM;
+    int lineno = 0;
+    line = copy;
+    if ((unsigned char)line[0] == 0xef && (unsigned char)line[1] == 0xbb && (unsigned char)line[2] == 0xbf)
+        line += 3;
+    for (; rc == MM_OK && line != NULL; line = next) {
+        lineno++;
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        char *s = trim(line);
+        if (*s == '\0' || *s == ';' || *s == '#')
+            continue;
+        if (!mm_utf8_valid(s, strlen(s), NULL)) {
+            rc = mm_err_set(err, MM_EPARSE, "%s:%d: not valid UTF-8; save the file as UTF-8", c->path, lineno);
+            break;
+        }
+        if (*s == '[') {
+            char *close = strchr(s, ']');
+            if (close == NULL || *trim(close + 1) != '\0') {
+                rc = mm_err_set(err, MM_EPARSE, "%s:%d: a section line must look like [crawler] or [site NAME]", c->path, lineno);
+                break;
+            }
+            *close = '\0';
+            free(section);
+            section = dup_trim_section(s + 1);
+            if (section == NULL || !on_entry(c, section, NULL, NULL, lineno))
+                rc = MM_ENOMEM;
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (eq == NULL) {
+            rc = mm_err_set(err, MM_EPARSE, "%s:%d: expected 'key = value', a [section] or a ; comment", c->path, lineno);
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(s), *value = eq + 1;
+        for (char *p = value; *p; p++) /* inline comment: whitespace then ; or # */
+            if ((*p == ';' || *p == '#') && p > value && (p[-1] == ' ' || p[-1] == '\t')) {
+                *p = '\0';
+                break;
+            }
+        value = trim(value);
+        if (*key == '\0') {
+            rc = mm_err_set(err, MM_EPARSE, "%s:%d: a line starts with '=' and has no key", c->path, lineno);
+            break;
+        }
+        if (!on_entry(c, section, key, value, lineno))
+            rc = MM_ENOMEM;
+    }
+    if (rc == MM_ENOMEM)
+        mm_err_set(err, MM_ENOMEM, "%s: out of memory while reading", c->path);
+    free(section);
+    free(copy);
+    return rc;
+}
+
+mm_rc mm_conf_load(const char *path, struct mm_conf **out, struct mm_err *err) {
+    struct mm_buf b;
+    mm_buf_init(&b, 16u << 20);
+    mm_rc rc = mm_read_file(path, b.max, &b, err);
+    if (rc == MM_OK)
+        rc = mm_conf_parse(path, b.data ? b.data : "", out, err);
+    mm_buf_free(&b);
+    return rc;
+}
+
+mm_rc mm_conf_parse(const char *name, const char *text, struct mm_conf **out, struct mm_err *err) {
+    struct mm_conf *c = NULL;
+    mm_rc rc = conf_new(name, &c, err);
+    if (rc != MM_OK)
+        return rc;
+    if ((rc = conf_read(c, text, err)) != MM_OK) {
+        mm_conf_free(c);
+        return rc;
+    }
+    *out = c;
+    return MM_OK;
+}
+
+void mm_conf_free(struct mm_conf *c) {
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        free((char *)c->items[i].e.key);
+        free((char *)c->items[i].e.value);
+    }
+    for (size_t i = 0; i < c->n_sections; i++)
+        free(c->sections[i]);
+    free(c->sections);
+    free(c->items);
+    free(c->path);
+    free(c);
+}
+
+const char *mm_conf_path(const struct mm_conf *c) { return c->path; }
+
+const char *mm_conf_section(const struct mm_conf *c, size_t i) {
+    return i < c->n_sections ? c->sections[i] : NULL;
+}
+
+const struct mm_conf_entry *mm_conf_get_nth(struct mm_conf *c, const char *section,
+                                            const char *key, size_t i) {
+    for (size_t k = 0; k < c->n; k++) {
+        struct conf_item *it = &c->items[k];
+        if (strcmp(it->e.section, section) == 0 && strcmp(it->e.key, key) == 0) {
+            it->used = 1;
+            if (i-- == 0)
+                return &it->e;
+        }
+    }
+    return NULL;
+}
+
+static const struct mm_conf_entry *last_entry(struct mm_conf *c, const char *section, const char *key) {
+    const struct mm_conf_entry *last = NULL, *e;
+    for (size_t i = 0; (e = mm_conf_get_nth(c, section, key, i)) != NULL; i++)
+        last = e;
+    return last;
+}
+
+const char *mm_conf_get(struct mm_conf *c, const char *section, const char *key) {
+    const struct mm_conf_entry *e = last_entry(c, section, key);
+    return e ? e->value : NULL;
+}
+
+mm_rc mm_conf_get_long(struct mm_conf *c, const char *section, const char *key,
+                       long min, long max, long *out, struct mm_err *err) {
+    const struct mm_conf_entry *e = last_entry(c, section, key);
+    if (e == NULL)
+        return MM_OK;
+    char *end;
+    errno = 0;
+    long v = strtol(e->value, &end, 10);
+    if (errno || end == e->value || *end != '\0' || v < min || v > max)
+        return mm_err_set(err, MM_EINVAL, "%s:%d: key '%s' in [%s] wants an integer from %ld to %ld, not '%s'",
+                          c->path, e->line, key, section, min, max, e->value);
+    *out = v;
+    return MM_OK;
+}
+
+mm_rc mm_conf_get_double(struct mm_conf *c, const char *section, const char *key,
+                         double min, double max, double *out, struct mm_err *err) {
+    const struct mm_conf_entry *e = last_entry(c, section, key);
+    if (e == NULL)
+        return MM_OK;
+    char *end;
+    errno = 0;
+    double v = strtod(e->value, &end);
+    if (errno || end == e->value || *end != '\0' || !isfinite(v) || v < min || v > max)
+        return mm_err_set(err, MM_EINVAL, "%s:%d: key '%s' in [%s] wants a number from %g to %g, not '%s'",
+                          c->path, e->line, key, section, min, max, e->value);
+    *out = v;
+    return MM_OK;
+}
+
+mm_rc mm_conf_get_bool(struct mm_conf *c, const char *section, const char *key,
+                       int *out, struct mm_err *err) {
+    const struct mm_conf_entry *e = last_entry(c, section, key);
+    if (e == NULL)
+        return MM_OK;
+    static const char *yes[] = {"1", "yes", "true", "on"}, *no[] = {"0", "no", "false", "off"};
+    for (int i = 0; i < 4; i++) {
+        if (strcasecmp(e->value, yes[i]) == 0) { *out = 1; return MM_OK; }
+        if (strcasecmp(e->value, no[i]) == 0) { *out = 0; return MM_OK; }
+    }
+    return mm_err_set(err, MM_EINVAL, "%s:%d: key '%s' in [%s] wants yes or no, not '%s'",
+                      c->path, e->line, key, section, e->value);
+}
+
+mm_rc mm_conf_check_unused(const struct mm_conf *c, struct mm_err *err) {
+    for (size_t i = 0; i < c->n; i++) {
+        const struct conf_item *it = &c->items[i];
+        if (!it->used)
+            return mm_err_set(err, MM_EINVAL, "%s:%d: unknown key '%s' in [%s]; check its spelling against config/README.md",
+                              c->path, it->e.line, it->e.key, it->e.section);
+    }
+    return MM_OK;
+}
