@@ -96,6 +96,78 @@ CREATE TABLE embeddings (
     UNIQUE (example_id, model, pooling)
 );
 
+-- ---- crawler/ tables (owned by the crawler stage) ----------------------
+
+-- The frontier: every URL the crawler knows, with its state. A URL claimed
+-- by a run that died is claimed again (claimed_by names a run whose row has
+-- no `ended`).
+CREATE TABLE urls (
+    id            INTEGER PRIMARY KEY,
+    url           TEXT NOT NULL UNIQUE,      -- normalised URL
+    host          TEXT NOT NULL,             -- scheme://host:port key of the politeness queue
+    site          TEXT,                      -- config site name
+    kind          TEXT NOT NULL DEFAULT 'page', -- page | feed | sitemap
+    state         TEXT NOT NULL DEFAULT 'queued', -- queued | claimed | done | failed | skipped
+    depth         INTEGER NOT NULL DEFAULT 0, -- link hops from a seed, feed or sitemap
+    priority      INTEGER NOT NULL DEFAULT 0, -- higher first
+    next_fetch    INTEGER NOT NULL DEFAULT 0, -- Unix seconds: not before
+    attempts      INTEGER NOT NULL DEFAULT 0, -- failed tries since the last success
+    claimed_by    INTEGER REFERENCES runs(id),
+    found_from    INTEGER REFERENCES urls(id) ON DELETE SET NULL,
+    first_seen    TEXT NOT NULL,
+    last_fetched  TEXT,
+    last_status   INTEGER,                   -- HTTP status of the last fetch
+    last_error    TEXT,                      -- error kind of the last failure
+    etag          TEXT,                      -- for If-None-Match
+    last_modified TEXT,                      -- for If-Modified-Since
+    content_hash  TEXT,                      -- SHA-256 of the last body
+    lastmod       TEXT,                      -- sitemap <lastmod> / feed date, if any
+    document_id   INTEGER REFERENCES documents(id) ON DELETE SET NULL
+);
+CREATE INDEX urls_due ON urls(state, next_fetch, priority);
+CREATE INDEX urls_host ON urls(host, state);
+
+-- Per-host politeness and robots.txt cache.
+CREATE TABLE hosts (
+    host           TEXT PRIMARY KEY,         -- scheme://host:port
+    robots_status  INTEGER,                  -- HTTP status of robots.txt (0 = unreachable)
+    robots_txt     TEXT,                     -- body (capped at 500 KiB)
+    robots_fetched INTEGER,                  -- Unix seconds
+    crawl_delay_ms INTEGER,                  -- from robots.txt, capped at 30 s
+    next_allowed   INTEGER NOT NULL DEFAULT 0, -- Unix ms: earliest next request
+    failures       INTEGER NOT NULL DEFAULT 0, -- consecutive failures
+    parked_until   INTEGER NOT NULL DEFAULT 0, -- Unix seconds; > now = parked
+    parked_reason  TEXT
+);
+
+-- Raw responses as fetched, so extraction can run again without fetching.
+CREATE TABLE responses (
+    id           INTEGER PRIMARY KEY,
+    url_id       INTEGER NOT NULL REFERENCES urls(id) ON DELETE CASCADE,
+    run_id       INTEGER REFERENCES runs(id),
+    final_url    TEXT NOT NULL,              -- after redirects
+    status       INTEGER NOT NULL,
+    headers      TEXT NOT NULL,              -- response header block as received
+    content_type TEXT,
+    body         BLOB,                       -- zlib-compressed body
+    body_size    INTEGER NOT NULL,           -- uncompressed bytes
+    fetched      TEXT NOT NULL,
+    duration_ms  INTEGER
+);
+CREATE INDEX responses_url ON responses(url_id);
+
+-- ---- text/ tables (owned by the text stage) ----------------------------
+
+-- MinHash LSH bands of kept documents, for near-duplicate detection across
+-- runs: documents sharing any (band, hash) are candidates.
+CREATE TABLE minhash_bands (
+    band        INTEGER NOT NULL,
+    hash        INTEGER NOT NULL,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    PRIMARY KEY (band, hash, document_id)
+) WITHOUT ROWID;
+CREATE INDEX minhash_bands_document ON minhash_bands(document_id);
+
 -- Full-text search over titles and text; the trigram tokenizer makes Korean
 -- substring search work (queries of 3+ characters).
 CREATE VIRTUAL TABLE documents_fts USING fts5(
