@@ -58,11 +58,6 @@ static int run(int argc, char **argv) {
     struct store *s;
     if (store_open(db, STORE_CREATE | STORE_LOCK, "import", &s, &err) != MM_OK)
         return cli_fail("import", &err);
-    int64_t run_id = 0;
-    if (store_run_begin(s, "import", format, &run_id, &err) != MM_OK) {
-        store_close(s);
-        return cli_fail("import", &err);
-    }
     int64_t added = 0, present = 0;
     int failed = 0;
     for (int i = optind; i < argc; i++) {
@@ -84,10 +79,6 @@ static int run(int argc, char **argv) {
     char summary[256];
     snprintf(summary, sizeof summary, "imported %d of %d files: %lld documents added, %lld already present",
              argc - optind - failed, argc - optind, (long long)added, (long long)present);
-    struct store_run_counts counts = {0, 0, added, NULL};
-    struct mm_err end_err;
-    mm_err_clear(&end_err);
-    store_run_end(s, run_id, failed ? "failed" : "ok", &counts, summary, &end_err);
     store_close(s);
     fprintf(stderr, "malmoi import: %s\n", summary);
     return failed ? (err.code == MM_EBUSY ? CLI_EXIT_LOCKED : CLI_EXIT_FAIL) : CLI_EXIT_OK;

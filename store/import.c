@@ -106,10 +106,10 @@ static mm_rc import_json_line(struct importer *im, const char *line, size_t n, l
     char *authors = NULL;
     json_t *a = json_object_get(obj, "authors");
     if (json_is_array(a))
-        authors = json_dumps(a, JSON_COMPACT | JSON_ENSURE_ASCII);
+        authors = json_dumps(a, JSON_COMPACT);
     else if (json_is_string(a)) {
         json_t *arr = json_pack("[O]", a);
-        authors = arr ? json_dumps(arr, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+        authors = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
         json_decref(arr);
     }
     char ref[32];
