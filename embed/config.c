@@ -1,0 +1,89 @@
+/*
+ * config.c -- reads the fields of a Hugging Face BertConfig (config.json)
+ * that the encoder needs (transformers configuration_bert.py defaults).
+ */
+#include <jansson.h>
+#include <string.h>
+
+#include "embed_int.h"
+
+static mm_rc get_int(const char *path, json_t *root, const char *key, int def, int lo, int hi, int *out,
+                     struct mm_err *err) {
+    json_t *v = json_object_get(root, key);
+    if (!v) {
+        if (def < 0)
+            return mm_err_set(err, MM_EPARSE, "%s: \"%s\" is missing; a BERT config.json needs it", path, key);
+        *out = def;
+        return MM_OK;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return mm_err_set(err, MM_EPARSE, "%s: \"%s\" must be an integer in [%d, %d]", path, key, lo, hi);
+    *out = (int)json_integer_value(v);
+    return MM_OK;
+}
+
+mm_rc emb_config_read(const char *path, struct emb_config *cfg, struct mm_err *err) {
+    memset(cfg, 0, sizeof *cfg);
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        if (je.line < 0 || strstr(je.text, "unable to open"))
+            return mm_err_set(err, MM_ENOTFOUND, "%s: cannot read: %s; give a Hugging Face model folder", path, je.text);
+        return mm_err_set(err, MM_EPARSE, "%s:%d: bad JSON: %s", path, je.line, je.text);
+    }
+    mm_rc rc = MM_OK;
+    if (!json_is_object(root)) {
+        rc = mm_err_set(err, MM_EPARSE, "%s: not a JSON object", path);
+        goto out;
+    }
+    json_t *mt = json_object_get(root, "model_type");
+    if (mt && (!json_is_string(mt) || strcmp(json_string_value(mt), "bert") != 0)) {
+        rc = mm_err_set(err, MM_EMODEL, "%s: model_type \"%s\" is not \"bert\"; only BERT encoders are supported", path,
+                        json_is_string(mt) ? json_string_value(mt) : "?");
+        goto out;
+    }
+    json_t *pe = json_object_get(root, "position_embedding_type");
+    if (pe && json_is_string(pe) && strcmp(json_string_value(pe), "absolute") != 0) {
+        rc = mm_err_set(err, MM_EMODEL, "%s: position_embedding_type \"%s\" is not supported (only \"absolute\")", path,
+                        json_string_value(pe));
+        goto out;
+    }
+    if ((rc = get_int(path, root, "vocab_size", -1, 1, 10000000, &cfg->vocab, err)) ||
+        (rc = get_int(path, root, "hidden_size", 768, 1, 65536, &cfg->hidden, err)) ||
+        (rc = get_int(path, root, "num_hidden_layers", 12, 1, 1000, &cfg->layers, err)) ||
+        (rc = get_int(path, root, "num_attention_heads", 12, 1, 65536, &cfg->heads, err)) ||
+        (rc = get_int(path, root, "intermediate_size", 3072, 1, 1 << 20, &cfg->inter, err)) ||
+        (rc = get_int(path, root, "max_position_embeddings", 512, 1, 1 << 16, &cfg->max_pos, err)) ||
+        (rc = get_int(path, root, "type_vocab_size", 2, 1, 1 << 16, &cfg->type_vocab, err)))
+        goto out;
+    if (cfg->hidden % cfg->heads != 0) {
+        rc = mm_err_set(err, MM_EPARSE, "%s: hidden_size %d is not a multiple of num_attention_heads %d", path,
+                        cfg->hidden, cfg->heads);
+        goto out;
+    }
+    json_t *eps = json_object_get(root, "layer_norm_eps");
+    cfg->ln_eps = 1e-12f;
+    if (eps) {
+        if (!json_is_number(eps) || json_number_value(eps) < 0) {
+            rc = mm_err_set(err, MM_EPARSE, "%s: layer_norm_eps must be a non-negative number", path);
+            goto out;
+        }
+        cfg->ln_eps = (float)json_number_value(eps);
+    }
+    json_t *act = json_object_get(root, "hidden_act");
+    const char *a = act && json_is_string(act) ? json_string_value(act) : "gelu";
+    if (strcmp(a, "gelu") == 0) {
+        cfg->act = EMB_GELU_ERF;
+    } else if (strcmp(a, "gelu_new") == 0 || strcmp(a, "gelu_pytorch_tanh") == 0) {
+        cfg->act = EMB_GELU_TANH;
+    } else {
+        rc = mm_err_set(err, MM_EMODEL, "%s: hidden_act \"%s\" is not supported (gelu, gelu_new, gelu_pytorch_tanh)", path, a);
+        goto out;
+    }
+    json_t *nm = json_object_get(root, "_name_or_path");
+    if (nm && json_is_string(nm))
+        snprintf(cfg->name, sizeof cfg->name, "%s", json_string_value(nm));
+out:
+    json_decref(root);
+    return rc;
+}

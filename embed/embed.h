@@ -1,0 +1,90 @@
+/*
+ * embed.h -- the embed/ stage: a BERT encoder (Hugging Face BertModel) in C
+ * over OpenBLAS, giving one vector per sentence (pooled, [CLS] or mean).
+ *
+ * A model is a Hugging Face model folder: config.json plus model.safetensors
+ * or pytorch_model.bin. The forward pass takes token ids that a tokenizer
+ * already made ([CLS] ... [SEP], see tokenize/tokenize.h).
+ *
+ * Ownership: inputs are borrowed; emb_model_open() returns a handle the
+ * caller frees with emb_model_close(). Output arrays are caller-owned.
+ * The model is read-only after opening: several emb_encode() calls may share
+ * it from different threads.
+ */
+#ifndef MALMOI_EMBED_H
+#define MALMOI_EMBED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct emb_model;
+
+enum emb_pooling {
+    EMB_POOLED = 0, /* tanh(W·h[CLS] + b): BertModel's pooler_output (default) */
+    EMB_CLS = 1,    /* last hidden state of the first token */
+    EMB_MEAN = 2,   /* mean of the last hidden states over real tokens */
+};
+
+/* Open the model in folder `dir`: config.json and model.safetensors (taken
+ * first) or pytorch_model.bin. Tensor names may carry a `bert.` prefix and
+ * old `gamma`/`beta` LayerNorm names; shapes are checked against config.json.
+ * F16/BF16 weights are converted to float32 once.
+ * Returns MM_OK, MM_ENOTFOUND (no config or weights), MM_EMODEL (a missing
+ * tensor, wrong shape or dtype, truncated or malformed file: the message
+ * names the file and tensor), MM_EPARSE (bad config.json), MM_ENOMEM.
+ * *out is NULL on failure. Tested by: tests/embed/test_embed.c */
+mm_rc emb_model_open(const char *dir, struct emb_model **out, struct mm_err *err);
+
+/* Free a model; NULL allowed. */
+void emb_model_close(struct emb_model *m);
+
+/* Output width (hidden_size). */
+int emb_model_dim(const struct emb_model *m);
+/* Largest number of positions a sequence may use (max_position_embeddings). */
+int emb_model_max_positions(const struct emb_model *m);
+/* 1 when the checkpoint has pooler weights (EMB_POOLED possible), else 0. */
+int emb_model_has_pooler(const struct emb_model *m);
+/* The model's name: config.json `_name_or_path` when set, else the folder
+ * name. Borrowed, valid until emb_model_close(). */
+const char *emb_model_name(const struct emb_model *m);
+/* Path of the weights file that was loaded. Borrowed. */
+const char *emb_model_weights_path(const struct emb_model *m);
+/* SHA-256 of the weights file's bytes (reads the whole mapping: about a
+ * second for BERT-base). */
+void emb_model_sha256(const struct emb_model *m, char out[65]);
+
+/* Parse a pooling name ("pooled", "cls", "mean"); -1 if unknown. */
+int emb_pooling_parse(const char *name);
+const char *emb_pooling_name(enum emb_pooling p);
+
+/* A batch of n sequences padded to T tokens, row-major (n,T). */
+struct emb_input {
+    size_t n, T;
+    const int32_t *ids;      /* (n,T) token ids < vocab_size */
+    const int32_t *type_ids; /* (n,T) token types, or NULL for all 0 */
+    const int32_t *mask;     /* (n,T) 1 = real token, 0 = padding; NULL = all real */
+};
+
+/* How to run: threads and batching. Zero fields take the defaults. */
+struct emb_run {
+    int threads;         /* worker threads (default 1); each runs whole
+                            micro-batches with single-threaded BLAS calls */
+    size_t batch_tokens; /* real tokens per micro-batch (default 512) */
+};
+
+/* Embed every sequence of `in` into out[i*dim .. (i+1)*dim).
+ * Only real tokens (mask 1) are computed: sequences are sorted by length and
+ * packed into micro-batches without padding, which gives the same result as
+ * BertModel with that attention mask (positions stay the column index).
+ * Runs `run->threads` threads of its own and sets OpenBLAS to one thread
+ * (openblas_set_num_threads(1)), so that only one thread pool uses the
+ * cores. Returns MM_OK, MM_EINVAL (an id, type or position out of range, a
+ * sequence without real tokens or whose first token is padding, EMB_POOLED
+ * on a checkpoint without pooler), MM_ENOMEM. Tested by: test_embed.c,
+ * test_reference.py */
+mm_rc emb_encode(const struct emb_model *m, const struct emb_input *in, enum emb_pooling pool,
+                 const struct emb_run *run, float *out, struct mm_err *err);
+
+#endif

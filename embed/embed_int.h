@@ -1,0 +1,100 @@
+/*
+ * embed_int.h -- internals of the embed/ stage shared by its .c files:
+ * the raw tensor table that both weight loaders fill (safetensors.c,
+ * torchbin.c), the config reader, the BERT weight set and the kernels.
+ * Nothing outside embed/ includes this header.
+ */
+#ifndef MALMOI_EMBED_INT_H
+#define MALMOI_EMBED_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "embed.h"
+#include "util.h"
+
+#define EMB_MAX_DIMS 4
+#define EMB_MAX_TENSORS 100000 /* a state dict with more names is refused */
+
+enum emb_dtype { EMB_F32, EMB_F16, EMB_BF16, EMB_I64, EMB_I32, EMB_F64, EMB_OTHER };
+
+/* One tensor as found in a weights file: a view into the mapped file. */
+struct emb_tensor {
+    char *name;                     /* owned, as stored in the file */
+    enum emb_dtype dtype;
+    int ndim;
+    int64_t shape[EMB_MAX_DIMS];
+    const unsigned char *data;      /* borrowed from the mapping; row-major, LE */
+    size_t nbytes;
+};
+
+/* The tensors of one weights file plus the mapping they point into. */
+struct emb_tensors {
+    struct emb_tensor *t;  /* owned array */
+    size_t n, cap;
+    void *map;             /* mmap of the whole file */
+    size_t map_len;
+    char *path;            /* owned copy, for messages */
+};
+
+size_t emb_dtype_size(enum emb_dtype d);
+const char *emb_dtype_name(enum emb_dtype d);
+/* Append a tensor (name is copied). */
+mm_rc emb_tensors_add(struct emb_tensors *ts, const char *name, size_t name_len, enum emb_dtype dt,
+                      int ndim, const int64_t *shape, const unsigned char *data, size_t nbytes,
+                      struct mm_err *err);
+const struct emb_tensor *emb_tensors_find(const struct emb_tensors *ts, const char *name);
+/* Map `path` read-only into ts->map. */
+mm_rc emb_tensors_map(struct emb_tensors *ts, const char *path, struct mm_err *err);
+void emb_tensors_free(struct emb_tensors *ts);
+
+/* safetensors.c: read `path` (memory-mapped). Tested by: test_embed.c */
+mm_rc emb_load_safetensors(const char *path, struct emb_tensors *ts, struct mm_err *err);
+/* torchbin.c: read a torch.save zip archive (pytorch_model.bin) with a
+ * restricted pickle reader. Tested by: test_embed.c */
+mm_rc emb_load_torchbin(const char *path, struct emb_tensors *ts, struct mm_err *err);
+
+/* config.c: the fields of a Hugging Face BertConfig the forward pass uses. */
+enum emb_act { EMB_GELU_ERF, EMB_GELU_TANH };
+struct emb_config {
+    int vocab, hidden, layers, heads, inter, max_pos, type_vocab;
+    float ln_eps;
+    enum emb_act act;
+    char name[256];  /* _name_or_path or the folder name */
+};
+mm_rc emb_config_read(const char *path, struct emb_config *cfg, struct mm_err *err);
+
+/* The weights of one encoder layer; Linear weights are [out,in]. */
+struct emb_layer {
+    const float *wqkv, *bqkv;   /* (3H,H), (3H): query, key, value stacked */
+    const float *wo, *bo;       /* (H,H), (H) */
+    const float *ln1_g, *ln1_b; /* (H) */
+    const float *wi, *bi;       /* (I,H), (I) */
+    const float *wf, *bf;       /* (H,I), (H) */
+    const float *ln2_g, *ln2_b; /* (H) */
+};
+
+struct emb_model {
+    struct emb_config cfg;
+    struct emb_tensors ts;
+    const float *word, *pos, *type; /* (V,H), (P,H), (T,H) */
+    const float *emb_ln_g, *emb_ln_b;
+    struct emb_layer *layer;        /* owned array of cfg.layers */
+    const float *wp, *bp;           /* pooler (H,H), (H); NULL when absent */
+    float **owned;                  /* converted or stacked copies */
+    size_t n_owned, cap_owned;
+    char *dir, *weights_path;       /* owned */
+};
+
+/* kernels.c: the non-GEMM parts, vectorised where the CPU allows. */
+/* x[r] = LN(x[r] + y[r] + bias) over n rows of width h; y, bias may be NULL. */
+void emb_add_layernorm(float *x, const float *y, const float *bias, const float *g, const float *b,
+                       size_t n, size_t h, float eps);
+/* x[r] += bias over n rows of width h. */
+void emb_add_bias(float *x, const float *bias, size_t n, size_t h);
+/* x[r] = gelu(x[r] + bias) over n rows of width h. */
+void emb_bias_gelu(float *x, const float *bias, size_t n, size_t h, enum emb_act act);
+/* Row-wise softmax of an (n,m) matrix with row stride ld, in place. */
+void emb_softmax_rows(float *s, size_t n, size_t m, size_t ld);
+
+#endif

@@ -1,0 +1,276 @@
+/*
+ * model.c -- opens a Hugging Face BERT model folder: reads config.json,
+ * loads model.safetensors or pytorch_model.bin, and binds the BertModel
+ * tensors (transformers modeling_bert.py names, with or without the `bert.`
+ * prefix, old LayerNorm gamma/beta names) after checking their shapes.
+ */
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "embed_int.h"
+
+static float half_to_float(uint16_t h) {
+    uint32_t s = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, f = h & 0x3ff, u;
+    if (e == 0) {
+        if (f == 0) {
+            u = s;
+        } else { /* subnormal: normalise */
+            e = 127 - 15 + 1;
+            while (!(f & 0x400)) {
+                f <<= 1;
+                e--;
+            }
+            u = s | e << 23 | (f & 0x3ff) << 13;
+        }
+    } else if (e == 31) {
+        u = s | 0x7f800000u | f << 13;
+    } else {
+        u = s | (e + 127 - 15) << 23 | f << 13;
+    }
+    float x;
+    memcpy(&x, &u, 4);
+    return x;
+}
+
+static mm_rc own(struct emb_model *m, size_t n, float **out, struct mm_err *err) {
+    if (m->n_owned == m->cap_owned) {
+        size_t nc = m->cap_owned ? m->cap_owned * 2 : 64;
+        float **p = realloc(m->owned, nc * sizeof *p);
+        if (!p)
+            return mm_err_set(err, MM_ENOMEM, "%s: out of memory converting weights", m->weights_path);
+        m->owned = p;
+        m->cap_owned = nc;
+    }
+    float *f = malloc((n ? n : 1) * sizeof *f);
+    if (!f)
+        return mm_err_set(err, MM_ENOMEM, "%s: out of memory converting weights (%zu floats)", m->weights_path, n);
+    m->owned[m->n_owned++] = f;
+    *out = f;
+    return MM_OK;
+}
+
+/* Find `name` (prefix tried first, then gamma/beta spellings), check its
+ * shape is (d0) or (d0,d1), and give float32 data (converted when needed).
+ * *out is NULL and MM_OK is returned when absent and `optional`. */
+static mm_rc get_w(struct emb_model *m, const char *prefix, const char *name, int64_t d0, int64_t d1,
+                   int optional, const float **out, struct mm_err *err) {
+    char full[256], alt[256];
+    snprintf(full, sizeof full, "%s%s", prefix, name);
+    const struct emb_tensor *t = emb_tensors_find(&m->ts, full);
+    if (!t) {
+        const char *lw = strstr(full, "LayerNorm.weight"), *lb = strstr(full, "LayerNorm.bias");
+        if (lw)
+            snprintf(alt, sizeof alt, "%.*sLayerNorm.gamma", (int)(lw - full), full);
+        else if (lb)
+            snprintf(alt, sizeof alt, "%.*sLayerNorm.beta", (int)(lb - full), full);
+        if (lw || lb)
+            t = emb_tensors_find(&m->ts, alt);
+    }
+    *out = NULL;
+    if (!t) {
+        if (optional)
+            return MM_OK;
+        return mm_err_set(err, MM_EMODEL, "%s: tensor %s is missing; the checkpoint is not a complete BertModel for %s/config.json",
+                          m->weights_path, full, m->dir);
+    }
+    int nd = d1 ? 2 : 1;
+    if (t->ndim != nd || t->shape[0] != d0 || (nd == 2 && t->shape[1] != d1)) {
+        char got[96] = "", *g = got;
+        for (int i = 0; i < t->ndim; i++)
+            g += snprintf(g, sizeof got - (size_t)(g - got), "%s%lld", i ? "," : "", (long long)t->shape[i]);
+        if (nd == 2)
+            return mm_err_set(err, MM_EMODEL, "%s: tensor %s has shape [%s], config.json wants [%lld,%lld]; the weights do not match config.json",
+                              m->weights_path, t->name, got, (long long)d0, (long long)d1);
+        return mm_err_set(err, MM_EMODEL, "%s: tensor %s has shape [%s], config.json wants [%lld]; the weights do not match config.json",
+                          m->weights_path, t->name, got, (long long)d0);
+    }
+    size_t n = (size_t)d0 * (size_t)(d1 ? d1 : 1);
+    if (t->dtype == EMB_F32 && ((uintptr_t)t->data & 3) == 0) {
+        *out = (const float *)(const void *)t->data;
+        return MM_OK;
+    }
+    if (t->dtype != EMB_F32 && t->dtype != EMB_F16 && t->dtype != EMB_BF16)
+        return mm_err_set(err, MM_EMODEL, "%s: tensor %s has dtype %s; only F32, F16 and BF16 weights are supported",
+                          m->weights_path, t->name, emb_dtype_name(t->dtype));
+    float *f;
+    mm_rc rc = own(m, n, &f, err);
+    if (rc)
+        return rc;
+    const unsigned char *p = t->data;
+    for (size_t i = 0; i < n; i++) {
+        if (t->dtype == EMB_F32) {
+            memcpy(&f[i], p + 4 * i, 4);
+        } else {
+            uint16_t h = (uint16_t)(p[2 * i] | p[2 * i + 1] << 8);
+            if (t->dtype == EMB_F16) {
+                f[i] = half_to_float(h);
+            } else {
+                uint32_t u = (uint32_t)h << 16;
+                memcpy(&f[i], &u, 4);
+            }
+        }
+    }
+    *out = f;
+    return MM_OK;
+}
+
+static int file_exists(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static mm_rc bind(struct emb_model *m, struct mm_err *err) {
+    const struct emb_config *c = &m->cfg;
+    const char *pre = emb_tensors_find(&m->ts, "bert.embeddings.word_embeddings.weight") ? "bert." : "";
+    int64_t H = c->hidden, I = c->inter;
+    mm_rc rc;
+    if ((rc = get_w(m, pre, "embeddings.word_embeddings.weight", c->vocab, H, 0, &m->word, err)) ||
+        (rc = get_w(m, pre, "embeddings.position_embeddings.weight", c->max_pos, H, 0, &m->pos, err)) ||
+        (rc = get_w(m, pre, "embeddings.token_type_embeddings.weight", c->type_vocab, H, 0, &m->type, err)) ||
+        (rc = get_w(m, pre, "embeddings.LayerNorm.weight", H, 0, 0, &m->emb_ln_g, err)) ||
+        (rc = get_w(m, pre, "embeddings.LayerNorm.bias", H, 0, 0, &m->emb_ln_b, err)))
+        return rc;
+    m->layer = calloc((size_t)c->layers, sizeof *m->layer);
+    if (!m->layer)
+        return mm_err_set(err, MM_ENOMEM, "%s: out of memory", m->weights_path);
+    for (int l = 0; l < c->layers; l++) {
+        struct emb_layer *L = &m->layer[l];
+        char n[128];
+        const float *w[3], *b[3];
+        static const char *qkv[3] = {"query", "key", "value"};
+        for (int k = 0; k < 3; k++) {
+            snprintf(n, sizeof n, "encoder.layer.%d.attention.self.%s.weight", l, qkv[k]);
+            if ((rc = get_w(m, pre, n, H, H, 0, &w[k], err)))
+                return rc;
+            snprintf(n, sizeof n, "encoder.layer.%d.attention.self.%s.bias", l, qkv[k]);
+            if ((rc = get_w(m, pre, n, H, 0, 0, &b[k], err)))
+                return rc;
+        }
+        /* One fused (3H,H) weight: a single GEMM gives Q, K and V. */
+        float *wqkv, *bqkv;
+        if ((rc = own(m, (size_t)(3 * H * H), &wqkv, err)) || (rc = own(m, (size_t)(3 * H), &bqkv, err)))
+            return rc;
+        for (int k = 0; k < 3; k++) {
+            memcpy(wqkv + (size_t)(k * H * H), w[k], (size_t)(H * H) * sizeof(float));
+            memcpy(bqkv + (size_t)(k * H), b[k], (size_t)H * sizeof(float));
+        }
+        L->wqkv = wqkv;
+        L->bqkv = bqkv;
+#define W(field, fmt, d0, d1)                                          \
+    snprintf(n, sizeof n, "encoder.layer.%d." fmt, l);                 \
+    if ((rc = get_w(m, pre, n, d0, d1, 0, &L->field, err)))            \
+        return rc;
+        W(wo, "attention.output.dense.weight", H, H)
+        W(bo, "attention.output.dense.bias", H, 0)
+        W(ln1_g, "attention.output.LayerNorm.weight", H, 0)
+        W(ln1_b, "attention.output.LayerNorm.bias", H, 0)
+        W(wi, "intermediate.dense.weight", I, H)
+        W(bi, "intermediate.dense.bias", I, 0)
+        W(wf, "output.dense.weight", H, I)
+        W(bf, "output.dense.bias", H, 0)
+        W(ln2_g, "output.LayerNorm.weight", H, 0)
+        W(ln2_b, "output.LayerNorm.bias", H, 0)
+#undef W
+    }
+    if ((rc = get_w(m, pre, "pooler.dense.weight", H, H, 1, &m->wp, err)) ||
+        (rc = get_w(m, pre, "pooler.dense.bias", H, 0, 1, &m->bp, err)))
+        return rc;
+    if (!m->wp != !m->bp)
+        return mm_err_set(err, MM_EMODEL, "%s: tensor %spooler.dense.%s is missing while the other pooler tensor is there; the checkpoint is damaged",
+                          m->weights_path, pre, m->wp ? "bias" : "weight");
+    /* The stacked QKV copies hold the data now; converted single tensors
+     * stay in m->owned. Nothing else keeps pointers to w[]/b[]. */
+    return MM_OK;
+}
+
+mm_rc emb_model_open(const char *dir, struct emb_model **out, struct mm_err *err) {
+    *out = NULL;
+    struct emb_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return mm_err_set(err, MM_ENOMEM, "%s: out of memory", dir);
+    mm_rc rc = MM_ENOMEM;
+    size_t dl = strlen(dir);
+    m->dir = strdup(dir);
+    char *cfgp = malloc(dl + 32), *st = malloc(dl + 32), *bin = malloc(dl + 32);
+    if (!m->dir || !cfgp || !st || !bin) {
+        mm_err_set(err, MM_ENOMEM, "%s: out of memory", dir);
+        goto fail;
+    }
+    snprintf(cfgp, dl + 32, "%s/config.json", dir);
+    snprintf(st, dl + 32, "%s/model.safetensors", dir);
+    snprintf(bin, dl + 32, "%s/pytorch_model.bin", dir);
+    if ((rc = emb_config_read(cfgp, &m->cfg, err)))
+        goto fail;
+    if (!m->cfg.name[0]) {
+        char *tmp = strdup(dir);
+        if (!tmp) {
+            rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", dir);
+            goto fail;
+        }
+        while (strlen(tmp) > 1 && tmp[strlen(tmp) - 1] == '/')
+            tmp[strlen(tmp) - 1] = 0;
+        snprintf(m->cfg.name, sizeof m->cfg.name, "%s", basename(tmp));
+        free(tmp);
+    }
+    if (file_exists(st)) {
+        m->weights_path = st;
+        st = NULL;
+        rc = emb_load_safetensors(m->weights_path, &m->ts, err);
+    } else if (file_exists(bin)) {
+        m->weights_path = bin;
+        bin = NULL;
+        rc = emb_load_torchbin(m->weights_path, &m->ts, err);
+    } else {
+        rc = mm_err_set(err, MM_ENOTFOUND, "%s: no model.safetensors or pytorch_model.bin; download the model's weights into the folder", dir);
+    }
+    if (rc || (rc = bind(m, err)))
+        goto fail;
+    free(cfgp);
+    free(st);
+    free(bin);
+    *out = m;
+    return MM_OK;
+fail:
+    free(cfgp);
+    free(st);
+    free(bin);
+    emb_model_close(m);
+    return rc;
+}
+
+void emb_model_close(struct emb_model *m) {
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n_owned; i++)
+        free(m->owned[i]);
+    free(m->owned);
+    free(m->layer);
+    emb_tensors_free(&m->ts);
+    free(m->dir);
+    free(m->weights_path);
+    free(m);
+}
+
+int emb_model_dim(const struct emb_model *m) { return m->cfg.hidden; }
+int emb_model_max_positions(const struct emb_model *m) { return m->cfg.max_pos; }
+int emb_model_has_pooler(const struct emb_model *m) { return m->wp != NULL; }
+const char *emb_model_name(const struct emb_model *m) { return m->cfg.name; }
+const char *emb_model_weights_path(const struct emb_model *m) { return m->weights_path; }
+
+void emb_model_sha256(const struct emb_model *m, char out[65]) {
+    mm_sha256_hex(m->ts.map, m->ts.map_len, out);
+}
+
+int emb_pooling_parse(const char *name) {
+    if (strcmp(name, "pooled") == 0) return EMB_POOLED;
+    if (strcmp(name, "cls") == 0) return EMB_CLS;
+    if (strcmp(name, "mean") == 0) return EMB_MEAN;
+    return -1;
+}
+
+const char *emb_pooling_name(enum emb_pooling p) {
+    return p == EMB_CLS ? "cls" : p == EMB_MEAN ? "mean" : "pooled";
+}
