@@ -1,0 +1,155 @@
+/*
+ * embedded.c -- article text that JavaScript-rendered pages carry as JSON:
+ * Next.js `<script id="__NEXT_DATA__">` and Arc XP / Fusion
+ * `Fusion.globalContent = {...}` (content_elements of type text/header/list,
+ * as in the ANS schema). JSON-LD articleBody is read in meta.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "parser_int.h"
+
+char *parse_fragment_text(const char *html, size_t len) {
+    if (len > PARSE_MAX_TEXT * 2) len = PARSE_MAX_TEXT * 2;
+    htmlDocPtr d = htmlReadMemory(html, (int)len, NULL, "UTF-8",
+                                  HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                      HTML_PARSE_NONET | HTML_PARSE_COMPACT);
+    if (!d) return parse_strdup("");
+    struct mm_buf b;
+    mm_buf_init(&b, PARSE_MAX_TEXT * 2);
+    xmlNode *root = xmlDocGetRootElement(d);
+    if (root) parse_node_text(root, &b, NULL, NULL);
+    char *t = parse_clean_paragraphs(b.data ? b.data : "", b.len);
+    mm_buf_free(&b);
+    xmlFreeDoc(d);
+    return t;
+}
+
+/* Fusion content_elements -> HTML paragraphs in `b`. */
+static void fusion_elements(json_t *els, struct mm_buf *b, int depth) {
+    size_t i;
+    json_t *e;
+    if (depth > 4 || !json_is_array(els)) return;
+    json_array_foreach(els, i, e) {
+        const char *type = json_string_value(json_object_get(e, "type"));
+        if (!type) continue;
+        if (!strcmp(type, "text") || !strcmp(type, "header")) {
+            const char *c = json_string_value(json_object_get(e, "content"));
+            if (c) {
+                mm_buf_puts(b, "<p>");
+                mm_buf_puts(b, c);
+                mm_buf_puts(b, "</p>\n");
+            }
+        } else if (!strcmp(type, "list")) {
+            fusion_elements(json_object_get(e, "items"), b, depth + 1);
+        } else if (!strcmp(type, "quote")) {
+            fusion_elements(json_object_get(e, "content_elements"), b, depth + 1);
+        }
+    }
+}
+
+/* Body-like keys in Next.js page props, best first. */
+static const char *const BODY_KEYS[] = {"articleBody", "article_body", "bodyHtml", "body_html",
+                                        "contentHtml", "content_html", "body", "content",
+                                        "html", "text", NULL};
+
+static void next_walk(json_t *v, int depth, const char **best, size_t *best_len, int *best_rank) {
+    if (depth > 24) return;
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) next_walk(e, depth + 1, best, best_len, best_rank);
+        return;
+    }
+    if (!json_is_object(v)) return;
+    const char *k;
+    json_t *e;
+    json_object_foreach(v, k, e) {
+        if (json_is_string(e)) {
+            for (int r = 0; BODY_KEYS[r]; r++) {
+                if (strcmp(k, BODY_KEYS[r])) continue;
+                size_t n = json_string_length(e);
+                if (n >= 200 && (n > *best_len * 2 || (r < *best_rank && n * 2 > *best_len))) {
+                    *best = json_string_value(e);
+                    *best_len = n;
+                    *best_rank = r;
+                }
+            }
+        } else {
+            next_walk(e, depth + 1, best, best_len, best_rank);
+        }
+    }
+}
+
+struct scripts {
+    const xmlNode *next;   /* <script id="__NEXT_DATA__"> */
+    const xmlNode *fusion; /* script holding Fusion.globalContent */
+};
+
+static void find_scripts(const xmlNode *n, struct scripts *s, int depth) {
+    for (const xmlNode *c = n; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) continue;
+        if (parse_tag_is(c, "script")) {
+            const char *id = parse_attr(c, "id");
+            if (id && !strcmp(id, "__NEXT_DATA__")) s->next = c;
+            else if (!s->fusion && c->children && c->children->content &&
+                     strstr((const char *)c->children->content, "Fusion.globalContent"))
+                s->fusion = c;
+            continue;
+        }
+        if (c->children && depth < PARSE_MAX_DEPTH) find_scripts(c->children, s, depth + 1);
+    }
+}
+
+mm_rc parse_embedded(xmlDoc *doc, char **out, const char **kind, struct mm_err *err) {
+    *out = NULL;
+    *kind = "";
+    xmlNode *root = xmlDocGetRootElement(doc);
+    if (!root) return MM_OK;
+    struct scripts sc = {0};
+    find_scripts(root, &sc, 0);
+    json_error_t je;
+    if (sc.fusion) {
+        const char *s = (const char *)sc.fusion->children->content;
+        const char *p = strstr(s, "Fusion.globalContent");
+        p = p ? strchr(p, '{') : NULL;
+        json_t *j = p ? json_loads(p, JSON_DISABLE_EOF_CHECK, &je) : NULL;
+        if (j) {
+            struct mm_buf b;
+            mm_buf_init(&b, PARSE_MAX_TEXT * 2);
+            fusion_elements(json_object_get(j, "content_elements"), &b, 0);
+            json_decref(j);
+            if (b.len) {
+                *out = parse_fragment_text(b.data, b.len);
+                *kind = "fusion";
+            }
+            mm_buf_free(&b);
+            if (*out && **out) return MM_OK;
+            free(*out);
+            *out = NULL;
+        }
+    }
+    if (sc.next && sc.next->children && sc.next->children->content) {
+        json_t *j = json_loads((const char *)sc.next->children->content, JSON_DISABLE_EOF_CHECK, &je);
+        if (j) {
+            const char *best = NULL;
+            size_t best_len = 0;
+            int rank = 99;
+            next_walk(j, 0, &best, &best_len, &rank);
+            if (best) {
+                *out = parse_fragment_text(best, best_len);
+                *kind = "next-data";
+            }
+            json_decref(j);
+            if (*out && !**out) {
+                free(*out);
+                *out = NULL;
+                *kind = "";
+            }
+        }
+    }
+    (void)err;
+    return MM_OK;
+}

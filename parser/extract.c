@@ -1,0 +1,157 @@
+/*
+ * extract.c -- parse_extract(): decode, build the tree with libxml2's
+ * recovering HTML parser, read metadata and links, then take the body from
+ * the best source available: a site rule, embedded JSON, the generic scorer.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "parser_int.h"
+
+const char *parse_method_name(enum parse_method m) {
+    switch (m) {
+    case PARSE_METHOD_RULE: return "rule";
+    case PARSE_METHOD_EMBEDDED: return "embedded";
+    case PARSE_METHOD_GENERIC: return "generic";
+    default: return "none";
+    }
+}
+
+void parse_result_free(struct parse_result *r) {
+    if (!r) return;
+    free(r->url); free(r->canonical_url); free(r->title); free(r->published);
+    free(r->modified); free(r->site); free(r->lang); free(r->description);
+    free(r->text); free(r->rule);
+    for (size_t i = 0; i < r->n_authors; i++) free(r->authors[i]);
+    free(r->authors);
+    for (size_t i = 0; i < r->n_links; i++) free(r->links[i].url);
+    free(r->links);
+    free(r);
+}
+
+/* Fill every string field that is still NULL with "". */
+static int fill_empty(struct parse_result *r) {
+    char **f[] = {&r->url, &r->canonical_url, &r->title, &r->published, &r->modified,
+                  &r->site, &r->lang, &r->description, &r->text, &r->rule};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (!*f[i] && !(*f[i] = parse_strdup(""))) return 0;
+    return 1;
+}
+
+/* Mostly control bytes or replacement characters: not a text page. */
+static int looks_binary(const char *s, size_t n, size_t repl) {
+    size_t ctl = 0;
+    size_t probe = n < 65536 ? n : 65536;
+    for (size_t i = 0; i < probe; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f') ctl++;
+    }
+    return probe > 0 && (ctl * 10 > probe || repl * 4 > n / 3);
+}
+
+mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char *content_type,
+                    const char *bytes, size_t len, struct parse_result **out, struct mm_err *err) {
+    *out = NULL;
+    const char *name = url && *url ? url : "page";
+    if (len > PARSE_MAX_INPUT)
+        return mm_err_set(err, MM_ELIMIT, "%s: %zu bytes is over the %u-byte page limit; skip it",
+                          name, len, PARSE_MAX_INPUT);
+    struct parse_result *r = calloc(1, sizeof *r);
+    if (!r) return mm_err_set(err, MM_ENOMEM, "%s: out of memory", name);
+    r->embedded_kind = "";
+    r->url = parse_strdup(url ? url : "");
+    char *html = NULL;
+    size_t hlen = 0;
+    mm_rc rc = parse_decode(bytes ? bytes : "", len, content_type, &html, &hlen, r->charset,
+                            &r->replacement_chars, err);
+    if (rc != MM_OK) goto fail;
+    if (hlen == 0 || looks_binary(html, hlen, r->replacement_chars)) {
+        free(html);
+        if (!fill_empty(r)) goto oom;
+        *out = r;
+        return MM_OK;
+    }
+    for (size_t i = 0; i < hlen; i++) /* NULs would end libxml2's input early */
+        if (html[i] == 0) html[i] = ' ';
+    htmlDocPtr doc = htmlReadMemory(html, (int)hlen, url && *url ? url : NULL, "UTF-8",
+                                    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+                                        HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+                                        HTML_PARSE_COMPACT | HTML_PARSE_NOIMPLIED);
+    free(html);
+    if (!doc || !xmlDocGetRootElement(doc)) {
+        if (doc) xmlFreeDoc(doc);
+        if (!fill_empty(r)) goto oom;
+        *out = r;
+        return MM_OK;
+    }
+    char *ld_body = NULL;
+    rc = parse_meta(doc, r, &ld_body, err);
+    if (rc == MM_OK) rc = parse_links(doc, url, r, err);
+    const struct parse_site *site = NULL;
+    if (rc == MM_OK) {
+        site = parse_rules_match(rules, url);
+        if (!site && r->canonical_url) site = parse_rules_match(rules, r->canonical_url);
+    }
+    char *emb = NULL;
+    const char *emb_kind = "";
+    if (rc == MM_OK && site) {
+        r->rule = parse_strdup(parse_site_name(site));
+        if (parse_site_prefers_embedded(site)) {
+            rc = parse_embedded(doc, &emb, &emb_kind, err);
+            if (rc == MM_OK && emb) {
+                r->text = emb;
+                emb = NULL;
+                r->method = PARSE_METHOD_EMBEDDED;
+                r->embedded_kind = emb_kind;
+            }
+        }
+        if (rc == MM_OK && !r->text) {
+            rc = parse_site_apply(site, doc, &r->text, err);
+            if (rc == MM_OK && r->text) r->method = PARSE_METHOD_RULE;
+            else r->rule_fallback = 1;
+        }
+    }
+    if (rc == MM_OK && !r->text) {
+        char *gen = NULL;
+        rc = parse_embedded(doc, &emb, &emb_kind, err);
+        if (rc == MM_OK) rc = parse_generic(doc, &gen, err);
+        char *ld = NULL;
+        if (rc == MM_OK && ld_body && strlen(ld_body) >= 200)
+            ld = parse_fragment_text(ld_body, strlen(ld_body));
+        size_t glen = gen ? strlen(gen) : 0;
+        /* Embedded text wins unless it is a teaser of what the page shows. */
+        if (emb && strlen(emb) * 2 >= glen) {
+            r->text = emb, emb = NULL;
+            r->method = PARSE_METHOD_EMBEDDED;
+            r->embedded_kind = emb_kind;
+        } else if (ld && strlen(ld) * 10 >= glen * 8) {
+            r->text = ld, ld = NULL;
+            r->method = PARSE_METHOD_EMBEDDED;
+            r->embedded_kind = "json-ld";
+        } else if (gen && *gen) {
+            r->text = gen, gen = NULL;
+            r->method = PARSE_METHOD_GENERIC;
+        }
+        free(gen);
+        free(ld);
+    }
+    free(emb);
+    free(ld_body);
+    xmlFreeDoc(doc);
+    if (rc != MM_OK) goto fail;
+    if (!r->site || !*r->site) {
+        free(r->site);
+        r->site = parse_strdup(site ? parse_site_name(site) : "");
+    }
+    parse_title_strip(r->title, r->site, parse_site_title_suffix(site));
+    if (!fill_empty(r)) goto oom;
+    rc = parse_meta_from_text(r, r->text);
+    if (rc != MM_OK) goto oom;
+    *out = r;
+    return MM_OK;
+oom:
+    rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", name);
+fail:
+    parse_result_free(r);
+    return rc;
+}

@@ -1,0 +1,69 @@
+/*
+ * parser_int.h -- internals shared by the parser/ files: the text builder,
+ * the DOM helpers, metadata, embedded-JSON and generic-extractor entry points.
+ */
+#ifndef MALMOI_PARSER_INT_H
+#define MALMOI_PARSER_INT_H
+
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
+#include "parser.h"
+
+/* ---- dom.c: element tests and text collection ------------------------- */
+/* 1 for tags that start a new paragraph (p, div, li, h1..h6, tr, ...). */
+int parse_is_block(const xmlNode *n);
+/* 1 for elements never holding article text (script, style, nav, form...). */
+int parse_is_junk_tag(const xmlNode *n);
+/* Attribute value or NULL (borrowed from the tree). */
+const char *parse_attr(const xmlNode *n, const char *name);
+/* 1 when the element's tag name is `name` (lower-case). */
+int parse_tag_is(const xmlNode *n, const char *name);
+/* Append the visible text of `n` to `b` as paragraphs (one per line); `skip`
+ * (may be NULL) is asked for every element and can veto its subtree. */
+typedef int (*parse_skip_fn)(const xmlNode *n, void *ctx);
+mm_rc parse_node_text(const xmlNode *n, struct mm_buf *b, parse_skip_fn skip, void *ctx);
+/* Collapse whitespace, drop empty lines and boilerplate lines (copyright,
+ * reporter e-mail, promo arrows); returns a new string (free()). */
+char *parse_clean_paragraphs(const char *text, size_t len);
+/* Count of characters of s[0..n) that are not white space (UTF-8 aware). */
+size_t parse_text_weight(const char *s, size_t n);
+
+/* ---- meta.c: metadata from JSON-LD, OpenGraph, <time>, visible text --- */
+mm_rc parse_meta(xmlDoc *doc, struct parse_result *r, char **jsonld_body, struct mm_err *err);
+/* Fill authors from "홍길동 기자" bylines in `text` when none was found. */
+mm_rc parse_meta_from_text(struct parse_result *r, const char *text);
+/* Strip the site suffix (" | 연합뉴스", " - SBS 뉴스") from a title in place. */
+void parse_title_strip(char *title, const char *site, const char *suffix);
+
+/* ---- embedded.c ------------------------------------------------------- */
+/* Article text from __NEXT_DATA__ or Fusion.globalContent scripts; *out is
+ * NULL when none; *kind names the source. */
+mm_rc parse_embedded(xmlDoc *doc, char **out, const char **kind, struct mm_err *err);
+/* Text of an HTML fragment (embedded bodies often hold markup). */
+char *parse_fragment_text(const char *html, size_t len);
+
+/* ---- generic.c -------------------------------------------------------- */
+/* The content scorer: article text of `doc` (NULL when nothing qualifies). */
+mm_rc parse_generic(xmlDoc *doc, char **out, struct mm_err *err);
+
+/* ---- rules.c ---------------------------------------------------------- */
+struct parse_site;
+const struct parse_site *parse_rules_match(const struct parse_rules *rules, const char *url);
+const char *parse_site_name(const struct parse_site *s);
+const char *parse_site_title_suffix(const struct parse_site *s);
+int parse_site_prefers_embedded(const struct parse_site *s);
+/* Remove drop_xpath nodes, then collect the body_xpath text (NULL when the
+ * rule found nothing). */
+mm_rc parse_site_apply(const struct parse_site *s, xmlDoc *doc, char **out, struct mm_err *err);
+
+/* ---- links.c ---------------------------------------------------------- */
+mm_rc parse_links(xmlDoc *doc, const char *url, struct parse_result *r, struct mm_err *err);
+
+/* Small string helpers (dom.c). */
+char *parse_strdup(const char *s);
+char *parse_strndup(const char *s, size_t n);
+/* Duplicate with whitespace collapsed and trimmed. */
+char *parse_squash(const char *s);
+
+#endif

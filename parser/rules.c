@@ -1,0 +1,234 @@
+/*
+ * rules.c -- per-site extraction rules from `[site NAME]` config sections:
+ * which hosts a site covers, XPath 1.0 expressions for the article container
+ * (first that yields text wins) and for parts to drop before reading it.
+ * Rules are compiled once and are read-only afterwards.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
+#include "parser_int.h"
+
+#define MAX_XP 16
+
+struct parse_site {
+    char *name;
+    char **hosts;
+    size_t n_hosts;
+    xmlXPathCompExprPtr body[MAX_XP];
+    size_t n_body;
+    xmlXPathCompExprPtr drop[MAX_XP];
+    size_t n_drop;
+    char *title_suffix;
+    int embedded; /* body comes from embedded JSON first (JS-rendered site) */
+};
+
+struct parse_rules {
+    struct parse_site *sites;
+    size_t n;
+};
+
+static void silent(void *ctx, xmlErrorPtr e) {
+    (void)ctx;
+    (void)e;
+}
+
+static void site_free(struct parse_site *s) {
+    free(s->name);
+    for (size_t i = 0; i < s->n_hosts; i++) free(s->hosts[i]);
+    free(s->hosts);
+    for (size_t i = 0; i < s->n_body; i++) xmlXPathFreeCompExpr(s->body[i]);
+    for (size_t i = 0; i < s->n_drop; i++) xmlXPathFreeCompExpr(s->drop[i]);
+    free(s->title_suffix);
+}
+
+void parse_rules_free(struct parse_rules *r) {
+    if (!r) return;
+    for (size_t i = 0; i < r->n; i++) site_free(&r->sites[i]);
+    free(r->sites);
+    free(r);
+}
+
+size_t parse_rules_count(const struct parse_rules *r) { return r ? r->n : 0; }
+
+static mm_rc compile(struct mm_conf *conf, const char *sec, const char *key,
+                     xmlXPathCompExprPtr *arr, size_t *n, struct mm_err *err) {
+    xmlXPathContextPtr ctx = xmlXPathNewContext(NULL);
+    if (!ctx) return mm_err_set(err, MM_ENOMEM, "out of memory compiling XPath");
+    ctx->error = silent;
+    const struct mm_conf_entry *e;
+    mm_rc rc = MM_OK;
+    for (size_t i = 0; (e = mm_conf_get_nth(conf, sec, key, i)) != NULL; i++) {
+        if (*n >= MAX_XP) {
+            rc = mm_err_set(err, MM_EINVAL, "%s:%d: key '%s': more than %d values in [%s]; merge "
+                            "them with '|'", mm_conf_path(conf), e->line, key, MAX_XP, sec);
+            break;
+        }
+        xmlXPathCompExprPtr c = xmlXPathCtxtCompile(ctx, (const xmlChar *)e->value);
+        if (!c) {
+            rc = mm_err_set(err, MM_EINVAL, "%s:%d: key '%s': XPath '%s' does not compile; fix "
+                            "its syntax (XPath 1.0)", mm_conf_path(conf), e->line, key, e->value);
+            break;
+        }
+        arr[(*n)++] = c;
+    }
+    xmlXPathFreeContext(ctx);
+    return rc;
+}
+
+mm_rc parse_rules_load(struct mm_conf *conf, struct parse_rules **out, struct mm_err *err) {
+    *out = NULL;
+    struct parse_rules *r = calloc(1, sizeof *r);
+    if (!r) return mm_err_set(err, MM_ENOMEM, "out of memory loading site rules");
+    const char *sec;
+    size_t cap = 0;
+    mm_rc rc = MM_OK;
+    for (size_t i = 0; rc == MM_OK && (sec = mm_conf_section(conf, i)) != NULL; i++) {
+        if (strncmp(sec, "site ", 5) != 0) continue;
+        if (r->n == cap) {
+            cap = cap ? cap * 2 : 16;
+            struct parse_site *ns = realloc(r->sites, cap * sizeof *ns);
+            if (!ns) {
+                rc = mm_err_set(err, MM_ENOMEM, "out of memory loading site rules");
+                break;
+            }
+            r->sites = ns;
+        }
+        struct parse_site *s = &r->sites[r->n++];
+        memset(s, 0, sizeof *s);
+        s->name = parse_strdup(sec + 5);
+        const char *hosts = mm_conf_get(conf, sec, "hosts");
+        for (const char *p = hosts; p && *p;) {
+            while (*p == ' ' || *p == ',') p++;
+            const char *e = p;
+            while (*e && *e != ',' && *e != ' ') e++;
+            if (e > p) {
+                char **nh = realloc(s->hosts, (s->n_hosts + 1) * sizeof *nh);
+                if (!nh) {
+                    rc = MM_ENOMEM;
+                    break;
+                }
+                s->hosts = nh;
+                s->hosts[s->n_hosts] = parse_strndup(p, (size_t)(e - p));
+                for (char *q = s->hosts[s->n_hosts]; q && *q; q++) *q = (char)tolower((unsigned char)*q);
+                s->n_hosts++;
+            }
+            p = e;
+        }
+        const char *suf = mm_conf_get(conf, sec, "title_suffix");
+        if (suf) s->title_suffix = parse_strdup(suf);
+        if (rc == MM_OK) rc = mm_conf_get_bool(conf, sec, "embedded", &s->embedded, err);
+        if (rc == MM_OK) rc = compile(conf, sec, "body_xpath", s->body, &s->n_body, err);
+        if (rc == MM_OK) rc = compile(conf, sec, "drop_xpath", s->drop, &s->n_drop, err);
+    }
+    if (rc != MM_OK) {
+        if (rc == MM_ENOMEM) mm_err_set(err, rc, "out of memory loading site rules");
+        parse_rules_free(r);
+        return rc;
+    }
+    *out = r;
+    return MM_OK;
+}
+
+mm_rc parse_rules_parse(const char *name, const char *ini_text, struct parse_rules **out,
+                        struct mm_err *err) {
+    struct mm_conf *c = NULL;
+    mm_rc rc = mm_conf_parse(name, ini_text, &c, err);
+    if (rc == MM_OK) rc = parse_rules_load(c, out, err);
+    mm_conf_free(c);
+    return rc;
+}
+
+/* Host of an absolute URL, lower-cased, into buf; 0 when there is none. */
+static int url_host(const char *url, char *buf, size_t cap) {
+    const char *p = url ? strstr(url, "://") : NULL;
+    if (!p) return 0;
+    p += 3;
+    const char *at = NULL;
+    for (const char *q = p; *q && !strchr("/?#", *q); q++)
+        if (*q == '@') at = q;
+    if (at) p = at + 1;
+    size_t j = 0;
+    for (; *p && !strchr("/:?#", *p) && j + 1 < cap; p++) buf[j++] = (char)tolower((unsigned char)*p);
+    buf[j] = 0;
+    return j > 0;
+}
+
+const struct parse_site *parse_rules_match(const struct parse_rules *r, const char *url) {
+    char host[256];
+    if (!r || !url_host(url, host, sizeof host)) return NULL;
+    size_t hl = strlen(host);
+    for (size_t i = 0; i < r->n; i++) {
+        for (size_t k = 0; k < r->sites[i].n_hosts; k++) {
+            const char *h = r->sites[i].hosts[k];
+            size_t n = strlen(h);
+            if (hl == n ? !strcmp(host, h)
+                        : (hl > n && host[hl - n - 1] == '.' && !strcmp(host + hl - n, h)))
+                return &r->sites[i];
+        }
+    }
+    return NULL;
+}
+
+const char *parse_site_name(const struct parse_site *s) { return s ? s->name : ""; }
+const char *parse_site_title_suffix(const struct parse_site *s) {
+    return s ? s->title_suffix : NULL;
+}
+int parse_site_prefers_embedded(const struct parse_site *s) { return s && s->embedded; }
+
+/* Inside a rule's container, captions and hidden parts are never body text. */
+static int rule_skip(const xmlNode *n, void *ctx) {
+    (void)ctx;
+    if (parse_tag_is(n, "figcaption") || parse_tag_is(n, "figure")) return 1;
+    const char *st = parse_attr(n, "style");
+    return st && (strstr(st, "display:none") || strstr(st, "display: none"));
+}
+
+mm_rc parse_site_apply(const struct parse_site *s, xmlDoc *doc, char **out, struct mm_err *err) {
+    *out = NULL;
+    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+    if (!ctx) return mm_err_set(err, MM_ENOMEM, "out of memory evaluating site rule");
+    ctx->error = silent;
+    mm_rc rc = MM_OK;
+    for (size_t i = 0; i < s->n_drop; i++) {
+        xmlXPathObjectPtr o = xmlXPathCompiledEval(s->drop[i], ctx);
+        if (o && o->nodesetval) {
+            xmlNodeSetPtr ns = o->nodesetval;
+            /* Unlink every node first: a node set may hold a node and its
+             * ancestor, and freeing the ancestor first would free both. */
+            for (int k = 0; k < ns->nodeNr; k++)
+                if (ns->nodeTab[k]->type == XML_ELEMENT_NODE) xmlUnlinkNode(ns->nodeTab[k]);
+            for (int k = 0; k < ns->nodeNr; k++)
+                if (ns->nodeTab[k]->type == XML_ELEMENT_NODE) {
+                    xmlFreeNode(ns->nodeTab[k]);
+                    ns->nodeTab[k] = NULL;
+                }
+            ns->nodeNr = 0;
+        }
+        xmlXPathFreeObject(o);
+    }
+    for (size_t i = 0; i < s->n_body && !*out; i++) {
+        xmlXPathObjectPtr o = xmlXPathCompiledEval(s->body[i], ctx);
+        if (o && o->nodesetval && o->nodesetval->nodeNr > 0) {
+            struct mm_buf b;
+            mm_buf_init(&b, PARSE_MAX_TEXT * 2);
+            for (int k = 0; k < o->nodesetval->nodeNr && rc == MM_OK; k++) {
+                rc = parse_node_text(o->nodesetval->nodeTab[k], &b, rule_skip, NULL);
+                if (rc == MM_ELIMIT) rc = MM_OK;
+            }
+            char *t = parse_clean_paragraphs(b.data ? b.data : "", b.len);
+            mm_buf_free(&b);
+            if (!t) rc = MM_ENOMEM;
+            else if (*t) *out = t;
+            else free(t);
+        }
+        xmlXPathFreeObject(o);
+    }
+    xmlXPathFreeContext(ctx);
+    if (rc != MM_OK) return mm_err_set(err, rc, "out of memory applying site rule '%s'", s->name);
+    return MM_OK;
+}
