@@ -87,4 +87,12 @@ struct emb_run {
 mm_rc emb_encode(const struct emb_model *m, const struct emb_input *in, enum emb_pooling pool,
                  const struct emb_run *run, float *out, struct mm_err *err);
 
+/* Write a (rows,cols) float32 matrix as a NumPy .npy file (atomically).
+ * Returns MM_OK, MM_EIO, MM_ENOMEM. Tested by: test_cli.sh */
+mm_rc emb_npy_write_f32(const char *path, const float *data, size_t rows, size_t cols, struct mm_err *err);
+/* Read a 2-D C-order int32 or int64 .npy file into a malloc'd int32 array
+ * (*out, free() it). Returns MM_OK, MM_EIO, MM_ENOTFOUND, MM_EPARSE,
+ * MM_ENOMEM. Tested by: test_reference.py (through emb_tool) */
+mm_rc emb_npy_read_i32(const char *path, int32_t **out, size_t *rows, size_t *cols, struct mm_err *err);
+
 #endif

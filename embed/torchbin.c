@@ -309,9 +309,15 @@ static int pvm_run(struct pvm *vm, const unsigned char *start, size_t len, int32
             const unsigned char *nl2 = nl1 ? memchr(nl1 + 1, '\n', (size_t)(end - nl1 - 1)) : NULL;
             if (!nl2) PK_FAIL("%s: data.pkl: unterminated GLOBAL at byte %zu", vm->path, off);
             uint8_t g, dt;
-            if (parse_global((const char *)p, (size_t)(nl2 - p), &g, &dt))
-                PK_FAIL("%s: data.pkl refers to %.*s (byte %zu); only plain state dicts of tensors are accepted, save the weights with save_pretrained or as safetensors",
-                        vm->path, (int)(nl2 - p), (const char *)p, off);
+            if (parse_global((const char *)p, (size_t)(nl2 - p), &g, &dt)) {
+                char what[128];
+                snprintf(what, sizeof what, "%.*s", (int)(nl2 - p), (const char *)p);
+                for (char *q = what; *q; q++)
+                    if (*q == '\n' || (unsigned char)*q < 32)
+                        *q = '.'; /* messages are one line */
+                PK_FAIL("%s: data.pkl refers to %s (byte %zu); only plain state dicts of tensors are accepted, save the weights with save_pretrained or as safetensors",
+                        vm->path, what, off);
+            }
             a = new_node(vm, P_GLOBAL);
             if (a < 0) OOM();
             vm->node[a].g = g;
