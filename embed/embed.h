@@ -95,4 +95,28 @@ mm_rc emb_npy_write_f32(const char *path, const float *data, size_t rows, size_t
  * MM_ENOMEM. Tested by: test_reference.py (through emb_tool) */
 mm_rc emb_npy_read_i32(const char *path, int32_t **out, size_t *rows, size_t *cols, struct mm_err *err);
 
+/* ---- examples in the SQLite store -> embeddings (db.c) ---- */
+struct sqlite3; /* sqlite3.h's handle; pass store_db(store) */
+
+struct emb_db_opts {
+    enum emb_pooling pool;
+    struct emb_run run;
+    size_t batch;          /* examples per chunk and transaction (default 256) */
+    size_t max_length;     /* longer examples keep their head and last [SEP] (default 128) */
+    const char *tokenizer; /* take only examples with this examples.tokenizer
+                              ("kobert-spm:17dc4710"); NULL = all */
+    volatile int *stop;    /* set to non-zero to stop between chunks; NULL ok */
+    void (*progress)(void *ctx, int64_t done); /* after each chunk; NULL ok */
+    void *progress_ctx;
+};
+
+/* Embed every example that has no `embeddings` row yet for this model
+ * (emb_model_name), weights checksum and pooling, in chunks of o->batch,
+ * one transaction per chunk (a row from an older checksum is replaced).
+ * *n_done counts the vectors written. Returns MM_OK, MM_EDB, MM_EBUSY,
+ * MM_EPARSE (an example's ids are not a JSON array), MM_EINTR (stopped),
+ * and emb_encode's codes. Tested by: tests/embed/test_cli.sh */
+mm_rc emb_db_embed(struct sqlite3 *db, const struct emb_model *m, const struct emb_db_opts *o, int64_t *n_done,
+                   struct mm_err *err);
+
 #endif
