@@ -1,0 +1,294 @@
+/*
+ * config.c -- the crawler's configuration: `[crawler]` defaults and the
+ * crawl keys of each `[site NAME]` section (seeds, feeds, sitemaps, scope,
+ * revisit intervals), read through util's mm_conf so every error names
+ * FILE:LINE:KEY. Keys are documented in config/README.md ("Crawler keys").
+ */
+#include "crawler.h"
+#include "crawler_int.h"
+
+#include <ctype.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PLACEHOLDER "CHANGE-ME"
+
+mm_rc crawl_config_default(struct crawl_config **out, struct mm_err *err) {
+    struct crawl_config *c = calloc(1, sizeof *c);
+    if (c == NULL || (c->robots_agent = strdup("malmoi")) == NULL) {
+        free(c);
+        return mm_err_set(err, MM_ENOMEM, "out of memory");
+    }
+    c->delay_ms = 1000;
+    c->per_host = 1;
+    c->max_connections = 64;
+    c->connect_timeout_s = 10;
+    c->timeout_s = 60;
+    c->low_speed_bytes = 100;
+    c->low_speed_s = 20;
+    c->max_body = 10L << 20;
+    c->max_redirects = 10;
+    c->max_depth = 3;
+    c->max_attempts = 4;
+    c->host_fail_park = 8;
+    c->park_s = 3600;
+    c->retry_base_s = 60;
+    c->robots_ttl_s = 86400;
+    c->robots_retry_s = 600;
+    c->revisit_page_s = 0;
+    c->revisit_article_s = 0;
+    c->revisit_feed_s = 900;
+    c->idle_wait_s = 30;
+    c->follow_nofollow = 0;
+    c->http2 = 1;
+    *out = c;
+    return MM_OK;
+}
+
+static void free_regex_array(void *v, size_t n) {
+    regex_t *re = v;
+    for (size_t i = 0; i < n; i++)
+        regfree(&re[i]);
+    free(re);
+}
+
+static void free_strv(char **v, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void crawl_config_free(struct crawl_config *c) {
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->n_sites; i++) {
+        struct crawl_site *s = &c->sites[i];
+        free(s->name);
+        free_strv(s->hosts, s->n_hosts);
+        free_strv(s->seeds, s->n_seeds);
+        free_strv(s->feeds, s->n_feeds);
+        free_strv(s->sitemaps, s->n_sitemaps);
+        free_regex_array(s->allow, s->n_allow);
+        free_regex_array(s->deny, s->n_deny);
+        free_regex_array(s->article, s->article ? 1 : 0);
+    }
+    free(c->sites);
+    free(c->user_agent);
+    free(c->robots_agent);
+    free(c);
+}
+
+mm_rc crawl_config_set_agent(struct crawl_config *c, const char *user_agent, struct mm_err *err) {
+    char *ua = strdup(user_agent);
+    if (ua == NULL)
+        return mm_err_set(err, MM_ENOMEM, "out of memory");
+    free(c->user_agent);
+    c->user_agent = ua;
+    /* The product token robots.txt groups are matched against: the UA's
+     * first token ("malmoi" in "malmoi/0.1 (+https://...)"). */
+    size_t t = 0;
+    while (ua[t] && (isalpha((unsigned char)ua[t]) || ua[t] == '_' || ua[t] == '-'))
+        t++;
+    if (t > 0) {
+        char *tok = strndup(ua, t);
+        if (tok == NULL)
+            return mm_err_set(err, MM_ENOMEM, "out of memory");
+        free(c->robots_agent);
+        c->robots_agent = tok;
+    }
+    return MM_OK;
+}
+
+/* Append every value of section/key to *v. */
+static mm_rc get_list(struct mm_conf *conf, const char *section, const char *key, char ***v, size_t *n,
+                      struct mm_err *err) {
+    const struct mm_conf_entry *e;
+    for (size_t i = 0; (e = mm_conf_get_nth(conf, section, key, i)) != NULL; i++) {
+        char **nv = realloc(*v, (*n + 1) * sizeof *nv);
+        if (nv == NULL)
+            return mm_err_set(err, MM_ENOMEM, "out of memory");
+        *v = nv;
+        if ((nv[*n] = strdup(e->value)) == NULL)
+            return mm_err_set(err, MM_ENOMEM, "out of memory");
+        (*n)++;
+    }
+    return MM_OK;
+}
+
+/* Compile every value of section/key as a POSIX extended regex. */
+static mm_rc get_regex(struct mm_conf *conf, const char *section, const char *key, void **out, size_t *n,
+                       struct mm_err *err) {
+    const struct mm_conf_entry *e;
+    regex_t *v = NULL;
+    for (size_t i = 0; (e = mm_conf_get_nth(conf, section, key, i)) != NULL; i++) {
+        regex_t *nv = realloc(v, (*n + 1) * sizeof *nv);
+        if (nv == NULL)
+            return mm_err_set(err, MM_ENOMEM, "out of memory");
+        v = nv;
+        *out = v;
+        int rr = regcomp(&v[*n], e->value, REG_EXTENDED | REG_NOSUB);
+        if (rr != 0) {
+            char msg[128];
+            regerror(rr, &v[*n], msg, sizeof msg);
+            return mm_err_set(err, MM_EINVAL, "%s:%d: key '%s' in [%s]: bad regular expression '%s' (%s)",
+                              mm_conf_path(conf), e->line, key, section, e->value, msg);
+        }
+        (*n)++;
+    }
+    return MM_OK;
+}
+
+static mm_rc split_hosts(const char *value, struct crawl_site *s, struct mm_err *err) {
+    const char *p = value;
+    while (*p) {
+        while (*p == ' ' || *p == ',' || *p == '\t')
+            p++;
+        size_t n = strcspn(p, " ,\t");
+        if (n == 0)
+            break;
+        char **nv = realloc(s->hosts, (s->n_hosts + 1) * sizeof *nv);
+        if (nv == NULL)
+            return mm_err_set(err, MM_ENOMEM, "out of memory");
+        s->hosts = nv;
+        if ((nv[s->n_hosts] = strndup(p, n)) == NULL)
+            return mm_err_set(err, MM_ENOMEM, "out of memory");
+        for (char *q = nv[s->n_hosts]; *q; q++)
+            *q = (char)tolower((unsigned char)*q);
+        s->n_hosts++;
+        p += n;
+    }
+    return MM_OK;
+}
+
+static mm_rc load_site(struct mm_conf *conf, const char *section, struct crawl_site *s, struct mm_err *err) {
+    mm_rc rc;
+    if ((s->name = strdup(section + 5)) == NULL)
+        return mm_err_set(err, MM_ENOMEM, "out of memory");
+    s->max_depth = s->revisit_page_s = s->revisit_article_s = s->revisit_feed_s = -1;
+    s->delay_ms = s->per_host = -1;
+    const char *hosts = mm_conf_get(conf, section, "hosts");
+    if (hosts && (rc = split_hosts(hosts, s, err)) != MM_OK)
+        return rc;
+    if ((rc = get_list(conf, section, "seed", &s->seeds, &s->n_seeds, err)) != MM_OK ||
+        (rc = get_list(conf, section, "feed", &s->feeds, &s->n_feeds, err)) != MM_OK ||
+        (rc = get_list(conf, section, "sitemap", &s->sitemaps, &s->n_sitemaps, err)) != MM_OK ||
+        (rc = get_regex(conf, section, "allow", &s->allow, &s->n_allow, err)) != MM_OK ||
+        (rc = get_regex(conf, section, "deny", &s->deny, &s->n_deny, err)) != MM_OK)
+        return rc;
+    const struct mm_conf_entry *e = NULL, *x;
+    for (size_t i = 0; (x = mm_conf_get_nth(conf, section, "article_pattern", i)) != NULL; i++)
+        e = x;
+    if (e) {
+        regex_t *re = calloc(1, sizeof *re);
+        if (re == NULL)
+            return mm_err_set(err, MM_ENOMEM, "out of memory");
+        int rr = regcomp(re, e->value, REG_EXTENDED | REG_NOSUB);
+        if (rr != 0) {
+            free(re);
+            return mm_err_set(err, MM_EINVAL, "%s:%d: key 'article_pattern' in [%s]: bad regular expression '%s'",
+                              mm_conf_path(conf), e->line, section, e->value);
+        }
+        s->article = re;
+    }
+    if ((rc = mm_conf_get_long(conf, section, "max_depth", 0, 1000, &s->max_depth, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, section, "revisit_page", 0, 100L * 86400 * 365, &s->revisit_page_s, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, section, "revisit_article", 0, 100L * 86400 * 365, &s->revisit_article_s, err)) !=
+            MM_OK ||
+        (rc = mm_conf_get_long(conf, section, "revisit_feed", 0, 100L * 86400 * 365, &s->revisit_feed_s, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, section, "delay", 0, 600000, &s->delay_ms, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, section, "per_host", 1, 64, &s->per_host, err)) != MM_OK)
+        return rc;
+    return MM_OK;
+}
+
+mm_rc crawl_config_load(struct mm_conf *conf, struct crawl_config **out, const char **placeholder_key,
+                        struct mm_err *err) {
+    *out = NULL;
+    *placeholder_key = NULL;
+    struct crawl_config *c;
+    mm_rc rc = crawl_config_default(&c, err);
+    if (rc != MM_OK)
+        return rc;
+    const char *sec = "crawler";
+    long day = 86400, year = 365 * day;
+    if ((rc = mm_conf_get_long(conf, sec, "delay", 0, 600000, &c->delay_ms, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "per_host", 1, 64, &c->per_host, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "max_connections", 1, 1024, &c->max_connections, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "connect_timeout", 1, 600, &c->connect_timeout_s, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "timeout", 1, 3600, &c->timeout_s, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "low_speed_limit", 0, 1L << 30, &c->low_speed_bytes, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "low_speed_time", 1, 3600, &c->low_speed_s, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "max_body", 1024, 1L << 30, &c->max_body, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "max_redirects", 0, 10, &c->max_redirects, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "max_depth", 0, 1000, &c->max_depth, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "max_attempts", 1, 100, &c->max_attempts, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "host_fail_park", 1, 1000, &c->host_fail_park, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "park_time", 1, year, &c->park_s, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "retry_base", 1, day, &c->retry_base_s, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "robots_ttl", 60, day, &c->robots_ttl_s, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "robots_retry", 1, day, &c->robots_retry_s, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "revisit_page", 0, 100 * year, &c->revisit_page_s, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "revisit_article", 0, 100 * year, &c->revisit_article_s, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "revisit_feed", 0, 100 * year, &c->revisit_feed_s, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "idle_wait", 0, 3600, &c->idle_wait_s, err)) != MM_OK ||
+        (rc = mm_conf_get_bool(conf, sec, "follow_nofollow", &c->follow_nofollow, err)) != MM_OK ||
+        (rc = mm_conf_get_bool(conf, sec, "http2", &c->http2, err)) != MM_OK)
+        goto fail;
+    const char *ua = mm_conf_get(conf, sec, "user_agent");
+    const char *contact = mm_conf_get(conf, sec, "contact");
+    if (ua == NULL || *ua == '\0' || strstr(ua, PLACEHOLDER)) {
+        *placeholder_key = "user_agent";
+    } else if (contact == NULL || *contact == '\0' || strstr(contact, PLACEHOLDER)) {
+        *placeholder_key = "contact";
+    } else {
+        char full[1024];
+        snprintf(full, sizeof full, "%s (+%s)", ua, contact);
+        if ((rc = crawl_config_set_agent(c, full, err)) != MM_OK)
+            goto fail;
+    }
+    const char *name;
+    for (size_t i = 0; (name = mm_conf_section(conf, i)) != NULL; i++) {
+        if (strncmp(name, "site ", 5) != 0)
+            continue;
+        struct crawl_site *ns = realloc(c->sites, (c->n_sites + 1) * sizeof *ns);
+        if (ns == NULL) {
+            rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+            goto fail;
+        }
+        c->sites = ns;
+        memset(&ns[c->n_sites], 0, sizeof *ns);
+        c->n_sites++;
+        if ((rc = load_site(conf, name, &ns[c->n_sites - 1], err)) != MM_OK)
+            goto fail;
+    }
+    *out = c;
+    return MM_OK;
+fail:
+    crawl_config_free(c);
+    return rc;
+}
+
+const struct crawl_site *crawl_config_site(const struct crawl_config *c, const char *host) {
+    size_t hl = strlen(host);
+    for (size_t i = 0; i < c->n_sites; i++) {
+        const struct crawl_site *s = &c->sites[i];
+        for (size_t j = 0; j < s->n_hosts; j++) {
+            size_t n = strlen(s->hosts[j]);
+            if (hl == n && memcmp(host, s->hosts[j], n) == 0)
+                return s;
+            if (hl > n && host[hl - n - 1] == '.' && memcmp(host + hl - n, s->hosts[j], n) == 0)
+                return s;
+        }
+    }
+    return NULL;
+}
+
+int crawl_site_match(const void *res, size_t n, const char *url) {
+    const regex_t *re = res;
+    for (size_t i = 0; i < n; i++)
+        if (regexec(&re[i], url, 0, NULL, 0) == 0)
+            return 1;
+    return 0;
+}

@@ -1,0 +1,1000 @@
+/*
+ * crawl.c -- the crawl loop: one libcurl multi handle, one politeness queue
+ * per host (robots.txt first, then at most per_host transfers and `delay`
+ * between requests), a small in-memory buffer of claimed URLs per host fed
+ * from the SQLite frontier, and batched commits. Retry-After (RFC 9110
+ * 10.2.3) on 429/503, exponential back-off on errors, hosts that keep
+ * failing are parked.
+ */
+#include "crawler.h"
+#include "crawler_int.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define HOST_BUF 16            /* claimed URLs kept in memory per host */
+#define COMMIT_MS 250          /* batch window for commits */
+#define COMMIT_OPS 256
+#define HEADERS_MAX (64u << 10)
+#define ROBOTS_MAX (500u << 10)
+#define RETRY_AFTER_MAX 3600
+
+struct host {
+    char *key;       /* scheme://host:port */
+    char name[256];  /* host name */
+    uint64_t hash;
+    const struct crawl_site *site;
+    int inflight, per_host;
+    long delay_ms;
+    int64_t next_allowed_ms; /* monotonic ms */
+    int robots_state;        /* 0 unknown, 1 fetching, 2 ready, 3 blocked */
+    int64_t robots_until_s;  /* blocked: retry after (wall s) */
+    struct crawl_robots *robots;
+    int failures;
+    int64_t parked_until_s;
+    int64_t empty_until_ms;  /* no due URLs: do not ask again before */
+    struct frontier_item buf[HOST_BUF];
+    int nbuf, ibuf;
+};
+
+struct xfer {
+    CURL *easy;
+    struct host *h;
+    struct frontier_item it;
+    int robots;
+    struct mm_buf body, headers;
+    int too_big, not_html;
+    double started;
+    struct curl_slist *req_headers;
+    size_t max_body;
+    struct xfer *prev, *next; /* the crawler's list of transfers in flight */
+};
+
+struct crawler {
+    struct store *s;
+    const struct crawl_config *cfg;
+    const struct crawl_run_opts *o;
+    struct frontier *f;
+    struct crawl_stats *st;
+    CURLM *multi;
+    struct curl_slist *resolve;
+    struct host **hosts;
+    size_t n_hosts, cap_hosts;
+    char **seed_hosts;
+    size_t n_seed_hosts;
+    int running;
+    struct xfer *xfers;
+    int64_t ops;
+    double last_commit;
+    struct mm_err *err;
+};
+
+static int64_t mono_ms(void) { return (int64_t)(mm_now_monotonic() * 1000.0); }
+static int64_t wall_s(void) { return mm_now_unix_ms() / 1000; }
+
+/* ---- hosts ---------------------------------------------------------------- */
+
+static struct host *host_find(struct crawler *c, const char *key) {
+    uint64_t h = mm_hash64(key, strlen(key), 0);
+    for (size_t i = 0; i < c->n_hosts; i++)
+        if (c->hosts[i]->hash == h && strcmp(c->hosts[i]->key, key) == 0)
+            return c->hosts[i];
+    return NULL;
+}
+
+static struct host *host_get(struct crawler *c, const char *key) {
+    struct host *h = host_find(c, key);
+    if (h)
+        return h;
+    if (c->n_hosts == c->cap_hosts) {
+        size_t cap = c->cap_hosts ? 2 * c->cap_hosts : 16;
+        struct host **nh = realloc(c->hosts, cap * sizeof *nh);
+        if (nh == NULL)
+            return NULL;
+        c->hosts = nh;
+        c->cap_hosts = cap;
+    }
+    h = calloc(1, sizeof *h);
+    if (h == NULL || (h->key = strdup(key)) == NULL) {
+        free(h);
+        return NULL;
+    }
+    h->hash = mm_hash64(key, strlen(key), 0);
+    if (crawl_url_host_name(key, h->name, sizeof h->name) != 0)
+        h->name[0] = '\0';
+    h->site = crawl_config_site(c->cfg, h->name);
+    h->per_host = (int)(h->site && h->site->per_host > 0 ? h->site->per_host : c->cfg->per_host);
+    h->delay_ms = h->site && h->site->delay_ms >= 0 ? h->site->delay_ms : c->cfg->delay_ms;
+    c->hosts[c->n_hosts++] = h;
+    return h;
+}
+
+static void host_free(struct host *h) {
+    for (int i = h->ibuf; i < h->nbuf; i++)
+        frontier_item_clear(&h->buf[i]);
+    crawl_robots_free(h->robots);
+    free(h->key);
+    free(h);
+}
+
+static void host_seen(void *ctx, const char *key) {
+    struct crawler *c = ctx;
+    (void)host_get(c, key);
+}
+
+/* ---- scope and enqueueing ------------------------------------------------ */
+
+static int priority_of(enum crawl_kind kind, int depth, int article) {
+    if (kind != CRAWL_KIND_PAGE)
+        return 100;
+    return (article ? 50 : 40) - depth;
+}
+
+static int is_article(const struct crawl_site *site, const char *url) {
+    return site && site->article && crawl_site_match(site->article, 1, url);
+}
+
+/* May `url` (normalised) be crawled at `depth`, found on a page of host
+ * `from_host` (NULL for seeds)? */
+static int in_scope(struct crawler *c, const char *url, const char *from_host, int depth, enum crawl_kind kind,
+                    const struct crawl_site **site_out) {
+    char name[256];
+    if (crawl_url_host_name(url, name, sizeof name) != 0)
+        return 0;
+    const struct crawl_site *site = crawl_config_site(c->cfg, name);
+    *site_out = site;
+    if (from_host == NULL)
+        return 1; /* seeds are in scope by definition */
+    long max_depth = site && site->max_depth >= 0 ? site->max_depth : c->cfg->max_depth;
+    if (kind == CRAWL_KIND_PAGE && depth > max_depth)
+        return 0;
+    if (site) {
+        if (site->n_deny && crawl_site_match(site->deny, site->n_deny, url))
+            return 0;
+        if (site->n_allow && !crawl_site_match(site->allow, site->n_allow, url) && kind == CRAWL_KIND_PAGE)
+            return 0;
+        return 1;
+    }
+    if (strcmp(name, from_host) == 0)
+        return 1;
+    for (size_t i = 0; i < c->n_seed_hosts; i++)
+        if (strcmp(c->seed_hosts[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Normalise and add one URL; `from` is the page it was found on (NULL for
+ * seeds). Out-of-scope and malformed URLs are dropped silently. */
+static mm_rc enqueue(struct crawler *c, const char *base, const char *raw, enum crawl_kind kind, int depth,
+                     const struct frontier_item *from, const char *from_host, const char *lastmod) {
+    char *url;
+    if (crawl_url_normalize(base, raw, &url) != MM_OK)
+        return MM_OK;
+    const struct crawl_site *site = NULL;
+    mm_rc rc = MM_OK;
+    char key[512];
+    if (in_scope(c, url, from_host, depth, kind, &site) && crawl_url_host_key(url, key, sizeof key) == 0) {
+        int added = 0;
+        rc = frontier_add(c->f, url, key, site ? site->name : NULL, kind, depth,
+                          priority_of(kind, depth, is_article(site, url)), from ? from->id : 0, lastmod, &added,
+                          c->err);
+        c->ops++;
+        if (rc == MM_OK && added) {
+            c->st->enqueued++;
+            struct host *h = host_get(c, key);
+            if (h == NULL)
+                rc = mm_err_set(c->err, MM_ENOMEM, "out of memory");
+            else
+                h->empty_until_ms = 0;
+        }
+    }
+    free(url);
+    return rc;
+}
+
+mm_rc crawl_found_link(struct crawl_found *f, const char *url, enum crawl_kind kind, int nofollow) {
+    if (nofollow && !f->follow_nofollow)
+        return MM_OK;
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? 2 * f->cap : 64;
+        struct crawl_found_link *v = realloc(f->v, cap * sizeof *v);
+        if (v == NULL)
+            return MM_ENOMEM;
+        f->v = v;
+        f->cap = cap;
+    }
+    if ((f->v[f->n].url = strdup(url)) == NULL)
+        return MM_ENOMEM;
+    f->v[f->n++].kind = kind;
+    return MM_OK;
+}
+
+void crawl_found_document(struct crawl_found *f, int64_t document_id) { f->document_id = document_id; }
+
+static void found_free(struct crawl_found *f) {
+    for (size_t i = 0; i < f->n; i++)
+        free(f->v[i].url);
+    free(f->v);
+}
+
+/* ---- transfers ------------------------------------------------------------ */
+
+static int html_type(const char *ct) {
+    if (ct == NULL)
+        return -1; /* unknown: sniff */
+    while (*ct == ' ')
+        ct++;
+    return strncasecmp(ct, "text/html", 9) == 0 || strncasecmp(ct, "application/xhtml+xml", 21) == 0;
+}
+
+static int sniff_html(const char *p, size_t n) {
+    size_t i = 0;
+    if (n >= 3 && (unsigned char)p[0] == 0xef && (unsigned char)p[1] == 0xbb && (unsigned char)p[2] == 0xbf)
+        i = 3;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    if (i >= n || p[i] != '<')
+        return 0;
+    size_t m = n - i < 512 ? n - i : 512;
+    static const char *const tags[] = {"<!doctype html", "<html", "<head", "<body", "<meta", "<title", "<!--"};
+    for (size_t t = 0; t < sizeof tags / sizeof *tags; t++) {
+        size_t tl = strlen(tags[t]);
+        if (m >= tl && strncasecmp(p + i, tags[t], tl) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud) {
+    struct xfer *x = ud;
+    size_t len = size * n;
+    if (!x->robots && x->it.kind == CRAWL_KIND_PAGE && x->body.len == 0) {
+        char *ct = NULL;
+        curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct);
+        if (html_type(ct) == 0) {
+            x->not_html = 1;
+            return 0; /* abort: non-HTML bodies are recorded, not downloaded */
+        }
+    }
+    if (x->body.len + len > x->max_body) {
+        if (x->robots) { /* RFC 9309 2.5: parse the first 500 KiB */
+            size_t room = x->max_body - x->body.len;
+            if (room)
+                mm_buf_append(&x->body, p, room);
+        }
+        x->too_big = 1;
+        return 0;
+    }
+    if (mm_buf_append(&x->body, p, len) != MM_OK)
+        return 0;
+    return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud) {
+    struct xfer *x = ud;
+    size_t len = size * n;
+    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0)
+        mm_buf_reset(&x->headers); /* keep the last response's block (after redirects) */
+    if (mm_buf_append(&x->headers, p, len) != MM_OK)
+        return len; /* headers past 64 KiB are dropped, not fatal */
+    return len;
+}
+
+/* A header value from the kept block ("" terminated copy into out). */
+static int header_value(const char *block, const char *name, char *out, size_t n) {
+    size_t nl = strlen(name);
+    const char *p = block;
+    while (p && *p) {
+        if (strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+            const char *v = p + nl + 1;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            size_t l = strcspn(v, "\r\n");
+            if (l >= n)
+                l = n - 1;
+            memcpy(out, v, l);
+            out[l] = '\0';
+            return 1;
+        }
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    return 0;
+}
+
+static mm_rc start(struct crawler *c, struct host *h, struct frontier_item *it, int robots) {
+    struct xfer *x = calloc(1, sizeof *x);
+    if (x == NULL)
+        return mm_err_set(c->err, MM_ENOMEM, "out of memory");
+    x->h = h;
+    x->it = *it;
+    memset(it, 0, sizeof *it);
+    x->robots = robots;
+    x->max_body = robots ? ROBOTS_MAX : (size_t)c->cfg->max_body;
+    mm_buf_init(&x->body, 0);
+    mm_buf_init(&x->headers, HEADERS_MAX);
+    x->started = mm_now_monotonic();
+    CURL *e = x->easy = curl_easy_init();
+    if (e == NULL) {
+        frontier_item_clear(&x->it);
+        free(x);
+        return mm_err_set(c->err, MM_ENOMEM, "cannot create a transfer");
+    }
+    const struct crawl_config *cfg = c->cfg;
+    curl_easy_setopt(e, CURLOPT_URL, x->it.url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, cfg->user_agent);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, robots ? 5L : cfg->max_redirects);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding libcurl has: gzip, deflate, br, zstd */
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, cfg->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout_s);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT, cfg->timeout_s);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, cfg->low_speed_bytes);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, cfg->low_speed_s);
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_body);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    if (c->resolve)
+        curl_easy_setopt(e, CURLOPT_RESOLVE, c->resolve);
+    if (!robots) {
+        char line[1200];
+        if (x->it.etag) {
+            snprintf(line, sizeof line, "If-None-Match: %s", x->it.etag);
+            x->req_headers = curl_slist_append(x->req_headers, line);
+        }
+        if (x->it.last_modified) {
+            snprintf(line, sizeof line, "If-Modified-Since: %s", x->it.last_modified);
+            x->req_headers = curl_slist_append(x->req_headers, line);
+        }
+        x->req_headers = curl_slist_append(x->req_headers, "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5");
+        x->req_headers = curl_slist_append(x->req_headers, "Accept-Language: ko,en;q=0.5");
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->req_headers);
+    }
+    if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
+        curl_easy_cleanup(e);
+        curl_slist_free_all(x->req_headers);
+        frontier_item_clear(&x->it);
+        free(x);
+        return mm_err_set(c->err, MM_ENOMEM, "cannot start a transfer");
+    }
+    x->next = c->xfers;
+    if (c->xfers)
+        c->xfers->prev = x;
+    c->xfers = x;
+    h->inflight++;
+    c->running++;
+    c->st->in_flight = c->running;
+    int64_t now = mono_ms();
+    h->next_allowed_ms = now + h->delay_ms;
+    return MM_OK;
+}
+
+static void xfer_free(struct crawler *c, struct xfer *x) {
+    if (x->prev)
+        x->prev->next = x->next;
+    else if (c->xfers == x)
+        c->xfers = x->next;
+    if (x->next)
+        x->next->prev = x->prev;
+    curl_multi_remove_handle(c->multi, x->easy);
+    curl_easy_cleanup(x->easy);
+    curl_slist_free_all(x->req_headers);
+    mm_buf_free(&x->body);
+    mm_buf_free(&x->headers);
+    frontier_item_clear(&x->it);
+    free(x);
+}
+
+/* ---- completions ---------------------------------------------------------- */
+
+static void count_error(struct crawl_stats *st, const char *kind) {
+    st->errors++;
+    if (strcmp(kind, "http") == 0)
+        st->err_http++;
+    else if (strcmp(kind, "timeout") == 0)
+        st->err_timeout++;
+    else if (strcmp(kind, "limit") == 0)
+        st->err_limit++;
+    else if (strcmp(kind, "robots") == 0)
+        st->err_robots++;
+    else if (strcmp(kind, "extract") == 0)
+        st->err_extract++;
+    else
+        st->err_net++;
+}
+
+char *crawl_stats_errors_json(const struct crawl_stats *st) {
+    struct mm_buf b;
+    mm_buf_init(&b, 0);
+    mm_buf_printf(&b, "{\"http\":%lld,\"net\":%lld,\"timeout\":%lld,\"limit\":%lld,\"robots\":%lld,"
+                      "\"extract\":%lld,\"robots_denied\":%lld,\"not_html\":%lld,\"parked_hosts\":%lld}",
+                  (long long)st->err_http, (long long)st->err_net, (long long)st->err_timeout,
+                  (long long)st->err_limit, (long long)st->err_robots, (long long)st->err_extract,
+                  (long long)st->robots_denied, (long long)st->err_type, (long long)st->parked_hosts);
+    return mm_buf_steal(&b);
+}
+
+static long revisit_for(struct crawler *c, const struct crawl_site *site, enum crawl_kind kind, int depth,
+                        int article) {
+    const struct crawl_config *cfg = c->cfg;
+    if (kind != CRAWL_KIND_PAGE || depth == 0)
+        return site && site->revisit_feed_s >= 0 ? site->revisit_feed_s : cfg->revisit_feed_s;
+    if (article)
+        return site && site->revisit_article_s >= 0 ? site->revisit_article_s : cfg->revisit_article_s;
+    return site && site->revisit_page_s >= 0 ? site->revisit_page_s : cfg->revisit_page_s;
+}
+
+static int64_t retry_after_s(const char *headers) {
+    char v[128];
+    if (!header_value(headers, "Retry-After", v, sizeof v))
+        return -1;
+    char *end;
+    long secs = strtol(v, &end, 10);
+    if (end != v && *end == '\0' && secs >= 0)
+        return secs > RETRY_AFTER_MAX ? RETRY_AFTER_MAX : secs;
+    time_t t = curl_getdate(v, NULL); /* an HTTP-date */
+    if (t < 0)
+        return -1;
+    int64_t d = (int64_t)t - wall_s();
+    return d < 0 ? 0 : d > RETRY_AFTER_MAX ? RETRY_AFTER_MAX : d;
+}
+
+/* A failed fetch: back off the URL and the host; park a host that keeps failing. */
+static mm_rc fail(struct crawler *c, struct xfer *x, long status, const char *kind, int retry, int64_t wait_s,
+                  int attempts) {
+    struct host *h = x->h;
+    count_error(c->st, kind);
+    struct frontier_result r = {.status = status, .error = kind, .attempts = attempts};
+    if (retry) {
+        h->failures++;
+        int64_t backoff = c->cfg->retry_base_s << (h->failures > 10 ? 10 : h->failures - 1);
+        if (wait_s < 0)
+            wait_s = backoff;
+        r.state = "queued";
+        r.next_fetch = wall_s() + wait_s;
+        int64_t until = mono_ms() + wait_s * 1000;
+        if (until > h->next_allowed_ms)
+            h->next_allowed_ms = until;
+        if (h->failures >= c->cfg->host_fail_park && h->parked_until_s <= wall_s()) {
+            h->parked_until_s = wall_s() + c->cfg->park_s;
+            c->st->parked_hosts++;
+            char reason[128];
+            snprintf(reason, sizeof reason, "%d consecutive failures, last: %s", h->failures, kind);
+            mm_rc rc = frontier_host_state(c->f, h->key, h->failures, h->parked_until_s, reason, c->err);
+            if (rc != MM_OK)
+                return rc;
+        }
+    } else {
+        r.state = "failed";
+    }
+    return frontier_finish(c->f, x->it.id, &r, c->err);
+}
+
+static mm_rc attempts_bump(struct crawler *c, int64_t id, int *attempts) {
+    sqlite3_stmt *st;
+    mm_rc rc = store_prepare(c->s, "UPDATE urls SET attempts = attempts + 1 WHERE id = ?1 RETURNING attempts", &st,
+                             c->err);
+    if (rc != MM_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    *attempts = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 1;
+    sqlite3_finalize(st);
+    return MM_OK;
+}
+
+static mm_rc retry_or_fail(struct crawler *c, struct xfer *x, long status, const char *kind, int64_t wait_s) {
+    int attempts;
+    mm_rc rc = attempts_bump(c, x->it.id, &attempts);
+    if (rc != MM_OK)
+        return rc;
+    return fail(c, x, status, kind, attempts < c->cfg->max_attempts, wait_s, attempts);
+}
+
+static mm_rc robots_done(struct crawler *c, struct xfer *x, CURLcode res, long status) {
+    struct host *h = x->h;
+    int64_t now = wall_s();
+    mm_rc rc;
+    crawl_robots_free(h->robots);
+    h->robots = NULL;
+    if (res == CURLE_OK || (res == CURLE_WRITE_ERROR && x->too_big) || res == CURLE_FILESIZE_EXCEEDED) {
+        if (status >= 200 && status < 300) {
+            if ((rc = crawl_robots_parse(x->body.data ? x->body.data : "", x->body.len, c->cfg->robots_agent,
+                                         &h->robots)) != MM_OK)
+                return mm_err_set(c->err, rc, "out of memory");
+        } else if (status >= 400 && status < 500) {
+            if ((rc = crawl_robots_all(1, &h->robots)) != MM_OK) /* RFC 9309 2.3.1.3: unavailable */
+                return mm_err_set(c->err, rc, "out of memory");
+        }
+    }
+    if (h->robots == NULL) { /* 5xx, 3xx past 5 hops or unreachable: disallow all for now (2.3.1.4) */
+        h->robots_state = 3;
+        h->robots_until_s = now + c->cfg->robots_retry_s;
+        count_error(c->st, "robots");
+        return frontier_host_robots(c->f, h->key, res == CURLE_OK ? (int)status : 0, NULL, 0, now, -1, c->err);
+    }
+    long cd = crawl_robots_delay_ms(h->robots);
+    if (cd > h->delay_ms)
+        h->delay_ms = cd;
+    h->robots_state = 2;
+    h->robots_until_s = now + c->cfg->robots_ttl_s;
+    int keep = status >= 200 && status < 300;
+    rc = frontier_host_robots(c->f, h->key, (int)status, keep ? x->body.data : NULL, keep ? x->body.len : 0, now, cd,
+                              c->err);
+    const char *sm;
+    for (size_t i = 0; rc == MM_OK && (sm = crawl_robots_sitemap(h->robots, i)) != NULL; i++)
+        rc = enqueue(c, NULL, sm, CRAWL_KIND_SITEMAP, 0, NULL, h->name, NULL);
+    return rc;
+}
+
+static mm_rc page_done(struct crawler *c, struct xfer *x, long status) {
+    struct host *h = x->h;
+    const struct crawl_config *cfg = c->cfg;
+    char *final = NULL, *ct = NULL;
+    curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &final);
+    curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct);
+    if (final == NULL)
+        final = x->it.url;
+    int64_t dur = (int64_t)((mm_now_monotonic() - x->started) * 1000);
+    const struct crawl_site *site = h->site;
+    int article = is_article(site, x->it.url);
+    int64_t now = wall_s();
+    long revisit = revisit_for(c, site, x->it.kind, x->it.depth, article);
+    struct frontier_result r = {.state = "done", .status = status};
+    r.next_fetch = revisit > 0 ? now + revisit : 0;
+    char etag[512], lastmod[128];
+    if (header_value(x->headers.data ? x->headers.data : "", "ETag", etag, sizeof etag))
+        r.etag = etag;
+    if (header_value(x->headers.data ? x->headers.data : "", "Last-Modified", lastmod, sizeof lastmod))
+        r.last_modified = lastmod;
+    h->failures = 0;
+    if (status == 304) {
+        c->st->not_modified++;
+        return frontier_finish(c->f, x->it.id, &r, c->err);
+    }
+    char hash[65];
+    mm_sha256_hex(x->body.data ? x->body.data : "", x->body.len, hash);
+    r.content_hash = hash;
+    int unchanged = x->it.content_hash && strcmp(x->it.content_hash, hash) == 0;
+    int html = x->it.kind == CRAWL_KIND_PAGE ? html_type(ct) : 0;
+    if (html < 0)
+        html = sniff_html(x->body.data ? x->body.data : "", x->body.len);
+    mm_rc rc;
+    if (x->it.kind == CRAWL_KIND_PAGE && !html) {
+        c->st->err_type++;
+        c->st->skipped++;
+        r.state = "skipped";
+        r.error = "not_html";
+        rc = frontier_response(c->f, x->it.id, final, status, x->headers.data, ct, NULL, 0, dur, c->err);
+        return rc == MM_OK ? frontier_finish(c->f, x->it.id, &r, c->err) : rc;
+    }
+    if (unchanged)
+        return frontier_finish(c->f, x->it.id, &r, c->err);
+    rc = frontier_response(c->f, x->it.id, final, status, x->headers.data, ct, x->body.data, x->body.len, dur, c->err);
+    if (rc != MM_OK)
+        return rc;
+    if (x->it.kind != CRAWL_KIND_PAGE) {
+        struct crawl_entries en = {0};
+        struct mm_err perr;
+        mm_err_clear(&perr);
+        if (crawl_feed_parse(final, x->body.data ? x->body.data : "", x->body.len, (size_t)cfg->max_body, &en,
+                             &perr) != MM_OK) {
+            count_error(c->st, "extract");
+            r.error = "feed";
+        }
+        for (size_t i = 0; rc == MM_OK && i < en.n; i++)
+            rc = enqueue(c, final, en.v[i].url, en.v[i].kind,
+                         en.v[i].kind == CRAWL_KIND_SITEMAP ? x->it.depth : x->it.depth + 1, &x->it, h->name,
+                         en.v[i].lastmod);
+        crawl_entries_free(&en);
+        return rc == MM_OK ? frontier_finish(c->f, x->it.id, &r, c->err) : rc;
+    }
+    c->st->html++;
+    if (c->o->on_page) {
+        struct crawl_found found = {.follow_nofollow = cfg->follow_nofollow};
+        struct crawl_page pg = {.url_id = x->it.id,
+                                .url = x->it.url,
+                                .final_url = final,
+                                .site = site ? site->name : NULL,
+                                .status = status,
+                                .headers = x->headers.data ? x->headers.data : "",
+                                .content_type = ct,
+                                .body = x->body.data ? x->body.data : "",
+                                .body_len = x->body.len,
+                                .depth = x->it.depth,
+                                .article = article};
+        struct mm_err herr;
+        mm_err_clear(&herr);
+        mm_rc hr = c->o->on_page(c->o->ctx, c->s, &pg, &found, &herr);
+        if (hr == MM_EDB || hr == MM_ENOMEM) {
+            found_free(&found);
+            *c->err = herr;
+            return hr;
+        }
+        if (hr != MM_OK) {
+            count_error(c->st, "extract");
+            r.error = "extract";
+        }
+        if (found.document_id > 0) {
+            r.document_id = found.document_id;
+            c->st->documents++;
+        }
+        for (size_t i = 0; rc == MM_OK && i < found.n; i++)
+            rc = enqueue(c, final, found.v[i].url, found.v[i].kind, x->it.depth + 1, &x->it, h->name, NULL);
+        found_free(&found);
+        if (rc != MM_OK)
+            return rc;
+    }
+    return frontier_finish(c->f, x->it.id, &r, c->err);
+}
+
+static const char *curl_kind(CURLcode res) {
+    switch (res) {
+    case CURLE_OPERATION_TIMEDOUT:
+        return "timeout";
+    case CURLE_FILESIZE_EXCEEDED:
+        return "limit";
+    case CURLE_TOO_MANY_REDIRECTS:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        return "http";
+    default:
+        return "net";
+    }
+}
+
+static mm_rc finished(struct crawler *c, CURLMsg *m) {
+    struct xfer *x = NULL;
+    curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+    CURLcode res = m->data.result;
+    long status = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_off_t down = 0;
+    long hsize = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_SIZE_DOWNLOAD_T, &down);
+    curl_easy_getinfo(x->easy, CURLINFO_HEADER_SIZE, &hsize);
+    c->st->bytes += (int64_t)down + hsize;
+    struct host *h = x->h;
+    h->inflight--;
+    c->running--;
+    c->st->in_flight = c->running;
+    int64_t nowm = mono_ms();
+    if (nowm + h->delay_ms > h->next_allowed_ms)
+        h->next_allowed_ms = nowm + h->delay_ms;
+    mm_rc rc = frontier_write(c->f, c->err);
+    if (rc != MM_OK)
+        goto out;
+    c->ops++;
+    if (x->robots) {
+        rc = robots_done(c, x, res, status);
+        goto out;
+    }
+    if (status > 0)
+        c->st->pages++;
+    if (res == CURLE_WRITE_ERROR && x->not_html) {
+        char *ct = NULL, *final = NULL;
+        curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct);
+        curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &final);
+        c->st->err_type++;
+        c->st->skipped++;
+        h->failures = 0;
+        struct frontier_result r = {.state = "skipped", .status = status, .error = "not_html"};
+        rc = frontier_response(c->f, x->it.id, final ? final : x->it.url, status, x->headers.data, ct, NULL, 0, 0,
+                               c->err);
+        if (rc == MM_OK)
+            rc = frontier_finish(c->f, x->it.id, &r, c->err);
+        goto out;
+    }
+    if ((res == CURLE_WRITE_ERROR && x->too_big) || res == CURLE_FILESIZE_EXCEEDED) {
+        rc = fail(c, x, status, "limit", 0, -1, 0);
+        goto out;
+    }
+    if (res != CURLE_OK) {
+        rc = retry_or_fail(c, x, status, curl_kind(res), -1);
+        goto out;
+    }
+    if (status == 429 || status == 503) {
+        rc = retry_or_fail(c, x, status, "http", retry_after_s(x->headers.data ? x->headers.data : ""));
+    } else if (status >= 500) {
+        rc = retry_or_fail(c, x, status, "http", -1);
+    } else if (status == 304 || (status >= 200 && status < 300)) {
+        rc = page_done(c, x, status);
+    } else {
+        h->failures = 0; /* a 404 is the page's fault, not the host's */
+        rc = fail(c, x, status, "http", 0, -1, 0);
+    }
+out:
+    xfer_free(c, x);
+    return rc;
+}
+
+/* ---- scheduling ----------------------------------------------------------- */
+
+/* Decide what this host does next; starts at most what politeness allows. */
+static mm_rc host_step(struct crawler *c, struct host *h, int64_t nowm, int64_t nows) {
+    if (h->inflight >= h->per_host || nowm < h->next_allowed_ms || h->parked_until_s > nows)
+        return MM_OK;
+    if (c->running >= c->cfg->max_connections)
+        return MM_OK;
+    mm_rc rc;
+    if (h->ibuf == h->nbuf) {
+        if (nowm < h->empty_until_ms)
+            return MM_OK;
+        if (h->robots_state == 3 && nows < h->robots_until_s)
+            return MM_OK;
+        if ((rc = frontier_write(c->f, c->err)) != MM_OK)
+            return rc;
+        int n = 0;
+        if ((rc = frontier_take(c->f, h->key, nows, HOST_BUF, h->buf, &n, c->err)) != MM_OK)
+            return rc;
+        c->ops += n;
+        h->ibuf = 0;
+        h->nbuf = n;
+        if (n == 0) {
+            h->empty_until_ms = nowm + 1000;
+            return MM_OK;
+        }
+    }
+    if (h->robots_state == 0 || ((h->robots_state == 2 || h->robots_state == 3) && nows >= h->robots_until_s)) {
+        struct frontier_host fh;
+        if ((rc = frontier_host_get(c->f, h->key, &fh, c->err)) != MM_OK)
+            return rc;
+        if (fh.parked_until > nows) {
+            h->parked_until_s = fh.parked_until;
+            h->failures = fh.failures;
+        }
+        int fresh = fh.robots_status >= 0 && nows - fh.robots_fetched < c->cfg->robots_ttl_s;
+        if (fresh && fh.robots_status >= 200 && fh.robots_status < 500 && h->robots_state == 0) {
+            crawl_robots_free(h->robots);
+            h->robots = NULL;
+            rc = fh.robots_status < 300 ? crawl_robots_parse(fh.robots_txt ? fh.robots_txt : "", fh.robots_len,
+                                                             c->cfg->robots_agent, &h->robots)
+                                        : crawl_robots_all(1, &h->robots);
+            frontier_host_clear(&fh);
+            if (rc != MM_OK)
+                return mm_err_set(c->err, rc, "out of memory");
+            long cd = crawl_robots_delay_ms(h->robots);
+            if (cd > h->delay_ms)
+                h->delay_ms = cd;
+            h->robots_state = 2;
+            h->robots_until_s = fh.robots_fetched + c->cfg->robots_ttl_s;
+        } else if (fh.robots_status >= 0 && (fh.robots_status == 0 || fh.robots_status >= 500) &&
+                   nows - fh.robots_fetched < c->cfg->robots_retry_s) {
+            frontier_host_clear(&fh);
+            h->robots_state = 3;
+            h->robots_until_s = fh.robots_fetched + c->cfg->robots_retry_s;
+            return MM_OK;
+        } else {
+            frontier_host_clear(&fh);
+            char url[600];
+            snprintf(url, sizeof url, "%s/robots.txt", h->key);
+            struct frontier_item it = {0};
+            if ((it.url = strdup(url)) == NULL)
+                return mm_err_set(c->err, MM_ENOMEM, "out of memory");
+            h->robots_state = 1;
+            return start(c, h, &it, 1);
+        }
+    }
+    if (h->robots_state != 2)
+        return MM_OK;
+    while (h->ibuf < h->nbuf) {
+        struct frontier_item *it = &h->buf[h->ibuf++];
+        if (!crawl_robots_allowed(h->robots, crawl_url_path(it->url))) {
+            c->st->robots_denied++;
+            struct frontier_result r = {.state = "skipped", .error = "robots"};
+            if ((rc = frontier_write(c->f, c->err)) != MM_OK ||
+                (rc = frontier_finish(c->f, it->id, &r, c->err)) != MM_OK)
+                return rc;
+            c->ops++;
+            frontier_item_clear(it);
+            continue;
+        }
+        return start(c, h, it, 0);
+    }
+    return MM_OK;
+}
+
+static mm_rc maybe_commit(struct crawler *c, int force) {
+    double now = mm_now_monotonic();
+    if (!frontier_in_txn(c->f))
+        return MM_OK;
+    if (!force && c->ops < COMMIT_OPS && (now - c->last_commit) * 1000 < COMMIT_MS)
+        return MM_OK;
+    c->ops = 0;
+    c->last_commit = now;
+    return frontier_commit(c->f, c->err);
+}
+
+static mm_rc seed(struct crawler *c) {
+    mm_rc rc = frontier_write(c->f, c->err);
+    for (size_t i = 0; rc == MM_OK && i < c->o->n_seeds; i++) {
+        char *u;
+        if (crawl_url_normalize(NULL, c->o->seeds[i], &u) != MM_OK)
+            return mm_err_set(c->err, MM_EINVAL, "seed '%s' is not an http or https URL", c->o->seeds[i]);
+        char name[256];
+        if (crawl_url_host_name(u, name, sizeof name) == 0) {
+            char **v = realloc(c->seed_hosts, (c->n_seed_hosts + 1) * sizeof *v);
+            if (v == NULL || (v[c->n_seed_hosts] = strdup(name)) == NULL) {
+                free(u);
+                if (v)
+                    c->seed_hosts = v;
+                return mm_err_set(c->err, MM_ENOMEM, "out of memory");
+            }
+            c->seed_hosts = v;
+            c->n_seed_hosts++;
+        }
+        free(u);
+        rc = enqueue(c, NULL, c->o->seeds[i], CRAWL_KIND_PAGE, 0, NULL, NULL, NULL);
+    }
+    if (c->o->config_seeds) {
+        for (size_t i = 0; rc == MM_OK && i < c->cfg->n_sites; i++) {
+            const struct crawl_site *s = &c->cfg->sites[i];
+            for (size_t j = 0; rc == MM_OK && j < s->n_seeds; j++)
+                rc = enqueue(c, NULL, s->seeds[j], CRAWL_KIND_PAGE, 0, NULL, NULL, NULL);
+            for (size_t j = 0; rc == MM_OK && j < s->n_feeds; j++)
+                rc = enqueue(c, NULL, s->feeds[j], CRAWL_KIND_FEED, 0, NULL, NULL, NULL);
+            for (size_t j = 0; rc == MM_OK && j < s->n_sitemaps; j++)
+                rc = enqueue(c, NULL, s->sitemaps[j], CRAWL_KIND_SITEMAP, 0, NULL, NULL, NULL);
+        }
+    }
+    if (rc == MM_OK)
+        rc = frontier_commit(c->f, c->err);
+    return rc;
+}
+
+mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct crawl_run_opts *o,
+                struct crawl_stats *stats, struct mm_err *err) {
+    memset(stats, 0, sizeof *stats);
+    if (cfg->user_agent == NULL || *cfg->user_agent == '\0')
+        return mm_err_set(err, MM_EINVAL, "no user agent: set user_agent and contact in [crawler] or pass --user-agent");
+    struct crawler c = {.s = s, .cfg = cfg, .o = o, .st = stats, .err = err};
+    mm_rc rc = MM_OK;
+    for (size_t i = 0; i < o->n_resolve; i++) {
+        const char *r = o->resolve[i];
+        const char *c1 = strchr(r, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (c1 == NULL || c2 == NULL || c2[1] == '\0') {
+            rc = mm_err_set(err, MM_EINVAL, "--resolve '%s': want HOST:PORT:ADDRESS", r);
+            goto done;
+        }
+        struct curl_slist *n = curl_slist_append(c.resolve, r);
+        if (n == NULL) {
+            rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+            goto done;
+        }
+        c.resolve = n;
+    }
+    if ((c.multi = curl_multi_init()) == NULL) {
+        rc = mm_err_set(err, MM_ENOMEM, "cannot start libcurl");
+        goto done;
+    }
+    curl_multi_setopt(c.multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(c.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, cfg->max_connections);
+    if ((rc = frontier_open(s, o->run_id, &c.f, err)) != MM_OK)
+        goto done;
+    if ((rc = frontier_recover(c.f, wall_s(), err)) != MM_OK || (rc = seed(&c)) != MM_OK)
+        goto done;
+    if ((rc = frontier_each_host(c.f, host_seen, &c, err)) != MM_OK)
+        goto done;
+    double t0 = mm_now_monotonic(), last_progress = 0, last_requeue = t0, idle_since = -1, stop_at = -1;
+    c.last_commit = t0;
+    for (;;) {
+        double now = mm_now_monotonic();
+        int stopping = (o->stop && *o->stop) || (o->max_pages > 0 && stats->pages >= o->max_pages) ||
+                       (o->max_seconds > 0 && now - t0 >= o->max_seconds);
+        if (stopping && stop_at < 0)
+            stop_at = now;
+        if (!stopping) {
+            int64_t nowm = (int64_t)(now * 1000), nows = wall_s();
+            if (now - last_requeue >= 5) {
+                last_requeue = now;
+                if ((rc = frontier_write(c.f, err)) != MM_OK || (rc = frontier_requeue_due(c.f, nows, err)) != MM_OK)
+                    break;
+                for (size_t i = 0; i < c.n_hosts; i++)
+                    c.hosts[i]->empty_until_ms = 0;
+            }
+            for (size_t i = 0; i < c.n_hosts && rc == MM_OK; i++) {
+                if (o->max_pages > 0 && stats->pages + c.running >= o->max_pages)
+                    break;
+                rc = host_step(&c, c.hosts[i], nowm, nows);
+            }
+            if (rc != MM_OK)
+                break;
+        }
+        if (c.running == 0) {
+            if (stopping)
+                break;
+            /* Nothing in flight: end when nothing is due within idle_wait. */
+            int ready = 0;
+            for (size_t i = 0; i < c.n_hosts; i++)
+                if (c.hosts[i]->ibuf < c.hosts[i]->nbuf)
+                    ready = 1;
+            if (!ready) {
+                if (idle_since < 0)
+                    idle_since = now;
+                int64_t due;
+                if ((rc = frontier_next_due(c.f, &due, err)) != MM_OK)
+                    break;
+                int64_t nows = wall_s();
+                int parked_all = 1;
+                if (due <= nows) {
+                    /* Due URLs exist: are they all on parked or blocked hosts? */
+                    for (size_t i = 0; i < c.n_hosts; i++) {
+                        struct host *h = c.hosts[i];
+                        if (h->parked_until_s <= nows && !(h->robots_state == 3 && nows < h->robots_until_s))
+                            parked_all = 0;
+                    }
+                }
+                int waitable = due != INT64_MAX && due - nows <= cfg->idle_wait_s &&
+                               !(due <= nows && parked_all);
+                if (!waitable || now - idle_since > cfg->idle_wait_s + 1.0)
+                    break;
+            }
+        } else {
+            idle_since = -1;
+        }
+        if (stopping && now - stop_at > 1.0)
+            break; /* in-flight transfers are abandoned; their URLs are released below */
+        int numfds;
+        curl_multi_poll(c.multi, NULL, 0, c.running ? 50 : 100, &numfds);
+        int still;
+        curl_multi_perform(c.multi, &still);
+        CURLMsg *m;
+        int left;
+        while ((m = curl_multi_info_read(c.multi, &left)) != NULL) {
+            if (m->msg == CURLMSG_DONE && (rc = finished(&c, m)) != MM_OK)
+                break;
+        }
+        if (rc != MM_OK)
+            break;
+        if ((rc = maybe_commit(&c, 0)) != MM_OK)
+            break;
+        if (o->progress && now - last_progress >= 1.0) {
+            last_progress = now;
+            if (frontier_count_due(c.f, wall_s(), &stats->queued, err) != MM_OK)
+                mm_err_clear(err);
+            o->progress(o->ctx, stats);
+        }
+    }
+done:
+    /* Abandon what is still in flight; its URLs go back to the queue. */
+    if (c.multi) {
+        while (c.xfers) {
+            c.xfers->h->inflight--;
+            xfer_free(&c, c.xfers);
+        }
+    }
+    if (c.f) {
+        struct mm_err e2;
+        mm_err_clear(&e2);
+        if (rc == MM_OK) {
+            rc = maybe_commit(&c, 1);
+        } else if (frontier_in_txn(c.f)) {
+            frontier_commit(c.f, &e2);
+        }
+        if (frontier_write(c.f, &e2) == MM_OK && frontier_release(c.f, &e2) == MM_OK)
+            frontier_commit(c.f, &e2);
+        if (rc == MM_OK && e2.code != MM_OK)
+            rc = mm_err_set(err, e2.code, "%s", e2.msg);
+    }
+    stats->in_flight = 0;
+    for (size_t i = 0; i < c.n_hosts; i++)
+        host_free(c.hosts[i]);
+    free(c.hosts);
+    for (size_t i = 0; i < c.n_seed_hosts; i++)
+        free(c.seed_hosts[i]);
+    free(c.seed_hosts);
+    frontier_close(c.f);
+    if (c.multi)
+        curl_multi_cleanup(c.multi);
+    curl_slist_free_all(c.resolve);
+    return rc;
+}

@@ -1,0 +1,105 @@
+/*
+ * crawler_int.h -- internals shared by the crawler's files: URL parts, site
+ * pattern matching and the SQLite frontier (frontier.c).
+ */
+#ifndef MALMOI_CRAWLER_INT_H
+#define MALMOI_CRAWLER_INT_H
+
+#include <stdint.h>
+
+#include "crawler.h"
+
+/* url.c */
+int crawl_url_host_name(const char *url, char *out, size_t n);
+const char *crawl_url_path(const char *url);
+
+/* config.c: 1 when any of the n compiled regexes in `res` matches url. */
+int crawl_site_match(const void *res, size_t n, const char *url);
+
+/* Links reported by the page handler. */
+struct crawl_found_link {
+    char *url;
+    enum crawl_kind kind;
+};
+struct crawl_found {
+    struct crawl_found_link *v;
+    size_t n, cap;
+    int follow_nofollow;
+    int64_t document_id; /* 0 = none */
+};
+
+/* ---- frontier.c: the frontier tables (urls, hosts, responses) ---------- */
+
+struct frontier;
+
+/* A URL taken from the frontier for fetching. */
+struct frontier_item {
+    int64_t id;
+    char *url;
+    char *site;         /* NULL when none */
+    enum crawl_kind kind;
+    int depth;
+    char *etag, *last_modified, *content_hash; /* validators of the last fetch; NULL */
+};
+void frontier_item_clear(struct frontier_item *it);
+
+/* Per-host row (robots cache, politeness state). */
+struct frontier_host {
+    int robots_status;      /* -1 never fetched; 0 unreachable; else HTTP status */
+    char *robots_txt;       /* owned; NULL */
+    size_t robots_len;
+    int64_t robots_fetched; /* Unix s */
+    int failures;
+    int64_t parked_until;   /* Unix s */
+};
+
+mm_rc frontier_open(struct store *s, int64_t run_id, struct frontier **out, struct mm_err *err);
+void frontier_close(struct frontier *f);
+/* Transactions are batched: frontier_write() opens one when none is open;
+ * frontier_commit() commits if one is open. */
+mm_rc frontier_write(struct frontier *f, struct mm_err *err);
+mm_rc frontier_commit(struct frontier *f, struct mm_err *err);
+int frontier_in_txn(const struct frontier *f);
+/* Requeue URLs claimed by dead runs and revisits that are due. */
+mm_rc frontier_recover(struct frontier *f, int64_t now_s, struct mm_err *err);
+mm_rc frontier_requeue_due(struct frontier *f, int64_t now_s, struct mm_err *err);
+/* Give back what this run claimed but did not finish. */
+mm_rc frontier_release(struct frontier *f, struct mm_err *err);
+/* Insert a URL unless known (then *added = 0). A known URL whose stored
+ * lastmod differs from a new non-empty one is queued again. */
+mm_rc frontier_add(struct frontier *f, const char *url, const char *host, const char *site, enum crawl_kind kind,
+                   int depth, int priority, int64_t found_from, const char *lastmod, int *added, struct mm_err *err);
+/* Every host key in the hosts table: calls fn for each. */
+mm_rc frontier_each_host(struct frontier *f, void (*fn)(void *ctx, const char *host), void *ctx,
+                         struct mm_err *err);
+/* Claim up to `limit` due URLs of `host`, best priority first. */
+mm_rc frontier_take(struct frontier *f, const char *host, int64_t now_s, int limit, struct frontier_item *items,
+                    int *n, struct mm_err *err);
+/* The earliest next_fetch of a queued URL (INT64_MAX when none). */
+mm_rc frontier_next_due(struct frontier *f, int64_t *when_s, struct mm_err *err);
+/* Count of queued URLs due now. */
+mm_rc frontier_count_due(struct frontier *f, int64_t now_s, int64_t *n, struct mm_err *err);
+
+/* The outcome of a fetch, written to urls. */
+struct frontier_result {
+    const char *state;        /* queued | done | failed | skipped */
+    long status;              /* HTTP status or 0 */
+    const char *error;        /* error kind or NULL */
+    const char *etag, *last_modified, *content_hash; /* NULL keeps the stored value */
+    int attempts;
+    int64_t next_fetch;       /* Unix s; 0 = never again (done) / now (queued) */
+    int64_t document_id;      /* 0 keeps the stored value */
+};
+mm_rc frontier_finish(struct frontier *f, int64_t url_id, const struct frontier_result *r, struct mm_err *err);
+/* Keep a raw response (body zlib-compressed here). */
+mm_rc frontier_response(struct frontier *f, int64_t url_id, const char *final_url, long status,
+                        const char *headers, const char *content_type, const char *body, size_t body_len,
+                        int64_t duration_ms, struct mm_err *err);
+mm_rc frontier_host_get(struct frontier *f, const char *host, struct frontier_host *out, struct mm_err *err);
+void frontier_host_clear(struct frontier_host *h);
+mm_rc frontier_host_robots(struct frontier *f, const char *host, int status, const char *txt, size_t len,
+                           int64_t fetched_s, long delay_ms, struct mm_err *err);
+mm_rc frontier_host_state(struct frontier *f, const char *host, int failures, int64_t parked_until,
+                          const char *reason, struct mm_err *err);
+
+#endif
