@@ -231,6 +231,10 @@ mm_rc crawl_robots_parse(const char *text, size_t len, const char *agent, struct
     r->all = -1;
     if (len > ROBOTS_PARSE_MAX)
         len = ROBOTS_PARSE_MAX;
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) { /* a UTF-8 BOM */
+        text += 3;
+        len -= 3;
+    }
     int specific = 0;
     mm_rc rc = parse_pass(r, text, len, agent, 1, &specific, 0);
     if (rc == MM_OK)

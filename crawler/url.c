@@ -134,7 +134,8 @@ mm_rc crawl_url_normalize(const char *base, const char *ref, char **out) {
         goto done;
     if (benc && curl_url_set(u, CURLUPART_URL, benc, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
         goto done;
-    if (curl_url_set(u, CURLUPART_URL, enc, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
+    /* "" and "#frag" name the base document itself (RFC 3986 5.2.2) */
+    if (*enc != '\0' && curl_url_set(u, CURLUPART_URL, enc, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
         goto done;
     if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
         goto done;
