@@ -526,6 +526,8 @@ static mm_rc robots_done(struct crawler *c, struct xfer *x, CURLcode res, long s
     long cd = crawl_robots_delay_ms(h->robots);
     if (cd > h->delay_ms)
         h->delay_ms = cd;
+    if (mono_ms() + h->delay_ms > h->next_allowed_ms) /* the delay holds after robots.txt too */
+        h->next_allowed_ms = mono_ms() + h->delay_ms;
     h->robots_state = 2;
     h->robots_until_s = now + c->cfg->robots_ttl_s;
     int keep = status >= 200 && status < 300;
