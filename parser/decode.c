@@ -112,6 +112,28 @@ static int prescan(const char *p, size_t n, char out[32]) {
     return 0;
 }
 
+/* UTF-8 text, allowing a sequence cut off at the very end (a truncated
+ * download) and rare stray bytes among many valid multibyte characters. */
+static int mostly_utf8(const char *p, size_t n) {
+    size_t good = 0, bad = 0;
+    const unsigned char *u = (const unsigned char *)p;
+    for (size_t i = 0; i < n;) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        int k = mm_utf8_decode(u + i, n - i, NULL);
+        if (k > 0) {
+            good++;
+            i += (size_t)k;
+        } else {
+            if (n - i >= 4) bad++; /* a cut at the end is not counted */
+            i++;
+        }
+    }
+    return good > 0 && bad * 100 <= good;
+}
+
 /* Does the buffer contain non-ASCII bytes? */
 static int has_high(const unsigned char *p, size_t n) {
     for (size_t i = 0; i < n; i++)
@@ -126,6 +148,7 @@ static mm_rc convert(const char *from, const char *in, size_t n, struct mm_buf *
     iconv_t cd = iconv_open("UTF-8", from);
     if (cd == (iconv_t)-1) return MM_EINVAL;
     mm_rc rc = mm_buf_reserve(b, n + n / 2 + 16);
+    if (rc == MM_OK) b->data[b->len] = 0;
     char *ip = (char *)in;
     size_t il = n;
     while (rc == MM_OK && il > 0) {
@@ -166,6 +189,7 @@ static mm_rc convert(const char *from, const char *in, size_t n, struct mm_buf *
 /* Copy valid UTF-8, replacing each invalid sequence with U+FFFD. */
 static mm_rc utf8_repair(const char *in, size_t n, struct mm_buf *b, size_t *repl) {
     mm_rc rc = mm_buf_reserve(b, n + 16);
+    if (rc == MM_OK) b->data[b->len] = 0;
     size_t i = 0;
     while (rc == MM_OK && i < n) {
         size_t start = i;
@@ -181,9 +205,16 @@ static mm_rc utf8_repair(const char *in, size_t n, struct mm_buf *b, size_t *rep
         }
         rc = mm_buf_append(b, in + start, i - start);
         if (rc == MM_OK && i < n) {
+            /* One U+FFFD per maximal subpart (WHATWG): a lead byte and the
+             * continuation bytes that follow it, up to its length. */
+            unsigned char c = (unsigned char)in[i];
+            size_t want = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 && c <= 0xEF ? 3
+                          : c >= 0xC2 && c <= 0xDF ? 2 : 1;
+            size_t k = 1;
+            while (k < want && i + k < n && ((unsigned char)in[i + k] & 0xC0) == 0x80) k++;
             rc = mm_buf_append(b, "\xEF\xBF\xBD", 3);
             (*repl)++;
-            i++;
+            i += k;
         }
     }
     return rc;
@@ -191,9 +222,11 @@ static mm_rc utf8_repair(const char *in, size_t n, struct mm_buf *b, size_t *rep
 
 /* Sniff: valid UTF-8 first, then ISO-2022-KR escapes, then strict CP949, Johab. */
 static const char *sniff(const char *p, size_t n) {
-    if (mm_utf8_valid(p, n, NULL)) return "UTF-8";
     if (find_ci(p, n < 65536 ? n : 65536, "\x1b$)C")) return "ISO-2022-KR";
-    static const char *const tries[] = {"CP949", "JOHAB", "GB18030", "CP932"};
+    if (mm_utf8_valid(p, n, NULL)) return "UTF-8";
+    /* GB18030 and CP932 accept nearly any byte string, so they are never
+     * sniffed: only a label selects them. */
+    static const char *const tries[] = {"CP949", "JOHAB"};
     size_t probe = n < (256u << 10) ? n : (256u << 10);
     for (size_t t = 0; t < sizeof tries / sizeof tries[0]; t++) {
         struct mm_buf b;
@@ -234,7 +267,7 @@ mm_rc parse_decode(const char *bytes, size_t len, const char *content_type, char
         /* Bytes that are valid UTF-8 and not pure ASCII are UTF-8: a legacy
          * multibyte text is almost never valid UTF-8 by accident, while stale
          * labels on re-saved pages are common. */
-        if (has_high(u + skip, len) && mm_utf8_valid(bytes, len, NULL)) strcpy(cs, "UTF-8");
+        if (has_high(u + skip, len) && mostly_utf8(bytes, len)) strcpy(cs, "UTF-8");
         else if (content_type && charset_param(content_type, strlen(content_type), cs)) {
         } else if (prescan(bytes, len, cs)) {
         } else {
@@ -255,6 +288,22 @@ mm_rc parse_decode(const char *bytes, size_t len, const char *content_type, char
             rc = strcmp(cs, "UTF-8") == 0 ? utf8_repair(bytes, len, &b, &repl)
                                           : convert(cs, bytes, len, &b, &repl, 0);
         }
+    }
+    if (rc == MM_OK && !strcmp(cs, "JOHAB")) {
+        /* glibc maps Johab 0x5C to U+20A9 WON SIGN; like Python and
+         * browsers we keep it a backslash (the won sign has its own
+         * double-byte code). */
+        size_t w = 0;
+        for (size_t i = 0; i < b.len; i++) {
+            if (i + 2 < b.len && !memcmp(b.data + i, "\xE2\x82\xA9", 3)) {
+                b.data[w++] = '\\';
+                i += 2;
+            } else {
+                b.data[w++] = b.data[i];
+            }
+        }
+        b.len = w;
+        b.data[w] = 0;
     }
     if (rc != MM_OK) {
         mm_buf_free(&b);

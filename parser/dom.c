@@ -197,7 +197,8 @@ static int boilerplate_line(const char *s, size_t n) {
 char *parse_clean_paragraphs(const char *text, size_t len) {
     struct mm_buf out;
     mm_buf_init(&out, PARSE_MAX_TEXT);
-    if (mm_buf_reserve(&out, len + 1) != MM_OK) return NULL;
+    if (mm_buf_reserve(&out, len < PARSE_MAX_TEXT ? len + 1 : PARSE_MAX_TEXT) != MM_OK) return NULL;
+    out.data[0] = 0; /* reserve leaves the buffer unterminated */
     size_t i = 0;
     while (i < len) {
         const char *nl = memchr(text + i, '\n', len - i);
@@ -218,4 +219,50 @@ char *parse_clean_paragraphs(const char *text, size_t len) {
         i = e + 1;
     }
     return mm_buf_steal(&out);
+}
+
+void parse_unescape(char *s) {
+    if (!s || !strchr(s, '&')) return;
+    static const struct {
+        const char *name;
+        const char *text;
+    } ENT[] = {{"amp;", "&"}, {"lt;", "<"}, {"gt;", ">"}, {"quot;", "\""}, {"apos;", "'"},
+               {"nbsp;", " "}, {"middot;", "\xC2\xB7"}, {"hellip;", "\xE2\x80\xA6"}};
+    char *w = s;
+    for (const char *r = s; *r;) {
+        if (*r != '&') {
+            *w++ = *r++;
+            continue;
+        }
+        int done = 0;
+        if (r[1] == '#') {
+            const char *p = r + 2;
+            int hex = *p == 'x' || *p == 'X';
+            if (hex) p++;
+            char *end;
+            unsigned long cp = strtoul(p, &end, hex ? 16 : 10);
+            if (end > p && *end == ';' && cp > 0 && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF)) {
+                char buf[4];
+                int k = mm_utf8_encode((uint32_t)cp, buf);
+                if ((size_t)k <= (size_t)(end + 1 - r)) {
+                    memcpy(w, buf, (size_t)k);
+                    w += k;
+                    r = end + 1;
+                    done = 1;
+                }
+            }
+        } else {
+            for (size_t i = 0; i < sizeof ENT / sizeof ENT[0] && !done; i++) {
+                size_t n = strlen(ENT[i].name), m = strlen(ENT[i].text);
+                if (!strncmp(r + 1, ENT[i].name, n) && m <= n + 1) {
+                    memcpy(w, ENT[i].text, m);
+                    w += m;
+                    r += n + 1;
+                    done = 1;
+                }
+            }
+        }
+        if (!done) *w++ = *r++;
+    }
+    *w = 0;
 }

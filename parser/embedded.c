@@ -11,6 +11,14 @@
 
 #include "parser_int.h"
 
+/* Captions inside embedded bodies are not article text. */
+static int frag_skip(const xmlNode *n, void *ctx) {
+    (void)ctx;
+    if (parse_tag_is(n, "figcaption") || parse_tag_is(n, "figure")) return 1;
+    const char *c = parse_attr(n, "class");
+    return c && (strstr(c, "caption") || strstr(c, "photo_desc"));
+}
+
 char *parse_fragment_text(const char *html, size_t len) {
     if (len > PARSE_MAX_TEXT * 2) len = PARSE_MAX_TEXT * 2;
     htmlDocPtr d = htmlReadMemory(html, (int)len, NULL, "UTF-8",
@@ -20,7 +28,7 @@ char *parse_fragment_text(const char *html, size_t len) {
     struct mm_buf b;
     mm_buf_init(&b, PARSE_MAX_TEXT * 2);
     xmlNode *root = xmlDocGetRootElement(d);
-    if (root) parse_node_text(root, &b, NULL, NULL);
+    if (root) parse_node_text(root, &b, frag_skip, NULL);
     char *t = parse_clean_paragraphs(b.data ? b.data : "", b.len);
     mm_buf_free(&b);
     xmlFreeDoc(d);
@@ -86,14 +94,72 @@ static void next_walk(json_t *v, int depth, const char **best, size_t *best_len,
 struct scripts {
     const xmlNode *next;   /* <script id="__NEXT_DATA__"> */
     const xmlNode *fusion; /* script holding Fusion.globalContent */
+    struct mm_buf rsc;     /* Next.js App Router flight data, concatenated */
 };
+
+/* self.__next_f.push([1,"..."]): the string is a JSON string literal. */
+static void rsc_add(struct scripts *s, const char *js) {
+    const char *p = js;
+    while ((p = strstr(p, "__next_f.push([1,")) != NULL) {
+        p += strlen("__next_f.push([1,");
+        if (*p != '"') continue;
+        json_error_t je;
+        json_t *j = json_loads(p, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &je);
+        if (json_is_string(j))
+            mm_buf_append(&s->rsc, json_string_value(j), json_string_length(j));
+        json_decref(j);
+    }
+}
+
+/* The longest "ID:T<hex len>,<html>" text row holding paragraphs. */
+static char *rsc_body(struct mm_buf *b) {
+    const char *best = NULL;
+    size_t best_len = 0;
+    const char *d = b->data;
+    for (size_t i = 0; d && i + 3 < b->len; i++) {
+        if (d[i] != ':' || d[i + 1] != 'T') continue;
+        size_t j = i + 2, n = 0;
+        while (j < b->len && j < i + 12 && strchr("0123456789abcdef", d[j]) && d[j]) {
+            n = n * 16 + (size_t)(d[j] <= '9' ? d[j] - '0' : d[j] - 'a' + 10);
+            j++;
+        }
+        if (j >= b->len || d[j] != ',' || n == 0) continue;
+        j++;
+        if (n > b->len - j) n = b->len - j;
+        if (n > best_len && memmem(d + j, n, "<p", 2)) {
+            best = d + j;
+            best_len = n;
+        }
+        i = j + n - 1;
+    }
+    if (!best) return NULL;
+    /* drop ad placeholders such as $$ARTICLEAD$$ */
+    struct mm_buf o;
+    mm_buf_init(&o, 0);
+    for (size_t i = 0; i < best_len; i++) {
+        if (best[i] == '$' && i + 1 < best_len && best[i + 1] == '$') {
+            const char *e = memmem(best + i + 2, best_len - i - 2, "$$", 2);
+            if (e && e - (best + i) < 40) {
+                i = (size_t)(e - best) + 1;
+                continue;
+            }
+        }
+        mm_buf_putc(&o, best[i]);
+    }
+    char *t = parse_fragment_text(o.data ? o.data : "", o.len);
+    mm_buf_free(&o);
+    return t;
+}
 
 static void find_scripts(const xmlNode *n, struct scripts *s, int depth) {
     for (const xmlNode *c = n; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE) continue;
         if (parse_tag_is(c, "script")) {
             const char *id = parse_attr(c, "id");
+            const char *js = c->children && c->children->content
+                                 ? (const char *)c->children->content : NULL;
             if (id && !strcmp(id, "__NEXT_DATA__")) s->next = c;
+            else if (js && strstr(js, "__next_f.push([1,")) rsc_add(s, js);
             else if (!s->fusion && c->children && c->children->content &&
                      strstr((const char *)c->children->content, "Fusion.globalContent"))
                 s->fusion = c;
@@ -109,7 +175,18 @@ mm_rc parse_embedded(xmlDoc *doc, char **out, const char **kind, struct mm_err *
     xmlNode *root = xmlDocGetRootElement(doc);
     if (!root) return MM_OK;
     struct scripts sc = {0};
+    mm_buf_init(&sc.rsc, PARSE_MAX_TEXT * 2);
     find_scripts(root, &sc, 0);
+    if (sc.rsc.len) {
+        *out = rsc_body(&sc.rsc);
+        mm_buf_free(&sc.rsc);
+        if (*out && strlen(*out) >= 200) {
+            *kind = "next-rsc";
+            return MM_OK;
+        }
+        free(*out);
+        *out = NULL;
+    }
     json_error_t je;
     if (sc.fusion) {
         const char *s = (const char *)sc.fusion->children->content;

@@ -38,15 +38,43 @@ static int fill_empty(struct parse_result *r) {
     return 1;
 }
 
-/* Mostly control bytes or replacement characters: not a text page. */
-static int looks_binary(const char *s, size_t n, size_t repl) {
+/* Raw bytes with many control bytes (NUL, ESC aside) are not a text page;
+ * UTF-16 is excluded (its BOM was seen by the decoder). */
+static int looks_binary(const char *s, size_t n, const char *charset) {
+    if (!strncmp(charset, "UTF-16", 6)) return 0;
     size_t ctl = 0;
     size_t probe = n < 65536 ? n : 65536;
     for (size_t i = 0; i < probe; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f') ctl++;
+        if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b) ctl++;
     }
-    return probe > 0 && (ctl * 10 > probe || repl * 4 > n / 3);
+    return probe > 0 && ctl * 20 > probe;
+}
+
+/* A line that ends like a sentence (Latin or Korean). */
+static int sentence_end(const char *s, size_t n) {
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '"' || s[n - 1] == '\'' || s[n - 1] == ')'))
+        n--;
+    if (n && strchr(".!?:", s[n - 1])) return 1;
+    return n >= 3 && (!memcmp(s + n - 3, "다", 3) || !memcmp(s + n - 3, "요", 3) ||
+                      !memcmp(s + n - 3, "”", 3) || !memcmp(s + n - 3, "’", 3));
+}
+
+/* Generic output often starts with the page's header: category, title,
+ * date, font-size buttons. Drop short non-sentence lines before the first
+ * real paragraph, and lines repeating the title. */
+static void trim_head(char *text, const char *title) {
+    size_t n = strlen(text), i = 0, cut = 0;
+    while (i < n) {
+        const char *nl = memchr(text + i, '\n', n - i);
+        size_t e = nl ? (size_t)(nl - text) : n;
+        size_t len = e - i;
+        int is_title = title && *title && len == strlen(title) && !memcmp(text + i, title, len);
+        if (!is_title && (len >= 50 || sentence_end(text + i, len))) break;
+        i = e + 1;
+        cut = i < n ? i : n;
+    }
+    if (cut && cut * 3 < n) memmove(text, text + cut, n - cut + 1);
 }
 
 mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char *content_type,
@@ -65,7 +93,7 @@ mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char
     mm_rc rc = parse_decode(bytes ? bytes : "", len, content_type, &html, &hlen, r->charset,
                             &r->replacement_chars, err);
     if (rc != MM_OK) goto fail;
-    if (hlen == 0 || looks_binary(html, hlen, r->replacement_chars)) {
+    if (hlen == 0 || looks_binary(bytes, len, r->charset)) {
         free(html);
         if (!fill_empty(r)) goto oom;
         *out = r;
@@ -76,7 +104,7 @@ mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char
     htmlDocPtr doc = htmlReadMemory(html, (int)hlen, url && *url ? url : NULL, "UTF-8",
                                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
                                         HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-                                        HTML_PARSE_COMPACT | HTML_PARSE_NOIMPLIED);
+                                        HTML_PARSE_COMPACT);
     free(html);
     if (!doc || !xmlDocGetRootElement(doc)) {
         if (doc) xmlFreeDoc(doc);
@@ -90,7 +118,9 @@ mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char
     const struct parse_site *site = NULL;
     if (rc == MM_OK) {
         site = parse_rules_match(rules, url);
-        if (!site && r->canonical_url) site = parse_rules_match(rules, r->canonical_url);
+        /* Without a URL, the page's own canonical URL picks the rule. */
+        if (!site && !(url && *url) && r->canonical_url)
+            site = parse_rules_match(rules, r->canonical_url);
     }
     char *emb = NULL;
     const char *emb_kind = "";
@@ -144,6 +174,7 @@ mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char
         r->site = parse_strdup(site ? parse_site_name(site) : "");
     }
     parse_title_strip(r->title, r->site, parse_site_title_suffix(site));
+    if (r->method == PARSE_METHOD_GENERIC && r->text) trim_head(r->text, r->title);
     if (!fill_empty(r)) goto oom;
     rc = parse_meta_from_text(r, r->text);
     if (rc != MM_OK) goto oom;

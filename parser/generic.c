@@ -25,6 +25,7 @@ struct nstat {
     int unlikely;      /* class/id says boilerplate */
     int hidden;        /* display:none, hidden, aria-hidden */
     int paras, imgs, lis, inputs, embeds, headings;
+    int brs;           /* direct <br> children: text split into lines */
 };
 
 enum { F_STRIP_UNLIKELY = 1, F_WEIGHT = 2, F_CLEAN = 4 };
@@ -137,6 +138,7 @@ static int stat_node(struct gen *g, xmlNode *n, int depth) {
             continue;
         }
         if (c->type != XML_ELEMENT_NODE || parse_is_junk_tag(c)) continue;
+        if (parse_tag_is(c, "br")) s->brs++;
         if (depth >= PARSE_MAX_DEPTH) continue;
         if (stat_node(g, c, depth + 1) < 0) return -1;
         struct nstat *cs = S(c);
@@ -198,8 +200,11 @@ static void score_paras(struct gen *g, xmlNode *n, int depth) {
             if (cs->inline_link * 3 > cs->inline_txt) continue;
         }
         double ld = cs->inline_txt ? (double)cs->inline_link / (double)cs->inline_txt : 0;
-        double len = (double)cs->inline_txt / 100.0;
-        double sc = (1.0 + (double)cs->commas + (len < 3 ? len : 3)) * (1.0 - ld);
+        /* Text split by <br><br> counts as that many paragraphs, as
+         * Readability turns such runs into <p> elements. */
+        double segs = cs->brs >= 2 ? (double)cs->brs / 2.0 + 1.0 : 1.0;
+        double len = (double)cs->inline_txt / 100.0 / segs;
+        double sc = (segs * (1.0 + (len < 3 ? len : 3)) + (double)cs->commas) * (1.0 - ld);
         xmlNode *a = c->parent;
         for (int level = 0; a && a->type == XML_ELEMENT_NODE && a->_private && level < 5;
              level++, a = a->parent) {

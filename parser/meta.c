@@ -136,7 +136,9 @@ static void walk(struct meta *m, const xmlNode *n, int depth, int in_body) {
         } else if (!strcmp(t, "meta")) {
             on_meta(m, c);
         } else if (!strcmp(t, "title") && !m->title_tag && !in_body) {
-            m->title_tag = node_text_short(c, 2000);
+            xmlChar *tt = xmlNodeGetContent(c); /* <title> is a junk tag for body text */
+            m->title_tag = parse_squash(tt ? (const char *)tt : "");
+            xmlFree(tt);
         } else if (!strcmp(t, "link")) {
             const char *rel = parse_attr(c, "rel");
             if (rel && strcasecmp(rel, "canonical") == 0) set1(&m->canonical, parse_attr(c, "href"));
@@ -283,6 +285,7 @@ static int is_hangul_syllable(const unsigned char *p) {
 static char *clean_author(const char *a) {
     char *s = parse_squash(a);
     if (!s) return NULL;
+    parse_unescape(s);
     char *at = strchr(s, '@');
     if (at) { /* cut the e-mail word */
         while (at > s && at[-1] != ' ') at--;
@@ -367,8 +370,8 @@ void parse_title_strip(char *t, const char *site, const char *suffix) {
             n -= k;
         }
     }
-    static const char *const SEPS[] = {" | ", " - ", " :: ", " : ", " – ", " — ", " < ", " · ",
-                                       " :", "|", NULL};
+    /* " · " and " : " are common inside Korean headlines: not separators. */
+    static const char *const SEPS[] = {" | ", " - ", " :: ", " – ", " — ", " < ", NULL};
     for (size_t i = 0; SEPS[i]; i++) {
         char *last = NULL, *p = t;
         while ((p = strstr(p, SEPS[i])) != NULL) last = p++;
@@ -390,7 +393,9 @@ void parse_title_strip(char *t, const char *site, const char *suffix) {
 
 static char *pick(const char *a, const char *b, const char *c, const char *d) {
     const char *v = a && *a ? a : b && *b ? b : c && *c ? c : d && *d ? d : "";
-    return parse_squash(v);
+    char *s = parse_squash(v);
+    parse_unescape(s);
+    return s;
 }
 
 static char *iso_of(const char *const *cands, size_t n) {

@@ -63,6 +63,9 @@ mm_rc parse_links(xmlDoc *doc, const char *url, struct parse_result *r, struct m
 /* Small string helpers (dom.c). */
 char *parse_strdup(const char *s);
 char *parse_strndup(const char *s, size_t n);
+/* Decode character references left in metadata by double escaping
+ * ("&#34;", "&quot;") in place; the result is never longer. */
+void parse_unescape(char *s);
 /* Duplicate with whitespace collapsed and trimmed. */
 char *parse_squash(const char *s);
 

@@ -216,8 +216,15 @@ mm_rc parse_site_apply(const struct parse_site *s, xmlDoc *doc, char **out, stru
         if (o && o->nodesetval && o->nodesetval->nodeNr > 0) {
             struct mm_buf b;
             mm_buf_init(&b, PARSE_MAX_TEXT * 2);
-            for (int k = 0; k < o->nodesetval->nodeNr && rc == MM_OK; k++) {
-                rc = parse_node_text(o->nodesetval->nodeTab[k], &b, rule_skip, NULL);
+            xmlNodeSetPtr ns = o->nodesetval;
+            for (int k = 0; k < ns->nodeNr && rc == MM_OK; k++) {
+                /* a node inside another matched node is already read */
+                int nested = 0;
+                for (xmlNode *a = ns->nodeTab[k]->parent; a && !nested && k < 256; a = a->parent)
+                    for (int j = 0; j < ns->nodeNr && j < 256 && !nested; j++)
+                        nested = ns->nodeTab[j] == a;
+                if (nested) continue;
+                rc = parse_node_text(ns->nodeTab[k], &b, rule_skip, NULL);
                 if (rc == MM_ELIMIT) rc = MM_OK;
             }
             char *t = parse_clean_paragraphs(b.data ? b.data : "", b.len);
