@@ -1,0 +1,108 @@
+/*
+ * export.h -- the export stage: BERT pretraining shards (MLM + NSP) from the
+ * corpus database, as TFRecord files that google-research/bert's
+ * run_pretraining.py reads or as JSON Lines that Hugging Face's
+ * BertForPreTraining takes as is.
+ *
+ * The algorithm is create_pretraining_data.py's (segments filled up to the
+ * target length, short sequences with short_seq_prob, a random next segment
+ * half the time, truncate_seq_pair, 15% masking split 80/10/10, whole-word
+ * masking optional), run per chunk of documents so memory stays bounded;
+ * the random numbers come from our own seeded generator, so the same
+ * database, tokenizer, seed and parameters give byte-identical shards.
+ *
+ * Ownership: inputs are borrowed. Tested by: tests/export/test_export.c,
+ * tests/export/test_export_reader.py.
+ */
+#ifndef MALMOI_EXPORT_H
+#define MALMOI_EXPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+#include "tokenize.h"
+#include "util.h"
+
+enum export_format {
+    EXPORT_TFRECORD = 1, /* tf.train.Example records, length + masked CRC32C framing */
+    EXPORT_JSONL = 2,    /* one JSON object a line, Hugging Face field names */
+};
+
+/* Hard limits. */
+#define EXPORT_MAX_SEQ_LENGTH 4096         /* --max-seq-length */
+#define EXPORT_MAX_SENTENCE_IDS 4096       /* ids kept per encoded sentence (longer: truncated = 1) */
+#define EXPORT_MAX_DOCUMENT_TOKENS (64u << 20) /* one document's tokens */
+
+struct export_params {
+    enum export_format format;
+    uint64_t seed;              /* default 12345 (BERT's) */
+    int max_seq_length;         /* default 128; >= 5 */
+    int max_predictions;        /* masked_lm positions per instance, default 20 */
+    double masked_lm_prob;      /* default 0.15 */
+    double short_seq_prob;      /* default 0.1 */
+    int dupe_factor;            /* passes over each document, default 10 */
+    int whole_word_mask;        /* 0/1, default 0 */
+    long shard_size;            /* instances per shard file, default 100000 */
+    double validation_fraction; /* share of documents in the validation split, default 0 */
+    int drop_duplicates;        /* skip sentences marked duplicate_of (default keep) */
+    long chunk_tokens;          /* documents are processed in chunks of about this many
+                                   tokens (NSP partners come from the same chunk);
+                                   default 2^20; bounds memory */
+};
+
+/* Fill `p` with the defaults above (format TFRecord). */
+void export_params_default(struct export_params *p);
+
+/* The name under which `tok`'s encodings are stored in `examples`:
+ * "NAME:SHA8", e.g. "kobert-spm:17dc4710". Writes at most `n` bytes. */
+void export_tokenizer_key(const struct tok_model *tok, char *out, size_t n);
+
+struct export_prepare_counts {
+    int64_t documents_split;   /* bert-text documents given sentence rows */
+    int64_t sentences_added;   /* sentence rows written for them */
+    int64_t sentences_encoded; /* examples rows written for `tok` */
+};
+
+/* Make the database ready for export with `tok`: (1) documents imported in
+ * BERT text format that have no sentence rows get one per line of their
+ * text, in order (stage becomes "split"); (2) every sentence that export
+ * would use and that has no example for `tok` is encoded in safe mode and
+ * written to `examples` as [CLS] ids [SEP] (at most EXPORT_MAX_SENTENCE_IDS
+ * ids; longer ones are cut and marked truncated). Commits in batches, so an
+ * interrupted prepare keeps its work. `stop` (NULL allowed) is polled; when
+ * it becomes non-zero the call returns MM_EINTR. The store must be open
+ * with STORE_LOCK. `counts` (NULL allowed) receives what was done.
+ * Returns MM_OK, MM_EDB, MM_ENOMEM, MM_ELIMIT, MM_EINTR. */
+mm_rc export_prepare(struct store *s, const struct tok_model *tok, const volatile int *stop,
+                     struct export_prepare_counts *counts, struct mm_err *err);
+
+/* Counts of one split (train or validation). */
+struct export_split_counts {
+    int64_t documents, sentences, tokens; /* input used */
+    int64_t instances, masked, random_next, shards;
+};
+struct export_counts {
+    struct export_split_counts train, validation;
+    int64_t skipped_sentences; /* sentences without an example (export_prepare not run) */
+};
+
+/* Write the shards of the database held by `s` into folder `out_dir`
+ * (created when missing; it must hold nothing but files of an earlier
+ * export, which are replaced): "train-00000.tfrecord" ... (or ".jsonl"),
+ * "validation-00000..." when validation_fraction > 0, and manifest.json
+ * (counts, parameters, seed, tokenizer name and sha256, source database,
+ * each shard's instances, bytes and sha256). Sentences are those with an
+ * example for `tok` (run export_prepare first): kept sentences of
+ * non-rejected documents, and every sentence of BERT-text documents;
+ * validation documents are picked by a hash of the seed and document id.
+ * Reads in one transaction, so a concurrent writer does not change the
+ * result. `stop` as in export_prepare. `counts` (NULL allowed) receives
+ * the totals. Returns MM_OK, MM_EINVAL (bad parameter), MM_EIO (the folder
+ * or a file cannot be written; message names it), MM_EDB, MM_EPARSE (a
+ * stored example is not a JSON id array), MM_ENOMEM, MM_ELIMIT, MM_EINTR. */
+mm_rc export_run(struct store *s, const struct tok_model *tok, const char *out_dir,
+                 const struct export_params *p, const volatile int *stop, struct export_counts *counts,
+                 struct mm_err *err);
+
+#endif
