@@ -168,6 +168,18 @@ CREATE TABLE minhash_bands (
 ) WITHOUT ROWID;
 CREATE INDEX minhash_bands_document ON minhash_bands(document_id);
 
+-- Short paragraphs seen per site, for learning boilerplate lines: a line
+-- found on [text] site_line_min_docs pages of one site is boilerplate
+-- (sentences.reject_reason = 'boilerplate:site'). Rows stop being added
+-- for a line once it has reached that count.
+CREATE TABLE text_site_lines (
+    site        TEXT NOT NULL,
+    hash        INTEGER NOT NULL,            -- 64-bit hash of the normalised line
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    PRIMARY KEY (site, hash, document_id)
+) WITHOUT ROWID;
+CREATE INDEX text_site_lines_document ON text_site_lines(document_id);
+
 -- Full-text search over titles and text; the trigram tokenizer makes Korean
 -- substring search work (queries of 3+ characters).
 CREATE VIRTUAL TABLE documents_fts USING fts5(
