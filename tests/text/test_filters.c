@@ -137,6 +137,33 @@ static void test_quality(void) {
     mm_buf_free(&b);
 }
 
+/* The shipped config/malmoi.ini: every [text] key loads and equals the
+ * built-in default. */
+static void test_shipped_config(void) {
+    const char *src = getenv("MALMOI_SOURCE");
+    CHECK(src != NULL);
+    if (!src)
+        return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config/malmoi.ini", src);
+    struct mm_conf *conf;
+    struct mm_err err;
+    mm_err_clear(&err);
+    CHECK_INT(mm_conf_load(path, &conf, &err), MM_OK);
+    if (err.code)
+        return;
+    struct text_config def, cfg;
+    text_config_default(&def);
+    memset(&cfg, 0x55, sizeof cfg);
+    text_config_default(&cfg);
+    cfg.min_words = -1; /* must come from the file */
+    CHECK_INT(text_config_load(conf, &cfg, &err), MM_OK);
+    CHECK_INT(cfg.min_words, def.min_words);
+    CHECK(memcmp(&cfg, &def, sizeof cfg) == 0);
+    CHECK(mm_conf_get(conf, "text", "minhash_bands") != NULL);
+    mm_conf_free(conf);
+}
+
 static void test_document(void) {
     struct text_config cfg;
     text_config_default(&cfg);
@@ -222,6 +249,7 @@ int main(void) {
     RUN(test_normalize);
     RUN(test_boilerplate);
     RUN(test_quality);
+    RUN(test_shipped_config);
     RUN(test_document);
     RUN(test_minhash);
     return test_summary();
