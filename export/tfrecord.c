@@ -52,97 +52,90 @@ static size_t put_varint(unsigned char *out, uint64_t v) {
     return n;
 }
 
-static mm_rc add_varint(struct mm_buf *b, uint64_t v) {
-    unsigned char tmp[10];
-    return mm_buf_append(b, tmp, put_varint(tmp, v));
-}
-
-/* Append one map entry {key, Feature{int64_list or float_list {packed}}}
- * whose packed payload is `payload`. `kind` is the Feature field number
- * (2 float_list, 3 int64_list). */
-static mm_rc add_feature(struct mm_buf *out, const char *key, int kind, const struct mm_buf *payload) {
+/* Write one map entry {key, Feature{kind: {packed payload}}} at `o`;
+ * `kind` is the Feature field number (2 float_list, 3 int64_list).
+ * Returns the bytes written. */
+static size_t put_feature(unsigned char *o, const char *key, int kind, const unsigned char *payload, size_t plen) {
     size_t klen = strlen(key);
-    size_t list = 1 + varint_len(payload->len) + payload->len; /* value = 1, packed */
+    size_t list = 1 + varint_len(plen) + plen; /* list.value = 1, packed */
     size_t feat = 1 + varint_len(list) + list;
     size_t entry = 1 + varint_len(klen) + klen + 1 + varint_len(feat) + feat;
-    mm_rc rc = MM_OK;
-    if (rc == MM_OK) rc = mm_buf_putc(out, 0x0a); /* Features.feature = 1 */
-    if (rc == MM_OK) rc = add_varint(out, entry);
-    if (rc == MM_OK) rc = mm_buf_putc(out, 0x0a); /* entry.key = 1 */
-    if (rc == MM_OK) rc = add_varint(out, klen);
-    if (rc == MM_OK) rc = mm_buf_append(out, key, klen);
-    if (rc == MM_OK) rc = mm_buf_putc(out, 0x12); /* entry.value = 2 */
-    if (rc == MM_OK) rc = add_varint(out, feat);
-    if (rc == MM_OK) rc = mm_buf_putc(out, (char)(kind << 3 | 2));
-    if (rc == MM_OK) rc = add_varint(out, list);
-    if (rc == MM_OK) rc = mm_buf_putc(out, 0x0a); /* list.value = 1, packed */
-    if (rc == MM_OK) rc = add_varint(out, payload->len);
-    if (rc == MM_OK) rc = mm_buf_append(out, payload->data, payload->len);
-    return rc;
+    size_t n = 0;
+    o[n++] = 0x0a; /* Features.feature = 1 */
+    n += put_varint(o + n, entry);
+    o[n++] = 0x0a; /* entry.key = 1 */
+    n += put_varint(o + n, klen);
+    memcpy(o + n, key, klen);
+    n += klen;
+    o[n++] = 0x12; /* entry.value = 2 */
+    n += put_varint(o + n, feat);
+    o[n++] = (unsigned char)(kind << 3 | 2);
+    n += put_varint(o + n, list);
+    o[n++] = 0x0a;
+    n += put_varint(o + n, plen);
+    memcpy(o + n, payload, plen);
+    return n + plen;
 }
 
-/* Packed int64 values: v[0..n) then `pad` up to `total`. */
-static mm_rc ints(struct mm_buf *b, const int32_t *v, size_t n, int64_t pad, size_t total) {
-    mm_buf_reset(b);
-    mm_rc rc = MM_OK;
-    for (size_t i = 0; i < total && rc == MM_OK; i++)
-        rc = add_varint(b, (uint64_t)(i < n ? (int64_t)v[i] : pad));
-    return rc;
+/* Packed int64 values v[0..n), then `pad` up to `total`. */
+static size_t put_ints(unsigned char *o, const int32_t *v, size_t n, int64_t pad, size_t total) {
+    size_t k = 0;
+    for (size_t i = 0; i < total; i++)
+        k += put_varint(o + k, (uint64_t)(i < n ? (int64_t)v[i] : pad));
+    return k;
 }
 
 mm_rc export_tfrecord_encode(const struct export_instance *in, const struct export_params *p,
                              const struct export_vocab *v, struct mm_buf *scratch, struct mm_buf *out) {
     size_t L = (size_t)p->max_seq_length, P = (size_t)p->max_predictions;
     int64_t pad = v->pad >= 0 ? v->pad : 0;
-    struct mm_buf feats, val;
-    mm_buf_init(&feats, 0);
-    mm_buf_init(&val, 0);
-    mm_rc rc = ints(&val, in->ids, in->len, pad, L);
-    if (rc == MM_OK) rc = add_feature(&feats, "input_ids", 3, &val);
-    mm_buf_reset(&val);
-    for (size_t i = 0; i < L && rc == MM_OK; i++)
-        rc = mm_buf_putc(&val, i < in->len ? 1 : 0);
-    if (rc == MM_OK) rc = add_feature(&feats, "input_mask", 3, &val);
-    mm_buf_reset(&val);
-    for (size_t i = 0; i < L && rc == MM_OK; i++)
-        rc = mm_buf_putc(&val, i < in->len && i >= in->a_len + 2 ? 1 : 0);
-    if (rc == MM_OK) rc = add_feature(&feats, "segment_ids", 3, &val);
-    if (rc == MM_OK) rc = ints(&val, in->mpos, in->nmask, 0, P);
-    if (rc == MM_OK) rc = add_feature(&feats, "masked_lm_positions", 3, &val);
-    if (rc == MM_OK) rc = ints(&val, in->mlabel, in->nmask, 0, P);
-    if (rc == MM_OK) rc = add_feature(&feats, "masked_lm_ids", 3, &val);
-    mm_buf_reset(&val);
-    for (size_t i = 0; i < P && rc == MM_OK; i++) {
-        /* float 1.0 = 00 00 80 3f, 0.0 = 00 00 00 00 (little-endian IEEE 754) */
-        static const unsigned char one[4] = {0, 0, 0x80, 0x3f}, zero[4] = {0, 0, 0, 0};
-        rc = mm_buf_append(&val, i < in->nmask ? one : zero, 4);
-    }
-    if (rc == MM_OK) rc = add_feature(&feats, "masked_lm_weights", 2, &val);
-    mm_buf_reset(&val);
-    if (rc == MM_OK) rc = add_varint(&val, (uint64_t)in->random_next);
-    if (rc == MM_OK) rc = add_feature(&feats, "next_sentence_labels", 3, &val);
-
-    /* Example { features = 1 } */
+    /* Bounds: a varint is at most 10 bytes; a feature adds < 64 bytes of
+     * key and headers. The scratch holds one payload, then the features. */
+    size_t pmax = 10 * (L > P ? L : P) + 16, fmax = 3 * (10 * L + 64) + 3 * (10 * P + 64) + (4 * P + 64) + 64;
     mm_buf_reset(scratch);
-    if (rc == MM_OK) rc = mm_buf_putc(scratch, 0x0a);
-    if (rc == MM_OK) rc = add_varint(scratch, feats.len);
-    if (rc == MM_OK) rc = mm_buf_append(scratch, feats.data, feats.len);
-    if (rc == MM_OK) {
-        unsigned char head[12];
-        uint64_t n = scratch->len;
-        for (int i = 0; i < 8; i++)
-            head[i] = (unsigned char)(n >> (8 * i));
-        uint32_t c = export_masked_crc32c(head, 8);
-        for (int i = 0; i < 4; i++)
-            head[8 + i] = (unsigned char)(c >> (8 * i));
-        uint32_t d = export_masked_crc32c(scratch->data, scratch->len);
-        unsigned char tail[4] = {(unsigned char)d, (unsigned char)(d >> 8), (unsigned char)(d >> 16),
-                                 (unsigned char)(d >> 24)};
-        rc = mm_buf_append(out, head, 12);
-        if (rc == MM_OK) rc = mm_buf_append(out, scratch->data, scratch->len);
-        if (rc == MM_OK) rc = mm_buf_append(out, tail, 4);
+    if (mm_buf_reserve(scratch, pmax + fmax) != MM_OK || mm_buf_reserve(out, fmax + 32) != MM_OK)
+        return MM_ENOMEM;
+    unsigned char *val = (unsigned char *)scratch->data, *feats = val + pmax;
+    size_t f = 0, n;
+    n = put_ints(val, in->ids, in->len, pad, L);
+    f += put_feature(feats + f, "input_ids", 3, val, n);
+    for (size_t i = 0; i < L; i++)
+        val[i] = i < in->len;
+    f += put_feature(feats + f, "input_mask", 3, val, L);
+    for (size_t i = 0; i < L; i++)
+        val[i] = i < in->len && i >= in->a_len + 2;
+    f += put_feature(feats + f, "segment_ids", 3, val, L);
+    n = put_ints(val, in->mpos, in->nmask, 0, P);
+    f += put_feature(feats + f, "masked_lm_positions", 3, val, n);
+    n = put_ints(val, in->mlabel, in->nmask, 0, P);
+    f += put_feature(feats + f, "masked_lm_ids", 3, val, n);
+    for (size_t i = 0; i < P; i++) {
+        /* float 1.0 = 00 00 80 3f, 0.0 = 00 00 00 00 (little-endian IEEE 754) */
+        val[4 * i] = val[4 * i + 1] = 0;
+        val[4 * i + 2] = i < in->nmask ? 0x80 : 0;
+        val[4 * i + 3] = i < in->nmask ? 0x3f : 0;
     }
-    mm_buf_free(&feats);
-    mm_buf_free(&val);
-    return rc;
+    f += put_feature(feats + f, "masked_lm_weights", 2, val, 4 * P);
+    n = put_varint(val, (uint64_t)in->random_next);
+    f += put_feature(feats + f, "next_sentence_labels", 3, val, n);
+
+    /* The record: length, its masked CRC, Example { features = 1 }, CRC. */
+    unsigned char *o = (unsigned char *)out->data + out->len;
+    size_t hdr = 1 + varint_len(f);
+    uint64_t len = hdr + f;
+    for (int i = 0; i < 8; i++)
+        o[i] = (unsigned char)(len >> (8 * i));
+    uint32_t c = export_masked_crc32c(o, 8);
+    for (int i = 0; i < 4; i++)
+        o[8 + i] = (unsigned char)(c >> (8 * i));
+    unsigned char *d = o + 12;
+    d[0] = 0x0a;
+    put_varint(d + 1, f);
+    memcpy(d + hdr, feats, f);
+    c = export_masked_crc32c(d, len);
+    for (int i = 0; i < 4; i++)
+        d[len + i] = (unsigned char)(c >> (8 * i));
+    out->len += 12 + len + 4;
+    out->data[out->len] = '\0';
+    return MM_OK;
 }
