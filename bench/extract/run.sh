@@ -1,0 +1,53 @@
+#!/bin/bash
+# bench/extract/run.sh -- extraction quality and speed: malmoi (parse_extract,
+# in-process) against Mozilla Readability.js (jsdom) and readability-lxml on
+# the same pages in the same run: the 181 ScrapingHub benchmark pages and the
+# Korean fixtures with ground truth (tests/data/parser). Scores use the
+# benchmark's own shingle metric. Needs: a build with bench_extract
+# (BUILD=build dir, default ./build), node + `npm ci` in bench/extract/node,
+# Debian python3-readability.
+#   bench/extract/run.sh [BUILD_DIR]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${1:-${BUILD:-$ROOT/build}}
+BENCH=$BUILD/bench/extract/bench_extract
+[ -x "$BENCH" ] || { echo "no $BENCH: cmake --build $BUILD --target bench_extract" >&2; exit 1; }
+[ -d "$ROOT/bench/extract/node/node_modules" ] || (cd "$ROOT/bench/extract/node" && npm ci --no-audit --no-fund)
+/usr/bin/python3 -c 'import readability' 2>/dev/null || { echo "apt-get install python3-readability" >&2; exit 1; }
+W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
+/usr/bin/python3 - "$ROOT/tests/data/parser" "$W" <<'PY'
+import gzip, json, os, sys, tarfile
+src, w = sys.argv[1], sys.argv[2]
+os.makedirs(f'{w}/pages', exist_ok=True)
+man, truth = [], {}
+gt = json.loads(gzip.open(f'{src}/aeb/ground-truth.json.gz').read())
+with tarfile.open(f'{src}/aeb/pages.tar.xz') as tf:
+    for m in tf.getmembers():
+        k = m.name[:-5]
+        open(f'{w}/pages/{k}.html', 'wb').write(tf.extractfile(m).read())
+        man.append((k, gt[k]['url'], f'{w}/pages/{k}.html', 'aeb'))
+        truth[k] = gt[k]['articleBody']
+kt = json.load(open(f'{src}/korean/truth.json', encoding='utf-8'))
+for k, t in sorted(kt.items()):
+    if t['text'] is None or k.startswith('aeb-'):
+        continue
+    html = gzip.open(f'{src}/korean/{k}.html.gz').read()
+    open(f'{w}/pages/{k}.html', 'wb').write(html)
+    man.append((k, t['url'], f'{w}/pages/{k}.html', 'korean'))
+    truth[k] = t['text']
+open(f'{w}/manifest.tsv', 'w').write(''.join('\t'.join(r) + '\n' for r in man))
+json.dump(truth, open(f'{w}/truth.json', 'w', encoding='utf-8'), ensure_ascii=False)
+PY
+echo "== speed (one core, pages in memory; Readability.js time includes jsdom parsing)"
+"$BENCH" "$W/manifest.tsv" "$W/malmoi.jsonl" "$ROOT/config/malmoi.ini" 5 | tee "$W/t_malmoi"
+"$BENCH" "$W/manifest.tsv" "$W/malmoi_generic.jsonl" "" 1 >/dev/null
+node "$ROOT/bench/extract/node/readability_js.mjs" "$W/manifest.tsv" "$W/readability_js.jsonl" | tee "$W/t_rjs"
+/usr/bin/python3 "$ROOT/bench/extract/readability_lxml.py" "$W/manifest.tsv" "$W/readability_lxml.jsonl" | tee "$W/t_rlxml"
+m=$(awk -F'\t' '{print $4}' "$W/t_malmoi" | awk '{print $1}')
+r=$(awk -F'\t' '{print $4}' "$W/t_rjs" | awk '{print $1}')
+l=$(awk -F'\t' '{print $4}' "$W/t_rlxml" | awk '{print $1}')
+awk -v m="$m" -v r="$r" -v l="$l" 'BEGIN{printf "ratio malmoi/readability.js = %.1fx   malmoi/readability-lxml = %.1fx\n", m/r, m/l}'
+echo "== quality (ScrapingHub shingle metric; korean = site rules on, malmoi_generic = no rules)"
+/usr/bin/python3 "$ROOT/bench/extract/score.py" "$W/truth.json" "$W/malmoi.jsonl" "$W/malmoi_generic.jsonl" \
+    "$W/readability_js.jsonl" "$W/readability_lxml.jsonl"
+echo "output hash (malmoi texts): $(sha256sum "$W/malmoi.jsonl" | cut -c1-16)"
