@@ -31,6 +31,11 @@ void export_params_default(struct export_params *p) {
     p->chunk_tokens = 1L << 20;
 }
 
+#ifndef MM_EXPORT_SOURCE_TOKENIZER
+#define MM_EXPORT_SOURCE_TOKENIZER "config/models/kobert/spiece.model"
+#endif
+const char *export_source_tokenizer(void) { return MM_EXPORT_SOURCE_TOKENIZER; }
+
 static mm_rc check_params(const struct export_params *p, struct mm_err *err) {
     if (p->format != EXPORT_TFRECORD && p->format != EXPORT_JSONL)
         return mm_err_set(err, MM_EINVAL, "export: unknown format");
@@ -265,9 +270,11 @@ mm_rc export_run(struct store *s, const struct tok_model *tok, const char *out_d
         goto done;
     }
     in_txn = 1;
-    if ((rc = export_reader_open(s, key, p->drop_duplicates, v.size, &r, err)) != MM_OK)
+    if ((rc = export_reader_open(s, key, p->drop_duplicates, &v, &r, err)) != MM_OK)
         goto done;
     int64_t cur = -1, rows = 0;
+    size_t doc_tokens = 0;
+    int counted = 0; /* the current document has been counted */
     int new_doc = 1;
     struct split *cs = &sp[0];
     double vlimit = p->validation_fraction;
@@ -287,6 +294,8 @@ mm_rc export_run(struct store *s, const struct tok_model *tok, const char *out_d
                 break;
             cur = doc;
             new_doc = 1;
+            doc_tokens = 0;
+            counted = 0;
             uint64_t h = mm_hash64(&doc, sizeof doc, p->seed);
             cs = (double)(h >> 11) * 0x1.0p-53 < vlimit ? &sp[1] : &sp[0];
         }
@@ -300,10 +309,20 @@ mm_rc export_run(struct store *s, const struct tok_model *tok, const char *out_d
         }
         if (n == 0)
             continue;
+        if (doc_tokens + n > EXPORT_MAX_DOCUMENT_TOKENS) {
+            /* A huge document continues as a new one, so memory stays
+             * bounded by the chunk size whatever one row holds. */
+            if (cs->docs.ntok >= (size_t)p->chunk_tokens && (rc = flush_chunk(cs, p, &v, &pool, &order, err)) != MM_OK)
+                break;
+            new_doc = 1;
+            doc_tokens = 0;
+        }
+        doc_tokens += n;
         if ((rc = export_docs_add(&cs->docs, new_doc, ids, n, err)) != MM_OK)
             break;
-        if (new_doc)
+        if (!counted)
             cs->c.documents++;
+        counted = 1;
         new_doc = 0;
         cs->c.sentences++;
         cs->c.tokens += (int64_t)n;

@@ -32,7 +32,7 @@ enum export_format {
 /* Hard limits. */
 #define EXPORT_MAX_SEQ_LENGTH 4096         /* --max-seq-length */
 #define EXPORT_MAX_SENTENCE_IDS 4096       /* ids kept per encoded sentence (longer: truncated = 1) */
-#define EXPORT_MAX_DOCUMENT_TOKENS (64u << 20) /* one document's tokens */
+#define EXPORT_MAX_DOCUMENT_TOKENS (1u << 20) /* a longer document continues as a new one */
 
 struct export_params {
     enum export_format format;
@@ -57,6 +57,11 @@ void export_params_default(struct export_params *p);
 /* The name under which `tok`'s encodings are stored in `examples`:
  * "NAME:SHA8", e.g. "kobert-spm:17dc4710". Writes at most `n` bytes. */
 void export_tokenizer_key(const struct tok_model *tok, char *out, size_t n);
+
+/* Path of the KoBERT model in the source tree this binary was built from
+ * (config/models/kobert/spiece.model); the default tokenizer's last
+ * fallback. Borrowed, never NULL; the file may not exist. */
+const char *export_source_tokenizer(void);
 
 struct export_prepare_counts {
     int64_t documents_split;   /* bert-text documents given sentence rows */

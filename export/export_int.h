@@ -106,7 +106,7 @@ void export_sink_free(struct export_sink *k);
 /* ---- source.c: reading and preparing the database ----------------------- */
 struct export_reader;
 /* Stream the sentences export uses, document by document in id order. */
-mm_rc export_reader_open(struct store *s, const char *tok_key, int drop_duplicates, int32_t vocab_size,
+mm_rc export_reader_open(struct store *s, const char *tok_key, int drop_duplicates, const struct export_vocab *v,
                          struct export_reader **out, struct mm_err *err);
 /* Next sentence: *doc_id, its ids without [CLS]/[SEP] (borrowed until the
  * next call). Returns MM_OK with *done = 1 at the end. A sentence without

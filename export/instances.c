@@ -19,7 +19,7 @@ struct pool_rec {
 #define POOL_MAX ((size_t)16 << 30) /* far above any sane chunk; a hard stop */
 
 void export_docs_init(struct export_docs *d) {
-    mm_buf_init(&d->tok, (size_t)EXPORT_MAX_DOCUMENT_TOKENS * 64);
+    mm_buf_init(&d->tok, POOL_MAX);
     mm_buf_init(&d->seg, 0);
     mm_buf_init(&d->doc, 0);
     d->ntok = d->nseg = d->ndoc = 0;

@@ -250,18 +250,20 @@ mm_rc export_prepare(struct store *s, const struct tok_model *tok, const volatil
 struct export_reader {
     struct store *s;
     sqlite3_stmt *st;
-    int32_t vocab_size;
+    int32_t vocab_size, cls, sep;
     struct mm_buf ids; /* int32_t */
 };
 
-mm_rc export_reader_open(struct store *s, const char *tok_key, int drop_duplicates, int32_t vocab_size,
+mm_rc export_reader_open(struct store *s, const char *tok_key, int drop_duplicates, const struct export_vocab *v,
                          struct export_reader **out, struct mm_err *err) {
     *out = NULL;
     struct export_reader *r = calloc(1, sizeof *r);
     if (r == NULL)
         return mm_err_set(err, MM_ENOMEM, "export: out of memory");
     r->s = s;
-    r->vocab_size = vocab_size;
+    r->vocab_size = v->size;
+    r->cls = v->cls;
+    r->sep = v->sep;
     mm_buf_init(&r->ids, (EXPORT_MAX_SENTENCE_IDS + 2) * sizeof(int32_t) * 4);
     /* Sentences in (document, position) order straight from the
      * sentences(document_id, position) index, so nothing is sorted. */
@@ -340,7 +342,7 @@ mm_rc export_reader_next(struct export_reader *r, int64_t *doc_id, const int32_t
     size_t k = r->ids.len / sizeof(int32_t);
     const int32_t *v = (const int32_t *)r->ids.data;
     /* Stored as [CLS] pieces [SEP]: the segment is what is in between. */
-    if (k < 2)
+    if (k < 2 || v[0] != r->cls || v[k - 1] != r->sep)
         goto bad;
     *ids = v + 1;
     *n = k - 2;

@@ -457,6 +457,25 @@ def main():
     check(whole, "whole-word masking masked part of a word")
     check(nwordmasks > 0 and nmasked > 0, "whole-word masking never masked a multi-piece word")
 
+    # The tokenizer without --tokenizer: [pipeline] tokenizer of the config
+    # named by $MALMOI_CONFIG, and the KoBERT model shipped with the repo.
+    ini = os.path.join(tmp, "malmoi.ini")
+    with open(ini, "w") as f:
+        f.write("[pipeline]\ntokenizer = %s\n" % os.path.relpath(MODEL, tmp))
+    env = dict(os.environ, MALMOI_CONFIG=ini)
+    out6 = os.path.join(tmp, "out6")
+    p = subprocess.run([MALMOI, "export", "--db", db, "--out", out6, "--dupe-factor", "1"], env=env, cwd=tmp,
+                       capture_output=True, text=True)
+    check(p.returncode == 0 and json.load(open(os.path.join(out6, "manifest.json")))["tokenizer"]["sha256"]
+          == tok["sha256"], "export with the tokenizer from $MALMOI_CONFIG: " + p.stderr)
+    env = dict(os.environ)
+    env.pop("MALMOI_CONFIG", None)
+    p = subprocess.run([MALMOI, "export", "--db", db, "--out", out6, "--dupe-factor", "1"], env=env, cwd=tmp,
+                       capture_output=True, text=True)
+    shipped = os.path.join(SOURCE, "config", "models", "kobert", "spiece.model")
+    check(p.returncode == 0 and json.load(open(os.path.join(out6, "manifest.json")))["tokenizer"]["sha256"]
+          == hashlib.sha256(open(shipped, "rb").read()).hexdigest(), "export with the default tokenizer: " + p.stderr)
+
     # Command-line errors.
     p = run("export", "--help")
     check(p.returncode == 0 and "--whole-word-mask" in p.stdout, "export --help")
