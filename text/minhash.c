@@ -12,7 +12,7 @@
 #define MAX_HASHES 1024
 
 /* splitmix64: a cheap, well-mixed permutation of 64-bit values; hash
- * function i is splitmix64(shingle ^ seed_i). */
+ * it derives the per-function constants. */
 static uint64_t splitmix(uint64_t x) {
     x += 0x9E3779B97F4A7C15ull;
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -26,10 +26,14 @@ int text_minhash_bands(const char *text, size_t len, long ngram, long bands, lon
         memset(out, 0, (size_t)bands * sizeof *out);
         return 0;
     }
-    uint64_t sig[MAX_HASHES], seed[MAX_HASHES];
+    /* hash function i: a_i * h + b_i (mod 2^64) with odd a_i, applied to
+     * the well-mixed XXH3 value h of the shingle -- one multiply per
+     * function instead of a full mixer */
+    uint64_t sig[MAX_HASHES], mul[MAX_HASHES], add[MAX_HASHES];
     for (size_t i = 0; i < nh; i++) {
         sig[i] = UINT64_MAX;
-        seed[i] = splitmix(0x6D696E68617368ull + i);
+        mul[i] = splitmix(0x6D696E68617368ull + 2 * i) | 1;
+        add[i] = splitmix(0x6D696E68617368ull + 2 * i + 1);
     }
     /* byte offsets of the last `ngram` non-space code points (a ring) */
     const unsigned char *s = (const unsigned char *)text;
@@ -54,9 +58,8 @@ int text_minhash_bands(const char *text, size_t len, long ngram, long bands, lon
                 }
                 uint64_t h = mm_hash64(tmp, t, 0);
                 for (size_t i = 0; i < nh; i++) {
-                    uint64_t v = splitmix(h ^ seed[i]);
-                    if (v < sig[i])
-                        sig[i] = v;
+                    uint64_t v = mul[i] * h + add[i];
+                    sig[i] = v < sig[i] ? v : sig[i];
                 }
                 shingles++;
             }
