@@ -125,3 +125,49 @@ const char *text_boilerplate(const char *s, size_t n) {
     }
     return NULL;
 }
+
+/* Length in bytes of a bracket group at s[0..n) closed by `close` within
+ * `max` bytes, or 0. */
+static size_t group(const char *s, size_t n, const char *open, const char *close, size_t max) {
+    size_t ol = strlen(open), cl = strlen(close);
+    if (n < ol || memcmp(s, open, ol) != 0)
+        return 0;
+    const char *e = memmem(s + ol, n - ol < max ? n - ol : max, close, cl);
+    return e ? (size_t)(e - s) + cl : 0;
+}
+
+size_t text_byline_prefix(const char *s, size_t n) {
+    size_t p = 0;
+    /* a leading group: [앵커] [리포트] [OSEN=홍길동 기자] (서울=연합뉴스) 【서울=뉴시스】 */
+    size_t g = group(s, n, "[", "]", 60);
+    if (!g)
+        g = group(s, n, "(", ")", 60);
+    if (!g)
+        g = group(s, n, "【", "】", 60);
+    if (g) {
+        int marker = (g == 8 && (memcmp(s, "[앵커]", 8) == 0 || memcmp(s, "[기자]", 8) == 0)) ||
+                     (g == 11 && memcmp(s, "[리포트]", 11) == 0);
+        if (marker || has(s, g, "기자") || has(s, g, "특파원") || has(s, g, "="))
+            p = g;
+        else
+            return 0;
+    }
+    /* then "홍길동 기자 =", "홍길동 특파원 =" (a short name and '=') */
+    size_t q = p;
+    while (q < n && s[q] == ' ')
+        q++;
+    const char *eq = memchr(s + q, '=', n - q < 40 ? n - q : 40);
+    if (eq) {
+        size_t e = (size_t)(eq - s);
+        size_t k = e;
+        while (k > q && s[k - 1] == ' ')
+            k--;
+        if (ends(s, k, "기자") || ends(s, k, "특파원") || ends(s, k, "기자·사진"))
+            p = e + 1;
+    }
+    /* only when text follows: a whole-line byline is text_boilerplate()'s */
+    size_t r = p;
+    while (r < n && s[r] == ' ')
+        r++;
+    return r < n ? p : 0;
+}

@@ -94,23 +94,34 @@ mm_rc text_doc_process(struct text_doc *d, const struct text_config *cfg, const 
                     mm_buf_putc(&kept, '\n');
                 mm_buf_append(&kept, line, ll);
             }
+            /* a byline opening the paragraph is a sentence of its own */
+            size_t bp = cfg->filters && !why ? text_byline_prefix(line, ll) : 0;
+            if (bp) {
+                size_t e = bp;
+                while (e > 0 && line[e - 1] == ' ')
+                    e--;
+                rc = add_sentence(d, pos, e, para, TEXT_R_BYLINE, err);
+                while (bp < ll && line[bp] == ' ')
+                    bp++;
+            }
             const struct text_span *sv;
-            size_t ns;
-            rc = text_split(d->sp, line, ll, &sv, &ns, err);
+            size_t ns = 0;
+            if (rc == MM_OK)
+                rc = text_split(d->sp, line + bp, ll - bp, &sv, &ns, err);
             for (size_t i = 0; rc == MM_OK && i < ns; i++) {
                 const char *sw = why;
                 if (!sw && cfg->filters) {
-                    sw = text_boilerplate(line + sv[i].start, sv[i].len);
+                    sw = text_boilerplate(line + bp + sv[i].start, sv[i].len);
                     if (!sw) {
                         size_t cps, h;
-                        count(line + sv[i].start, sv[i].len, &cps, &h);
+                        count(line + bp + sv[i].start, sv[i].len, &cps, &h);
                         if ((long)cps < cfg->min_sentence_chars)
                             sw = TEXT_R_SHORT;
                         else if (h == 0)
                             sw = TEXT_R_NO_HANGUL;
                     }
                 }
-                rc = add_sentence(d, pos + sv[i].start, sv[i].len, para, sw, err);
+                rc = add_sentence(d, pos + bp + sv[i].start, sv[i].len, para, sw, err);
             }
         }
         if (rc != MM_OK) {

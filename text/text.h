@@ -142,6 +142,12 @@ mm_rc text_config_load(struct mm_conf *conf, struct text_config *cfg, struct mm_
  * text_site_line_seen() in the database part. Tested by: test_filters.c. */
 const char *text_boilerplate(const char *line, size_t len);
 
+/* Byte length of a byline or transcript marker that opens a paragraph of
+ * text ("[OSEN=홍길동 기자] ", "(서울=연합뉴스) 홍길동 기자 = ", "[앵커]"),
+ * or 0. text_doc_process() keeps it as a separate sentence marked
+ * TEXT_R_BYLINE. */
+size_t text_byline_prefix(const char *line, size_t len);
+
 /* ---- document processing (document.c) -------------------------------------- */
 
 struct text_sentence {

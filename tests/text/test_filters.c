@@ -55,6 +55,45 @@ static const struct {
     {"정부는 26일 새 예산안을 발표했다.", NULL},
 };
 
+static void test_byline_prefix(void) {
+    static const struct {
+        const char *line, *prefix;
+    } t[] = {
+        {"[OSEN=박준형 기자] 가수 이승기의 결혼식이 열렸다.", "[OSEN=박준형 기자]"},
+        {"(서울=가상뉴스) 홍길동 기자 = 정부는 예산안을 발표했다.", "(서울=가상뉴스) 홍길동 기자 ="},
+        {"【서울=가상뉴스】홍길동 특파원 = 회의가 열렸다.", "【서울=가상뉴스】홍길동 특파원 ="},
+        {"[앵커]오늘 종일 통신선이 끊어졌습니다.", "[앵커]"},
+        {"(사진) 정부는 예산안을 발표했다.", ""},
+        {"정부는 (서울=가상뉴스) 예산안을 발표했다.", ""},
+        {"[OSEN=박준형 기자]", ""}, /* the whole line: text_boilerplate() */
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        size_t n = text_byline_prefix(t[i].line, strlen(t[i].line));
+        if (n != strlen(t[i].prefix) || strncmp(t[i].line, t[i].prefix, n) != 0) {
+            fprintf(stderr, "byline prefix of '%s': %zu bytes, want '%s'\n", t[i].line, n, t[i].prefix);
+            test_failed_checks++;
+        }
+    }
+    /* in a document: its own sentence, marked; the rest is kept */
+    struct text_config cfg;
+    text_config_default(&cfg);
+    cfg.min_words = 1;
+    struct text_doc d;
+    text_doc_init(&d);
+    struct mm_err err;
+    mm_err_clear(&err);
+    const char *in = "[OSEN=박준형 기자] 가수 이승기의 결혼식이 열렸다. 많은 사람이 모였다.";
+    CHECK_INT(text_doc_process(&d, &cfg, in, strlen(in), 0, NULL, NULL, &err), MM_OK);
+    CHECK_INT(d.n_sentences, 3);
+    if (d.n_sentences == 3) {
+        CHECK_STR(d.sentences[0].reject, TEXT_R_BYLINE);
+        CHECK_INT(d.sentences[0].len, strlen("[OSEN=박준형 기자]"));
+        CHECK(d.sentences[1].reject == NULL && d.sentences[2].reject == NULL);
+        CHECK(strncmp(d.text.data + d.sentences[1].start, "가수", 6) == 0);
+    }
+    text_doc_free(&d);
+}
+
 static void test_boilerplate(void) {
     for (size_t i = 0; i < sizeof boiler / sizeof boiler[0]; i++) {
         const char *got = text_boilerplate(boiler[i].line, strlen(boiler[i].line));
@@ -248,6 +287,7 @@ static void test_minhash(void) {
 int main(void) {
     RUN(test_normalize);
     RUN(test_boilerplate);
+    RUN(test_byline_prefix);
     RUN(test_quality);
     RUN(test_shipped_config);
     RUN(test_document);
