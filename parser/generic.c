@@ -72,7 +72,7 @@ static void class_id(const xmlNode *n, char *buf, size_t cap) {
         const char *s = k ? i : c;
         if (!s) continue;
         for (; *s && j + 2 < cap; s++) buf[j++] = (char)tolower((unsigned char)*s);
-        buf[j++] = ' ';
+        if (j + 2 < cap) buf[j++] = ' ';
     }
     buf[j] = 0;
 }
