@@ -167,7 +167,7 @@ static mm_rc load_site(struct mm_conf *conf, const char *section, struct crawl_s
     if ((s->name = strdup(section + 5)) == NULL)
         return mm_err_set(err, MM_ENOMEM, "out of memory");
     s->max_depth = s->revisit_page_s = s->revisit_article_s = s->revisit_feed_s = -1;
-    s->delay_ms = s->per_host = -1;
+    s->delay_ms = s->per_host = s->host_fail_park = -1;
     const char *hosts = mm_conf_get(conf, section, "hosts");
     if (hosts && (rc = split_hosts(hosts, s, err)) != MM_OK)
         return rc;
@@ -198,7 +198,8 @@ static mm_rc load_site(struct mm_conf *conf, const char *section, struct crawl_s
             MM_OK ||
         (rc = mm_conf_get_long(conf, section, "revisit_feed", 0, 100L * 86400 * 365, &s->revisit_feed_s, err)) != MM_OK ||
         (rc = mm_conf_get_long(conf, section, "delay", 0, 600000, &s->delay_ms, err)) != MM_OK ||
-        (rc = mm_conf_get_long(conf, section, "per_host", 1, 64, &s->per_host, err)) != MM_OK)
+        (rc = mm_conf_get_long(conf, section, "per_host", 1, 64, &s->per_host, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, section, "host_fail_park", 1, 1000, &s->host_fail_park, err)) != MM_OK)
         return rc;
     return MM_OK;
 }

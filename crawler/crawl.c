@@ -456,18 +456,30 @@ static mm_rc fail(struct crawler *c, struct xfer *x, long status, const char *ki
     struct host *h = x->h;
     count_error(c->st, kind);
     struct frontier_result r = {.status = status, .error = kind, .attempts = attempts};
-    if (retry) {
+    if (!retry) {
+        r.state = "failed";
+        return frontier_finish(c->f, x->it.id, &r, c->err);
+    }
+    int64_t nows = wall_s(), nowm = mono_ms();
+    int shift = attempts > 1 ? (attempts - 1 > 10 ? 10 : attempts - 1) : 0;
+    r.state = "queued";
+    r.next_fetch = nows + (wait_s >= 0 ? wait_s : (int64_t)c->cfg->retry_base_s << shift);
+    if (wait_s >= 0) {
+        /* Retry-After: the server said when; the whole host waits that long */
+        if (nowm + wait_s * 1000 > h->next_allowed_ms)
+            h->next_allowed_ms = nowm + wait_s * 1000;
+    } else {
+        /* errors slow the host down: its delay doubles per consecutive failure */
         h->failures++;
-        int64_t backoff = c->cfg->retry_base_s << (h->failures > 10 ? 10 : h->failures - 1);
-        if (wait_s < 0)
-            wait_s = backoff;
-        r.state = "queued";
-        r.next_fetch = wall_s() + wait_s;
-        int64_t until = mono_ms() + wait_s * 1000;
-        if (until > h->next_allowed_ms)
-            h->next_allowed_ms = until;
-        if (h->failures >= c->cfg->host_fail_park && h->parked_until_s <= wall_s()) {
-            h->parked_until_s = wall_s() + c->cfg->park_s;
+        int64_t base = h->delay_ms > 500 ? h->delay_ms : 500;
+        int64_t pause = base << (h->failures - 1 > 10 ? 10 : h->failures - 1);
+        if (pause > 60000)
+            pause = 60000;
+        if (nowm + pause > h->next_allowed_ms)
+            h->next_allowed_ms = nowm + pause;
+        long park = h->site && h->site->host_fail_park > 0 ? h->site->host_fail_park : c->cfg->host_fail_park;
+        if (h->failures >= park && h->parked_until_s <= nows) {
+            h->parked_until_s = nows + c->cfg->park_s;
             c->st->parked_hosts++;
             char reason[128];
             snprintf(reason, sizeof reason, "%d consecutive failures, last: %s", h->failures, kind);
@@ -475,8 +487,6 @@ static mm_rc fail(struct crawler *c, struct xfer *x, long status, const char *ki
             if (rc != MM_OK)
                 return rc;
         }
-    } else {
-        r.state = "failed";
     }
     return frontier_finish(c->f, x->it.id, &r, c->err);
 }
@@ -700,6 +710,10 @@ static mm_rc finished(struct crawler *c, CURLMsg *m) {
         rc = fail(c, x, status, "limit", 0, -1, 0);
         goto out;
     }
+    if (res == CURLE_TOO_MANY_REDIRECTS || res == CURLE_UNSUPPORTED_PROTOCOL) {
+        rc = fail(c, x, status, "http", 0, -1, 0); /* a loop or an ftp: redirect does not heal */
+        goto out;
+    }
     if (res != CURLE_OK) {
         rc = retry_or_fail(c, x, status, curl_kind(res), -1);
         goto out;
@@ -915,31 +929,32 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
             if (stopping)
                 break;
             /* Nothing in flight: end when nothing is due within idle_wait. */
-            int ready = 0;
-            for (size_t i = 0; i < c.n_hosts; i++)
-                if (c.hosts[i]->ibuf < c.hosts[i]->nbuf)
+            /* Nothing in flight: wait only for work that is due soon on a host
+             * that may be fetched; a parked or robots-blocked host ends the run. */
+            int64_t nows = wall_s(), nowm = (int64_t)(now * 1000);
+            int ready = 0, all_empty = 1;
+            for (size_t i = 0; i < c.n_hosts; i++) {
+                struct host *h = c.hosts[i];
+                int blocked = h->parked_until_s > nows || (h->robots_state == 3 && nows < h->robots_until_s) ||
+                              h->next_allowed_ms > nowm + cfg->idle_wait_s * 1000;
+                if (blocked)
+                    continue;
+                if (h->ibuf < h->nbuf)
                     ready = 1;
-            if (!ready) {
-                if (idle_since < 0)
-                    idle_since = now;
+                else if (h->empty_until_ms <= nowm)
+                    all_empty = 0;
+            }
+            if (idle_since < 0)
+                idle_since = now;
+            if (!ready && all_empty) {
                 int64_t due;
-                if ((rc = frontier_next_due(c.f, &due, err)) != MM_OK)
+                if ((rc = frontier_next_due(c.f, nows, &due, err)) != MM_OK)
                     break;
-                int64_t nows = wall_s();
-                int parked_all = 1;
-                if (due <= nows) {
-                    /* Due URLs exist: are they all on parked or blocked hosts? */
-                    for (size_t i = 0; i < c.n_hosts; i++) {
-                        struct host *h = c.hosts[i];
-                        if (h->parked_until_s <= nows && !(h->robots_state == 3 && nows < h->robots_until_s))
-                            parked_all = 0;
-                    }
-                }
-                int waitable = due != INT64_MAX && due - nows <= cfg->idle_wait_s &&
-                               !(due <= nows && parked_all);
-                if (!waitable || now - idle_since > cfg->idle_wait_s + 1.0)
+                if (due == INT64_MAX || due - nows > cfg->idle_wait_s)
                     break;
             }
+            if (now - idle_since > cfg->idle_wait_s + 1.0)
+                break;
         } else {
             idle_since = -1;
         }

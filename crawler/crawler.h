@@ -98,6 +98,7 @@ struct crawl_site {
     long max_depth;     /* link hops from a seed/feed/sitemap; -1 = crawler default */
     long revisit_page_s, revisit_article_s, revisit_feed_s; /* -1 = default; 0 = never */
     long delay_ms, per_host; /* -1 = crawler default */
+    long host_fail_park;     /* -1 = crawler default */
 };
 
 struct crawl_config {

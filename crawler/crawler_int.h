@@ -75,8 +75,8 @@ mm_rc frontier_each_host(struct frontier *f, void (*fn)(void *ctx, const char *h
 /* Claim up to `limit` due URLs of `host`, best priority first. */
 mm_rc frontier_take(struct frontier *f, const char *host, int64_t now_s, int limit, struct frontier_item *items,
                     int *n, struct mm_err *err);
-/* The earliest next_fetch of a queued URL (INT64_MAX when none). */
-mm_rc frontier_next_due(struct frontier *f, int64_t *when_s, struct mm_err *err);
+/* The earliest next_fetch after now_s of a queued URL (INT64_MAX when none). */
+mm_rc frontier_next_due(struct frontier *f, int64_t now_s, int64_t *when_s, struct mm_err *err);
 /* Count of queued URLs due now. */
 mm_rc frontier_count_due(struct frontier *f, int64_t now_s, int64_t *n, struct mm_err *err);
 

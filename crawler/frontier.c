@@ -52,7 +52,7 @@ static const char *const sql[Q_N] = {
                       " crawl_delay_ms = ?5 WHERE host = ?1",
     [Q_HOST_STATE] = "UPDATE hosts SET failures = ?2, parked_until = ?3, parked_reason = ?4 WHERE host = ?1",
     [Q_HOSTS] = "SELECT host FROM hosts",
-    [Q_NEXT_DUE] = "SELECT min(next_fetch) FROM urls WHERE state = 'queued'",
+    [Q_NEXT_DUE] = "SELECT min(next_fetch) FROM urls WHERE state = 'queued' AND next_fetch > ?1",
     [Q_COUNT_DUE] = "SELECT count(*) FROM urls WHERE state = 'queued' AND next_fetch <= ?1",
 };
 
@@ -264,8 +264,9 @@ mm_rc frontier_take(struct frontier *f, const char *host, int64_t now_s, int lim
     return rc;
 }
 
-mm_rc frontier_next_due(struct frontier *f, int64_t *when_s, struct mm_err *err) {
+mm_rc frontier_next_due(struct frontier *f, int64_t now_s, int64_t *when_s, struct mm_err *err) {
     sqlite3_stmt *st = f->q[Q_NEXT_DUE];
+    sqlite3_bind_int64(st, 1, now_s);
     int r = sqlite3_step(st);
     *when_s = INT64_MAX;
     if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)

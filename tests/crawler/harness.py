@@ -200,7 +200,9 @@ def start_malmoi(*args):
 def db_rows(db, sql, *params):
     con = sqlite3.connect(db)
     try:
-        return con.execute(sql, params).fetchall()
+        rows = con.execute(sql, params).fetchall()
+        con.commit()
+        return rows
     finally:
         con.close()
 
