@@ -1,0 +1,421 @@
+/*
+ * test_tokenize.c -- unit tests of tokenize/ against fixtures made by the
+ * reference libraries (sentencepiece 0.1.97 for KoBERT, Hugging Face
+ * tokenizers for mBERT; see tests/data/tokenize/SOURCES.md): ids, pieces,
+ * the .model + vocab.txt route, safe corpus mode, BERT inputs with
+ * truncation and padding, model errors, and sharing a model between threads.
+ */
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "tokenize.h"
+
+static char path_buf[4][1024];
+
+static const char *src_path(int slot, const char *rel) {
+    const char *s = getenv("MALMOI_SOURCE");
+    snprintf(path_buf[slot], sizeof path_buf[slot], "%s/%s", s ? s : ".", rel);
+    return path_buf[slot];
+}
+
+static const char *data_path(int slot, const char *rel) {
+    snprintf(path_buf[slot], sizeof path_buf[slot], "%s/tokenize/%s", test_data_dir(), rel);
+    return path_buf[slot];
+}
+
+static struct tok_model *open_or_die(const char *path) {
+    struct mm_err err;
+    mm_err_clear(&err);
+    struct tok_model *m = NULL;
+    if (tok_open(path, &m, &err) != MM_OK) {
+        fprintf(stderr, "cannot open %s: %s\n", path, err.msg);
+        exit(1);
+    }
+    return m;
+}
+
+/* Load a JSON Lines fixture; returns an array of objects. */
+static json_t *load_jsonl(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(1);
+    }
+    json_t *arr = json_array();
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        json_error_t je;
+        json_t *o = json_loadb(line, (size_t)n, 0, &je);
+        if (!o) {
+            fprintf(stderr, "%s: %s\n", path, je.text);
+            exit(1);
+        }
+        json_array_append_new(arr, o);
+    }
+    free(line);
+    fclose(f);
+    return arr;
+}
+
+static int ids_equal(const int32_t *ids, size_t n, json_t *want) {
+    if (json_array_size(want) != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (json_integer_value(json_array_get(want, i)) != ids[i])
+            return 0;
+    return 1;
+}
+
+static void test_kobert_parity(void) {
+    struct tok_model *m = open_or_die(src_path(0, "config/models/kobert/spiece.model"));
+    struct tok_state *st = tok_state_new();
+    json_t *cases = load_jsonl(data_path(1, "kobert/parity_cases.jsonl"));
+    CHECK(json_array_size(cases) >= 17);
+    struct mm_buf b;
+    mm_buf_init(&b, 0);
+    struct tok_encoding enc;
+    tok_encoding_init(&enc);
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c) {
+        const char *text = json_string_value(json_object_get(c, "text"));
+        const int32_t *ids;
+        size_t n;
+        CHECK_INT(tok_encode(m, st, text, strlen(text), 0, &ids, &n, NULL), MM_OK);
+        if (!ids_equal(ids, n, json_object_get(c, "ids"))) {
+            fprintf(stderr, "ids differ on case %zu: %s\n", i, text);
+            CHECK(0);
+        }
+        /* pieces as spm_encode prints them */
+        mm_buf_reset(&b);
+        CHECK_INT(tok_encode_line(m, st, text, strlen(text), 0, 0, &b, NULL), MM_OK);
+        struct mm_buf want;
+        mm_buf_init(&want, 0);
+        json_t *p;
+        size_t k;
+        json_array_foreach(json_object_get(c, "pieces"), k, p) {
+            if (k)
+                mm_buf_putc(&want, ' ');
+            mm_buf_puts(&want, json_string_value(p));
+        }
+        CHECK_STR(b.data ? b.data : "", want.data ? want.data : "");
+        mm_buf_free(&want);
+        /* [CLS] A [SEP] */
+        CHECK_INT(tok_encode_bert(m, st, text, strlen(text), NULL, 0, 0, 0, 0, &enc, NULL), MM_OK);
+        CHECK(ids_equal(enc.input_ids, enc.len, json_object_get(c, "input_ids")));
+        /* safe corpus mode never yields a special id other than [UNK] */
+        CHECK_INT(tok_encode(m, st, text, strlen(text), TOK_SAFE, &ids, &n, NULL), MM_OK);
+        for (size_t j = 0; j < n; j++)
+            CHECK(ids[j] == 0 || ids[j] > 4);
+        /* ... and equals the old model's route, which has no special pieces */
+        CHECK(ids_equal(ids, n, json_object_get(c, "legacy_78b3253a26_plus_vocab_txt_ids")));
+        if (!json_is_true(json_object_get(c, "legacy_equal"))) {
+            /* the line with literal [CLS]/[SEP]: parity mode keeps spm's ids 2 and 3 */
+            CHECK_INT(tok_encode(m, st, text, strlen(text), 0, &ids, &n, NULL), MM_OK);
+            int has_special = 0;
+            for (size_t j = 0; j < n; j++)
+                has_special |= ids[j] >= 1 && ids[j] <= 4;
+            CHECK(has_special);
+        }
+    }
+    json_decref(cases);
+    mm_buf_free(&b);
+    tok_encoding_free(&enc);
+    tok_state_free(st);
+    tok_close(m);
+}
+
+static void test_kobert_legacy_route(void) {
+    struct mm_err err;
+    mm_err_clear(&err);
+    struct tok_model *m = NULL;
+    CHECK_INT(tok_open_sp(data_path(0, "kobert/tokenizer_78b3253a26.model"),
+                          data_path(1, "kobert/vocab.txt"), &m, &err), MM_OK);
+    if (!m)
+        return;
+    CHECK_STR(tok_name(m), "kobert-spm");
+    CHECK_INT(tok_vocab_size(m), 8002);
+    struct tok_state *st = tok_state_new();
+    json_t *cases = load_jsonl(data_path(2, "kobert/parity_cases.jsonl"));
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c) {
+        const char *text = json_string_value(json_object_get(c, "text"));
+        const int32_t *ids;
+        size_t n;
+        CHECK_INT(tok_encode(m, st, text, strlen(text), 0, &ids, &n, NULL), MM_OK);
+        CHECK(ids_equal(ids, n, json_object_get(c, "legacy_78b3253a26_plus_vocab_txt_ids")));
+    }
+    json_decref(cases);
+    tok_state_free(st);
+    tok_close(m);
+    /* a folder with these two files takes the same route */
+    m = open_or_die(data_path(0, "kobert"));
+    CHECK_STR(tok_name(m), "kobert-spm");
+    CHECK_INT(tok_specials(m).cls, 2);
+    tok_close(m);
+}
+
+static void test_kobert_metadata(void) {
+    struct tok_model *m = open_or_die(src_path(0, "config/models/kobert"));
+    CHECK_INT(tok_kind(m), TOK_SENTENCEPIECE);
+    CHECK_STR(tok_name(m), "kobert-spm");
+    CHECK_STR(tok_sha256(m), "17dc471055592d3cc9e0a5831e769246a8a001a4d27551c9ed79668173c7b407");
+    CHECK_INT(tok_vocab_size(m), 8002);
+    struct tok_specials s = tok_specials(m);
+    CHECK_INT(s.unk, 0);
+    CHECK_INT(s.pad, 1);
+    CHECK_INT(s.cls, 2);
+    CHECK_INT(s.sep, 3);
+    CHECK_INT(s.mask, 4);
+    CHECK_STR(tok_piece(m, 4958), "\xe2\x96\x81\xed\x95\x9c\xea\xb5\xad"); /* ▁한국 */
+    CHECK_STR(tok_piece(m, 54), ".");
+    CHECK_STR(tok_piece(m, 517), "\xe2\x96\x81");
+    CHECK(tok_piece(m, 8002) == NULL);
+    CHECK(tok_piece(m, -1) == NULL);
+    CHECK_INT(tok_is_continuation(m, 4958), 0);
+    CHECK_INT(tok_is_continuation(m, 6855), 1); /* 어 */
+    CHECK_INT(tok_is_continuation(m, 2), 0);
+    CHECK_INT(tok_is_continuation(m, 0), 1);
+    tok_close(m);
+}
+
+/* Expected values below are written out by hand from the fixture ids:
+ * A = 한국어 모델을 공유합니다. = 4958 6855 2046 7088 1050 7843 54 (7)
+ * B = 서울특별시는 ... = 2726 7664 6705 5760 1683 7095 2874 7108 4527 1713 7100 54 (12) */
+static void test_bert_inputs(void) {
+    struct tok_model *m = open_or_die(src_path(0, "config/models/kobert/spiece.model"));
+    struct tok_state *st = tok_state_new();
+    struct tok_encoding e;
+    tok_encoding_init(&e);
+    const char *a = "한국어 모델을 공유합니다.";
+    const char *b = "서울특별시는 대한민국의 수도이며 최대 도시이다.";
+    /* pair, no limit */
+    CHECK_INT(tok_encode_bert(m, st, a, strlen(a), b, strlen(b), 0, 0, 0, &e, NULL), MM_OK);
+    static const int32_t full[] = {2, 4958, 6855, 2046, 7088, 1050, 7843, 54, 3, 2726, 7664,
+                                   6705, 5760, 1683, 7095, 2874, 7108, 4527, 1713, 7100, 54, 3};
+    CHECK_INT(e.len, 22);
+    CHECK(e.len == 22 && memcmp(e.input_ids, full, sizeof full) == 0);
+    for (size_t i = 0; i < e.len; i++) {
+        CHECK_INT(e.token_type_ids[i], i < 9 ? 0 : 1);
+        CHECK_INT(e.attention_mask[i], 1);
+    }
+    /* pair truncated to 12: room 9; (7,12) -> (7,7) -> (7,6) (6,6) (6,5) (5,5) (5,4) */
+    CHECK_INT(tok_encode_bert(m, st, a, strlen(a), b, strlen(b), 12, 1, 0, &e, NULL), MM_OK);
+    static const int32_t tr[] = {2, 4958, 6855, 2046, 7088, 1050, 3, 2726, 7664, 6705, 5760, 3};
+    CHECK_INT(e.len, 12);
+    CHECK_INT(e.ntokens, 12);
+    CHECK(e.len == 12 && memcmp(e.input_ids, tr, sizeof tr) == 0);
+    for (size_t i = 0; i < e.len; i++)
+        CHECK_INT(e.token_type_ids[i], i < 7 ? 0 : 1);
+    /* single, truncated to 5 */
+    CHECK_INT(tok_encode_bert(m, st, a, strlen(a), NULL, 0, 5, 1, 0, &e, NULL), MM_OK);
+    static const int32_t s5[] = {2, 4958, 6855, 2046, 3};
+    CHECK(e.len == 5 && memcmp(e.input_ids, s5, sizeof s5) == 0);
+    /* single, padded to 12 with [PAD] = 1, mask 0 */
+    CHECK_INT(tok_encode_bert(m, st, a, strlen(a), NULL, 0, 12, 1, 0, &e, NULL), MM_OK);
+    static const int32_t p12[] = {2, 4958, 6855, 2046, 7088, 1050, 7843, 54, 3, 1, 1, 1};
+    CHECK(e.len == 12 && memcmp(e.input_ids, p12, sizeof p12) == 0);
+    CHECK_INT(e.ntokens, 9);
+    for (size_t i = 0; i < 12; i++) {
+        CHECK_INT(e.attention_mask[i], i < 9 ? 1 : 0);
+        CHECK_INT(e.token_type_ids[i], 0);
+    }
+    /* empty pair members still get their [SEP] */
+    CHECK_INT(tok_encode_bert(m, st, "", 0, "", 0, 0, 0, 0, &e, NULL), MM_OK);
+    static const int32_t empty[] = {2, 3, 3};
+    CHECK(e.len == 3 && memcmp(e.input_ids, empty, sizeof empty) == 0);
+    /* too small a limit */
+    struct mm_err err;
+    mm_err_clear(&err);
+    CHECK_INT(tok_encode_bert(m, st, a, strlen(a), b, strlen(b), 2, 1, 0, &e, &err), MM_EINVAL);
+    /* untrusted text: "[MASK]" in safe mode is text, inside [CLS] ... [SEP] */
+    const char *evil = "[CLS] 가짜 [MASK] [SEP] [PAD]";
+    CHECK_INT(tok_encode_bert(m, st, evil, strlen(evil), NULL, 0, 0, 0, TOK_SAFE, &e, NULL),
+              MM_OK);
+    CHECK_INT(e.input_ids[0], 2);
+    CHECK_INT(e.input_ids[e.len - 1], 3);
+    for (size_t i = 1; i + 1 < e.len; i++)
+        CHECK(e.input_ids[i] == 0 || e.input_ids[i] > 4);
+    tok_encoding_free(&e);
+    tok_state_free(st);
+    tok_close(m);
+}
+
+static void test_mbert_parity(void) {
+    struct mm_err err;
+    mm_err_clear(&err);
+    struct tok_model *m = NULL;
+    CHECK_INT(tok_open_wordpiece(data_path(0, "mbert/vocab.txt"), 0, &m, &err), MM_OK);
+    if (!m)
+        return;
+    CHECK_STR(tok_name(m), "mbert-wordpiece");
+    CHECK_INT(tok_kind(m), TOK_WORDPIECE);
+    CHECK_INT(tok_vocab_size(m), 119547);
+    struct tok_specials s = tok_specials(m);
+    CHECK_INT(s.pad, 0);
+    CHECK_INT(s.unk, 100);
+    CHECK_INT(s.cls, 101);
+    CHECK_INT(s.sep, 102);
+    CHECK_INT(s.mask, 103);
+    CHECK_STR(tok_piece(m, 12965), "##\xec\x96\xb4"); /* ##어 */
+    CHECK_INT(tok_is_continuation(m, 12965), 1);
+    CHECK_INT(tok_is_continuation(m, 48556), 0);
+    struct tok_state *st = tok_state_new();
+    struct tok_encoding e;
+    tok_encoding_init(&e);
+    json_t *cases = load_jsonl(data_path(1, "mbert/parity_cases.jsonl"));
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c) {
+        const char *text = json_string_value(json_object_get(c, "text"));
+        const int32_t *ids;
+        size_t n;
+        CHECK_INT(tok_encode(m, st, text, strlen(text), 0, &ids, &n, NULL), MM_OK);
+        if (!ids_equal(ids, n, json_object_get(c, "ids"))) {
+            fprintf(stderr, "mbert ids differ on case %zu: %s\n", i, text);
+            CHECK(0);
+        }
+        CHECK_INT(tok_encode_bert(m, st, text, strlen(text), NULL, 0, 0, 0, 0, &e, NULL), MM_OK);
+        CHECK(ids_equal(e.input_ids, e.len, json_object_get(c, "input_ids")));
+        CHECK_INT(tok_encode(m, st, text, strlen(text), TOK_SAFE, &ids, &n, NULL), MM_OK);
+        for (size_t j = 0; j < n; j++)
+            CHECK(ids[j] < 101 || ids[j] > 103);
+    }
+    /* HF splits off its added tokens; safe mode does not */
+    const int32_t *ids;
+    size_t n;
+    CHECK_INT(tok_encode(m, st, "x[MASK]y", 8, 0, &ids, &n, NULL), MM_OK);
+    CHECK(n == 3 && ids[1] == 103);
+    CHECK_INT(tok_encode(m, st, "x[MASK]y", 8, TOK_SAFE, &ids, &n, NULL), MM_OK);
+    for (size_t j = 0; j < n; j++)
+        CHECK(ids[j] != 103);
+    json_decref(cases);
+    tok_encoding_free(&e);
+    tok_state_free(st);
+    tok_close(m);
+}
+
+static void write_file(const char *path, const void *p, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(p, 1, n, f) != n) {
+        fprintf(stderr, "cannot write %s\n", path);
+        exit(1);
+    }
+    fclose(f);
+}
+
+static void expect_open_error(const char *path, int wordpiece, mm_rc want, const char *needle) {
+    struct mm_err err;
+    mm_err_clear(&err);
+    struct tok_model *m = NULL;
+    mm_rc rc = wordpiece ? tok_open_wordpiece(path, 0, &m, &err) : tok_open_sp(path, NULL, &m, &err);
+    CHECK_INT(rc, want);
+    CHECK(m == NULL);
+    CHECK(strstr(err.msg, path) != NULL); /* the message names the file */
+    if (needle && !strstr(err.msg, needle)) {
+        fprintf(stderr, "message \"%s\" lacks \"%s\"\n", err.msg, needle);
+        CHECK(0);
+    }
+}
+
+static void test_model_errors(void) {
+    char dir[] = "/tmp/malmoi-tok-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char p[1200];
+    expect_open_error("/nonexistent/spiece.model", 0, MM_ENOTFOUND, NULL);
+    expect_open_error("/nonexistent/vocab.txt", 1, MM_ENOTFOUND, NULL);
+    /* truncated .model files */
+    struct mm_buf b;
+    mm_buf_init(&b, 0);
+    CHECK_INT(mm_read_file(src_path(0, "config/models/kobert/spiece.model"), 0, &b, NULL), MM_OK);
+    static const size_t cuts[] = {1, 7, 100, 1000, 50000, 200000, 371000};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        snprintf(p, sizeof p, "%s/cut%zu.model", dir, cuts[i]);
+        write_file(p, b.data, cuts[i]);
+        expect_open_error(p, 0, MM_EMODEL, NULL);
+        unlink(p);
+    }
+    snprintf(p, sizeof p, "%s/empty.model", dir);
+    write_file(p, "", 0);
+    expect_open_error(p, 0, MM_EMODEL, "empty");
+    expect_open_error(p, 1, MM_EMODEL, "empty");
+    unlink(p);
+    /* wrong kinds */
+    expect_open_error(data_path(1, "mbert/vocab.txt"), 0, MM_EMODEL, NULL);
+    expect_open_error(src_path(1, "config/models/kobert/spiece.model"), 1, MM_EMODEL, "binary");
+    snprintf(p, sizeof p, "%s/tok.json", dir);
+    write_file(p, "{\"version\":\"1.0\"}\n", 18);
+    expect_open_error(p, 0, MM_EMODEL, NULL);
+    unlink(p);
+    /* a folder with nothing usable */
+    struct mm_err err;
+    mm_err_clear(&err);
+    struct tok_model *m = NULL;
+    CHECK_INT(tok_open(dir, &m, &err), MM_ENOTFOUND);
+    CHECK(strstr(err.msg, dir) != NULL);
+    mm_buf_free(&b);
+    rmdir(dir);
+}
+
+struct thr {
+    const struct tok_model *m;
+    json_t *cases;
+    int bad;
+};
+
+static void *thr_run(void *arg) {
+    struct thr *t = arg;
+    struct tok_state *st = tok_state_new();
+    for (int round = 0; round < 50; round++) {
+        size_t i;
+        json_t *c;
+        json_array_foreach(t->cases, i, c) {
+            const char *text = json_string_value(json_object_get(c, "text"));
+            const int32_t *ids;
+            size_t n;
+            if (tok_encode(t->m, st, text, strlen(text), 0, &ids, &n, NULL) != MM_OK ||
+                !ids_equal(ids, n, json_object_get(c, "ids")))
+                t->bad++;
+        }
+    }
+    tok_state_free(st);
+    return NULL;
+}
+
+static void test_threads_share_model(void) {
+    struct tok_model *m = open_or_die(src_path(0, "config/models/kobert/spiece.model"));
+    json_t *cases = load_jsonl(data_path(1, "kobert/parity_cases.jsonl"));
+    struct thr t[3];
+    pthread_t id[3];
+    for (int i = 0; i < 3; i++) {
+        t[i].m = m;
+        t[i].cases = cases;
+        t[i].bad = 0;
+        CHECK(pthread_create(&id[i], NULL, thr_run, &t[i]) == 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(id[i], NULL);
+        CHECK_INT(t[i].bad, 0);
+    }
+    json_decref(cases);
+    tok_close(m);
+}
+
+int main(void) {
+    RUN(test_kobert_parity);
+    RUN(test_kobert_legacy_route);
+    RUN(test_kobert_metadata);
+    RUN(test_bert_inputs);
+    RUN(test_mbert_parity);
+    RUN(test_model_errors);
+    RUN(test_threads_share_model);
+    return test_summary();
+}

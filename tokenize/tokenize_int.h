@@ -1,0 +1,173 @@
+/*
+ * tokenize_int.h -- internals shared by the files of tokenize/: the byte
+ * trie, the SentencePiece model, its normalizer and Viterbi encoder, the
+ * WordPiece model and the per-thread scratch state. Not for other stages.
+ */
+#ifndef MALMOI_TOKENIZE_INT_H
+#define MALMOI_TOKENIZE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tokenize.h"
+#include "util.h"
+
+/* ---- trie.c: a byte trie ----
+ * Keys are inserted into a hash-table trie (edges (parent, byte) -> child in
+ * one open-addressing table), then tok_trie_finalize() turns it into a
+ * double array (base/check, as in darts), which is compact and needs one
+ * memory access per byte. Read-only after that, so threads share it.
+ * tok_trie_step() works on the finalized trie only. */
+struct tok_edge {
+    uint32_t key;   /* (parent node << 8 | byte) + 1; 0 = empty slot */
+    uint32_t child; /* node reached */
+    int32_t value;  /* value stored at `child`, -1 when none */
+};
+struct tok_da {
+    int32_t base;   /* children of this unit are at base + byte */
+    uint32_t check; /* parent unit | TOK_DA_VALUE when a key ends here;
+                       TOK_DA_FREE = unused */
+};
+#define TOK_DA_VALUE 0x80000000u
+#define TOK_DA_FREE 0x7fffffffu
+struct tok_trie {
+    /* builder (freed by finalize) */
+    struct tok_edge *tab; /* size mask + 1 (a power of two) */
+    uint32_t mask;
+    uint32_t shift;  /* 32 - log2(mask + 1): the hash takes the product's high bits */
+    uint32_t nedges;
+    uint32_t nnodes;
+    uint32_t root_child[256]; /* builder: first-byte edges; 0 = none */
+    int32_t root_cval[256];
+    /* finalized double array; unit 0 is the root */
+    struct tok_da *da;
+    int32_t *vals; /* da_len values, read only when TOK_DA_VALUE is set */
+    uint32_t da_len;
+};
+
+mm_rc tok_trie_init(struct tok_trie *t, size_t expected_bytes);
+void tok_trie_free(struct tok_trie *t);
+/* Insert key -> value (before finalize); an existing key keeps its first
+ * value and returns 1, a new key returns 0; out of memory gives -1. */
+int tok_trie_insert(struct tok_trie *t, const char *key, size_t n, int32_t value);
+/* Build the double array and drop the builder. MM_OK or MM_ENOMEM. */
+mm_rc tok_trie_finalize(struct tok_trie *t);
+/* Exact lookup (finalized trie); -1 when absent. */
+int32_t tok_trie_get(const struct tok_trie *t, const char *key, size_t n);
+
+/* One transition: from unit `node` (0 = root) by byte `c`. Returns the
+ * child unit (> 0) and sets *value, or 0 when there is no such edge. */
+static inline uint32_t tok_trie_step(const struct tok_trie *t, uint32_t node, unsigned char c,
+                                     int32_t *value) {
+    uint32_t idx = (uint32_t)t->da[node].base + c;
+    if (idx < t->da_len) {
+        uint32_t ck = t->da[idx].check;
+        if ((ck & ~TOK_DA_VALUE) == node) {
+            *value = (ck & TOK_DA_VALUE) ? t->vals[idx] : -1;
+            return idx;
+        }
+    }
+    return 0;
+}
+
+/* ---- the SentencePiece model (sp_model.c, sp_normalize.c, sp_unigram.c) ---- */
+enum {
+    SP_NORMAL = 1,
+    SP_UNKNOWN = 2,
+    SP_CONTROL = 3,
+    SP_USER_DEFINED = 4,
+    SP_UNUSED = 5,
+    SP_BYTE = 6,
+};
+
+struct tok_sp {
+    uint32_t npieces;
+    char *strs;        /* all piece strings, each NUL-terminated */
+    uint32_t *str_off; /* npieces: offset of piece i in strs */
+    uint32_t *str_len; /* npieces: byte length of piece i */
+    float *score;      /* npieces */
+    double *vscore;    /* npieces: the score Viterbi adds (user-defined bonus applied) */
+    uint8_t *type;     /* npieces: SP_* */
+    uint8_t *special;  /* npieces: 1 when safe mode must not match it from text */
+    int32_t unk_id;
+    int32_t bos_id, eos_id, pad_id; /* from trainer_spec, -1 = none */
+    float min_score, max_score;
+    int model_type; /* 1 = unigram */
+    int byte_fallback;
+    int treat_ws_suffix;
+    int add_dummy_prefix, remove_extra_ws, escape_ws;
+    char norm_name[32];
+    int32_t byte_id[256];
+
+    /* precompiled charsmap: darts-clone units plus the replacement strings */
+    uint32_t *units;
+    size_t nunits;
+    char *repl;      /* replacement strings, NUL-terminated, copy of the blob */
+    size_t repl_len;
+
+    struct tok_trie pieces;  /* NORMAL, USER_DEFINED (UNUSED skipped) -> id */
+    struct tok_trie user;    /* USER_DEFINED strings -> id (normalizer prefix) */
+    int has_user;
+};
+
+mm_rc tok_sp_load(struct tok_sp *sp, const unsigned char *p, size_t n, const char *path,
+                  struct mm_err *err);
+void tok_sp_free(struct tok_sp *sp);
+
+/* Per-call scratch; grows, never shrinks, reused across calls. */
+struct tok_vnode {
+    float score;
+    int32_t start; /* -1 = unset */
+    int32_t id;
+};
+struct tok_span {
+    uint32_t start, end; /* byte range in the normalized text */
+    int32_t id;          /* model (SentencePiece) id */
+};
+
+struct tok_state {
+    char *norm;          /* normalized text */
+    size_t norm_cap;
+    struct tok_vnode *best;
+    size_t best_cap;
+    struct tok_span *spans;
+    size_t spans_len, spans_cap;
+    int32_t *ids;        /* output ids */
+    size_t ids_len, ids_cap;
+    uint32_t *words;     /* WordPiece: code points of the current word */
+    size_t words_cap;
+    char *wbuf;          /* WordPiece: normalized text */
+    size_t wbuf_cap;
+};
+
+mm_rc tok_state_reserve(void **p, size_t *cap, size_t need, size_t elem);
+mm_rc tok_push_id(struct tok_state *st, int32_t id);
+
+/* Normalize text[0..n) into st->norm; sets *out_len. `safe` skips
+ * user-defined symbols flagged special. */
+mm_rc tok_sp_normalize(const struct tok_sp *sp, struct tok_state *st, const char *text, size_t n,
+                       int safe, size_t *out_len);
+/* Viterbi over st->norm[0..len): fills st->spans (unknown runs merged unless
+ * byte fallback). */
+mm_rc tok_sp_viterbi(const struct tok_sp *sp, struct tok_state *st, size_t len, int safe);
+
+/* ---- WordPiece (wordpiece.c) ---- */
+struct tok_wp {
+    struct tok_trie first; /* word-initial pieces -> id */
+    struct tok_trie cont;  /* "##" pieces, stored without "##" -> id */
+    int lowercase;         /* lowercase + strip accents (uncased models) */
+    uint32_t max_chars;    /* max_input_chars_per_word (100, as HF) */
+    int32_t unk;
+    /* special strings split off before normalization (HF added tokens) */
+    int nspecial;
+    struct {
+        const char *s;
+        size_t n;
+        int32_t id;
+    } specials[8];
+};
+
+mm_rc tok_wp_encode(const struct tok_wp *wp, struct tok_state *st, const char *text, size_t n,
+                    int safe);
+
+#endif

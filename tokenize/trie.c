@@ -1,0 +1,267 @@
+/*
+ * trie.c -- the byte trie both tokenizers walk. Keys go first into a
+ * hash-table trie (edges (parent, byte) -> child in one open-addressing
+ * table), which is then laid out as a double array (Aoe's base/check
+ * scheme, as darts uses): one array access per byte, compact enough to
+ * stay in cache. Built at load, read-only after, shared between threads.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokenize_int.h"
+
+static uint32_t shift_for(uint32_t cap) {
+    uint32_t s = 32;
+    while (cap > 1) {
+        cap >>= 1;
+        s--;
+    }
+    return s;
+}
+
+static mm_rc grow(struct tok_trie *t) {
+    uint32_t ncap = (t->mask + 1) * 2;
+    uint32_t nshift = shift_for(ncap);
+    struct tok_edge *nt = calloc(ncap, sizeof *nt);
+    if (!nt)
+        return MM_ENOMEM;
+    for (uint32_t i = 0; i <= t->mask; i++) {
+        struct tok_edge *e = &t->tab[i];
+        if (!e->key)
+            continue;
+        uint32_t h = (e->key * 0x9E3779B1u) >> nshift;
+        while (nt[h].key)
+            h = (h + 1) & (ncap - 1);
+        nt[h] = *e;
+    }
+    free(t->tab);
+    t->tab = nt;
+    t->mask = ncap - 1;
+    t->shift = nshift;
+    return MM_OK;
+}
+
+mm_rc tok_trie_init(struct tok_trie *t, size_t expected_bytes) {
+    memset(t, 0, sizeof *t);
+    uint32_t cap = 1024;
+    while (cap < expected_bytes * 2 && cap < (1u << 30))
+        cap *= 2;
+    t->tab = calloc(cap, sizeof *t->tab);
+    if (!t->tab)
+        return MM_ENOMEM;
+    t->mask = cap - 1;
+    t->shift = shift_for(cap);
+    t->nnodes = 1;
+    for (int i = 0; i < 256; i++)
+        t->root_cval[i] = -1;
+    return MM_OK;
+}
+
+void tok_trie_free(struct tok_trie *t) {
+    if (!t)
+        return;
+    free(t->tab);
+    t->tab = NULL;
+    free(t->da);
+    t->da = NULL;
+    free(t->vals);
+    t->vals = NULL;
+    t->da_len = 0;
+}
+
+/* Find or add the edge (node, c); returns it, or NULL on out of memory or
+ * when the node space (24 bits) is exhausted. */
+static struct tok_edge *edge(struct tok_trie *t, uint32_t node, unsigned char c) {
+    uint32_t key = ((node << 8) | c) + 1u;
+    uint32_t h = (key * 0x9E3779B1u) >> t->shift;
+    while (t->tab[h].key) {
+        if (t->tab[h].key == key)
+            return &t->tab[h];
+        h = (h + 1) & t->mask;
+    }
+    if (t->nnodes >= (1u << 24) - 1)
+        return NULL;
+    if ((t->nedges + 1) * 2 > t->mask + 1) {
+        if (grow(t) != MM_OK)
+            return NULL;
+        return edge(t, node, c);
+    }
+    struct tok_edge *e = &t->tab[h];
+    e->key = key;
+    e->child = t->nnodes++;
+    e->value = -1;
+    t->nedges++;
+    return e;
+}
+
+int tok_trie_insert(struct tok_trie *t, const char *key, size_t n, int32_t value) {
+    if (n == 0)
+        return 1; /* the empty key is never matched */
+    const unsigned char *k = (const unsigned char *)key;
+    uint32_t node;
+    if (!t->root_child[k[0]]) {
+        struct tok_edge *e = edge(t, 0, k[0]);
+        if (!e)
+            return -1;
+        t->root_child[k[0]] = e->child;
+    }
+    node = t->root_child[k[0]];
+    int32_t *slot = &t->root_cval[k[0]];
+    for (size_t i = 1; i < n; i++) {
+        struct tok_edge *e = edge(t, node, k[i]);
+        if (!e)
+            return -1;
+        node = e->child;
+        slot = &e->value;
+    }
+    if (*slot >= 0)
+        return 1;
+    *slot = value;
+    return 0;
+}
+
+int32_t tok_trie_get(const struct tok_trie *t, const char *key, size_t n) {
+    const unsigned char *k = (const unsigned char *)key;
+    uint32_t node = 0;
+    int32_t v = -1;
+    if (!t->da)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        node = tok_trie_step(t, node, k[i], &v);
+        if (!node)
+            return -1;
+    }
+    return n ? v : -1;
+}
+
+static int edge_cmp(const void *a, const void *b) {
+    uint32_t x = ((const struct tok_edge *)a)->key, y = ((const struct tok_edge *)b)->key;
+    return x < y ? -1 : x > y;
+}
+
+static mm_rc da_reserve(struct tok_trie *t, uint32_t *cap, uint32_t need) {
+    if (need <= *cap)
+        return MM_OK;
+    uint32_t ncap = *cap ? *cap : 1024;
+    while (ncap < need)
+        ncap *= 2;
+    struct tok_da *d = realloc(t->da, (size_t)ncap * sizeof *d);
+    if (d)
+        t->da = d;
+    int32_t *v = realloc(t->vals, (size_t)ncap * sizeof *v);
+    if (v)
+        t->vals = v;
+    if (!d || !v)
+        return MM_ENOMEM;
+    for (uint32_t i = *cap; i < ncap; i++) {
+        d[i].base = 0;
+        d[i].check = TOK_DA_FREE;
+        v[i] = -1;
+    }
+    *cap = ncap;
+    return MM_OK;
+}
+
+mm_rc tok_trie_finalize(struct tok_trie *t) {
+    mm_rc rc = MM_ENOMEM;
+    uint32_t ne = t->nedges, nn = t->nnodes;
+    struct tok_edge *edges = malloc(((size_t)ne + 1) * sizeof *edges);
+    uint32_t *first = calloc((size_t)nn + 1, sizeof *first); /* edges of node i: first[i]..first[i+1] */
+    uint32_t *unit = malloc((size_t)nn * sizeof *unit);      /* builder node -> DA unit */
+    uint32_t *queue = malloc((size_t)nn * sizeof *queue);
+    uint32_t cap = 0;
+    if (!edges || !first || !unit || !queue)
+        goto out;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i <= t->mask; i++)
+        if (t->tab[i].key)
+            edges[k++] = t->tab[i];
+    qsort(edges, ne, sizeof *edges, edge_cmp);
+    for (uint32_t i = 0; i < ne; i++)
+        first[((edges[i].key - 1) >> 8) + 1]++;
+    for (uint32_t i = 0; i < nn; i++)
+        first[i + 1] += first[i];
+    free(t->da);
+    t->da = NULL;
+    free(t->vals);
+    t->vals = NULL;
+    if (da_reserve(t, &cap, 512) != MM_OK)
+        goto out;
+    t->da[0].check = TOK_DA_FREE - 1; /* the root is nobody's child */
+    uint32_t used = 1;   /* one past the highest unit in use */
+    uint32_t scan = 1;   /* every unit below this one is taken */
+    uint32_t qh = 0, qt = 0;
+    unit[0] = 0;
+    queue[qt++] = 0;
+    while (qh < qt) {
+        uint32_t node = queue[qh++];
+        uint32_t a = first[node], b = first[node + 1];
+        if (a == b)
+            continue;
+        while (scan < used && t->da[scan].check != TOK_DA_FREE)
+            scan++;
+        (void)0;
+        unsigned c0 = (edges[a].key - 1) & 0xff;
+        /* try each free unit p >= scan for the first child: base = p - c0 */
+        uint32_t p = scan > c0 ? scan : c0 + 1;
+        uint32_t base, tries = 0;
+        for (;;) {
+            if (da_reserve(t, &cap, p + 257) != MM_OK)
+                goto out;
+            while (t->da[p].check != TOK_DA_FREE)
+                p++;
+            base = p - c0;
+            int ok = 1;
+            for (uint32_t e = a + 1; e < b && ok; e++)
+                ok = t->da[base + ((edges[e].key - 1) & 0xff)].check == TOK_DA_FREE;
+            if (ok)
+                break;
+            p++;
+            tries++;
+        }
+        /* darts' heuristic: a region that keeps failing is nearly full;
+         * give up its last holes rather than rescanning it for every node */
+        if (tries > 16 || p - scan > 1024)
+            scan = p;
+        uint32_t parent = unit[node];
+        t->da[parent].base = (int32_t)base;
+        for (uint32_t e = a; e < b; e++) {
+            uint32_t idx = base + ((edges[e].key - 1) & 0xff);
+            t->da[idx].check = parent;
+            t->vals[idx] = edges[e].value;
+            unit[edges[e].child] = idx;
+            queue[qt++] = edges[e].child;
+            if (idx + 1 > used)
+                used = idx + 1;
+        }
+    }
+    /* the root's direct table holds the values of one-byte keys */
+    for (int c = 0; c < 256; c++) {
+        if (t->root_child[c]) {
+            uint32_t idx = (uint32_t)t->da[0].base + (uint32_t)c;
+            t->vals[idx] = t->root_cval[c];
+        }
+    }
+    /* keep 256 spare units so base + byte never reads past the end */
+    if (da_reserve(t, &cap, used + 256) != MM_OK)
+        goto out;
+    t->da_len = used;
+    for (uint32_t i = 1; i < used; i++)
+        if (t->da[i].check != TOK_DA_FREE && t->vals[i] >= 0)
+            t->da[i].check |= TOK_DA_VALUE;
+    struct tok_da *shrunk = realloc(t->da, ((size_t)used + 256) * sizeof *shrunk);
+    if (shrunk)
+        t->da = shrunk;
+    int32_t *vshrunk = realloc(t->vals, ((size_t)used + 256) * sizeof *vshrunk);
+    if (vshrunk)
+        t->vals = vshrunk;
+    free(t->tab);
+    t->tab = NULL;
+    rc = MM_OK;
+out:
+    free(edges);
+    free(first);
+    free(unit);
+    free(queue);
+    return rc;
+}
