@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""bert_reference.py DB TOKENIZER_KEY MAX_DOCS -- the peer for bench/export:
+"""bert_reference.py DB TOKENIZER_KEY MAX_DOCS [DUPE] -- the peer for bench/export:
 google-research/bert create_pretraining_data.py's instance creation and
 masking (create_instances_from_document, truncate_seq_pair,
 create_masked_lm_predictions), transcribed to work on the token ids that
@@ -15,7 +15,8 @@ import sys
 import time
 
 db, key, max_docs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-MAX_SEQ, MAX_PRED, MLM_PROB, SHORT_P, DUPE = 128, 20, 0.15, 0.1, 1
+MAX_SEQ, MAX_PRED, MLM_PROB, SHORT_P = 128, 20, 0.15, 0.1
+DUPE = int(sys.argv[4]) if len(sys.argv) > 4 else 1
 con = sqlite3.connect(db)
 docs, cur_doc, cur = [], None, []
 for d, ids in con.execute(

@@ -50,8 +50,8 @@ M_RSS=$RSS
 echo "  $INST instances in ${WALL}s = $M_RATE instances/s, $(awk -v b="$BYTES" -v t="$WALL" 'BEGIN { printf "%.1f", b / t / 1e6 }') MB of text/s, peak RSS ${RSS} kB, output $OUTB bytes"
 echo "  output hash: $(sha256sum "$W/out/train-00000.tfrecord" | cut -c1-16) (train-00000.tfrecord)"
 
-echo "== peer: bert_reference.py (create_pretraining_data in Python) on $PEER_DOCS documents"
-timed "$W/peer.log" /usr/bin/python3 "$HERE/bert_reference.py" "$W/db" "$TOK" "$PEER_DOCS"
+echo "== peer: bert_reference.py (create_pretraining_data in Python) on $PEER_DOCS documents, dupe factor $DUPE"
+timed "$W/peer.log" /usr/bin/python3 "$HERE/bert_reference.py" "$W/db" "$TOK" "$PEER_DOCS" "$DUPE"
 read -r P_INST P_SEC P_SENT < "$W/peer.log.out"
 P_RATE=$(awk -v n="$P_INST" -v t="$P_SEC" 'BEGIN { printf "%.0f", n / t }')
 echo "  $P_INST instances in ${P_SEC}s (instance creation only) = $P_RATE instances/s, peak RSS ${RSS} kB for $P_SENT sentences"
