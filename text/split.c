@@ -302,10 +302,8 @@ static enum ending word_ending(const uint32_t *cp, size_t a, size_t b) {
         return (p == 0xAD6C || jp == 20 || jp == 18) ? END_FINAL : END_NONE;
     case 0xB0D0: /* 냐 */
         return wl >= 2 ? END_FINAL : END_NONE;
-    case 0xC74C: /* 음: 했음 있음 없음 찍음 (not 처음 마음 다음 웃음 울음 믿음 걸음) */
-        if (jp <= 0 || p == 0xC6C3 || p == 0xC6B8 || p == 0xBBFF || p == 0xAC78 || p == 0xC5BC || p == 0xC8FD)
-            return END_NONE;
-        return END_NOMINAL;
+    case 0xC74C: /* 음: 했음 있음 없음 (not 처음 마음 웃음 입막음: nouns) */
+        return (jp == 20 || jp == 18) ? END_NOMINAL : END_NONE;
     case 0xD568: /* 함 */
     case 0xB428: /* 됨 */
         return wl >= 2 ? END_NOMINAL : END_NONE;
@@ -539,7 +537,7 @@ static void find_cuts(struct text_splitter *sp, size_t n) {
         /* A quote that opens a sentence and ends with sentence punctuation
          * is a sentence of its own: "좋아." 그리고 ... */
         if (sp->partner[i] > (int32_t)i && sp->inside[i] == 0 && c != '[' && (closer_of(c) || is_symmetric_quote(c)) &&
-            (i == sent_start || (i > sent_start && cp[i - 1] == ':' && c != '(' && c != 0xFF08))) {
+            (i == sent_start || (i > sent_start && c != '(' && c != 0xFF08 && c != '<'))) {
             size_t close = (size_t)sp->partner[i];
             size_t q = close;
             while (q > i + 1 && text_is_space(cp[q - 1]))
