@@ -83,6 +83,21 @@ static int is_hidden(const xmlNode *n) {
                strstr(st, "visibility:hidden") || strstr(st, "visibility: hidden")))
         return 1;
     if (parse_attr(n, "hidden")) return 1;
+    /* class tokens that hide an element (print copies, screen-reader text) */
+    const char *cl = parse_attr(n, "class");
+    if (cl) {
+        static const char *const HIDE[] = {"hide", "hidden", "blind", "sr-only", "visually-hidden",
+                                           "screen-reader-text", "d-none", "invisible", NULL};
+        for (const char *p = cl; *p;) {
+            while (*p == ' ') p++;
+            const char *e = p;
+            while (*e && *e != ' ') e++;
+            for (size_t i = 0; HIDE[i] && e > p; i++)
+                if (strlen(HIDE[i]) == (size_t)(e - p) && !strncasecmp(p, HIDE[i], (size_t)(e - p)))
+                    return 1;
+            p = e;
+        }
+    }
     const char *ah = parse_attr(n, "aria-hidden");
     return ah && strcmp(ah, "true") == 0 && !parse_tag_is(n, "div");
 }
@@ -205,7 +220,13 @@ static void score_paras(struct gen *g, xmlNode *n, int depth) {
         double segs = cs->brs >= 2 ? (double)cs->brs / 2.0 + 1.0 : 1.0;
         double len = (double)cs->inline_txt / 100.0 / segs;
         double sc = (segs * (1.0 + (len < 3 ? len : 3)) + (double)cs->commas) * (1.0 - ld);
-        xmlNode *a = c->parent;
+        /* Inline text mixed with block children: Readability wraps such
+         * runs in <p> elements inside the container, so the container
+         * itself is their parent and gets the full score. */
+        int mixed = cs->text > cs->inline_txt &&
+                    (parse_tag_is(c, "div") || parse_tag_is(c, "section") ||
+                     parse_tag_is(c, "article") || parse_tag_is(c, "td") || parse_tag_is(c, "main"));
+        xmlNode *a = mixed ? c : c->parent;
         for (int level = 0; a && a->type == XML_ELEMENT_NODE && a->_private && level < 5;
              level++, a = a->parent) {
             init_cand(g, a);
@@ -221,15 +242,78 @@ static double final_score(const xmlNode *n) {
     return s->score * (1 - ld);
 }
 
-static void best(xmlNode *n, xmlNode **top, double *top_s, int depth) {
+#define NTOP 5
+
+/* The NTOP best candidates by final score, best first. */
+static void best(xmlNode *n, xmlNode **top, double *sc, int depth) {
     for (xmlNode *c = n; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE || !c->_private) continue;
         if (S(c)->cand) {
             double f = final_score(c);
-            if (f > *top_s) *top_s = f, *top = c;
+            for (int i = 0; i < NTOP; i++) {
+                if (!top[i] || f > sc[i]) {
+                    memmove(top + i + 1, top + i, (NTOP - 1 - (size_t)i) * sizeof *top);
+                    memmove(sc + i + 1, sc + i, (NTOP - 1 - (size_t)i) * sizeof *sc);
+                    top[i] = c;
+                    sc[i] = f;
+                    break;
+                }
+            }
         }
-        if (c->children && depth < PARSE_MAX_DEPTH) best(c->children, top, top_s, depth + 1);
+        if (c->children && depth < PARSE_MAX_DEPTH) best(c->children, top, sc, depth + 1);
     }
+}
+
+static int is_ancestor(const xmlNode *a, const xmlNode *n) {
+    for (const xmlNode *p = n->parent; p; p = p->parent)
+        if (p == a) return 1;
+    return 0;
+}
+
+static int is_root_like(const xmlNode *n) {
+    return !n || n->type != XML_ELEMENT_NODE || parse_tag_is(n, "body") || parse_tag_is(n, "html");
+}
+
+/* Readability's refinements of the top candidate: a common ancestor of
+ * several near-best candidates (an article split into chunks), a parent that
+ * scores higher, and a parent of an only child. */
+static xmlNode *refine_top(xmlNode **top, double *sc) {
+    xmlNode *t = top[0];
+    int alts = 0;
+    xmlNode *alt[NTOP];
+    for (int i = 1; i < NTOP && top[i]; i++)
+        if (sc[0] > 0 && sc[i] / sc[0] >= 0.75) alt[alts++] = top[i];
+    if (alts >= 3) {
+        for (xmlNode *p = t->parent; !is_root_like(p); p = p->parent) {
+            int k = 0;
+            for (int i = 0; i < alts; i++) k += is_ancestor(p, alt[i]);
+            if (k >= 3) {
+                t = p;
+                break;
+            }
+        }
+    }
+    if (!S(t)->cand) S(t)->cand = 1;
+    double last = final_score(t), thr = last / 3;
+    for (xmlNode *p = t->parent; !is_root_like(p); p = p->parent) {
+        if (!p->_private || !S(p)->cand) continue;
+        double ps = final_score(p);
+        if (ps < thr) break;
+        if (ps > last) {
+            t = p;
+            break;
+        }
+        last = ps;
+    }
+    for (;;) {
+        xmlNode *p = t->parent;
+        if (is_root_like(p) || !p->_private) break;
+        int elems = 0;
+        for (xmlNode *c = p->children; c; c = c->next) elems += c->type == XML_ELEMENT_NODE;
+        if (elems != 1) break;
+        t = p;
+    }
+    return t;
 }
 
 struct clean_ctx {
@@ -327,9 +411,10 @@ static mm_rc attempt(xmlDoc *doc, xmlNode *root, struct gen *g, char **out) {
     g->n = 0;
     if (stat_node(g, root, 0) < 0) return MM_ELIMIT;
     score_paras(g, root, 0);
-    xmlNode *top = NULL;
-    double top_s = 0;
-    best(root, &top, &top_s, 0);
+    xmlNode *tops[NTOP] = {0};
+    double scs[NTOP] = {0};
+    best(root, tops, scs, 0);
+    xmlNode *top = tops[0] ? refine_top(tops, scs) : NULL;
     if (!top) {
         xmlNode *body = root;
         for (xmlNode *c = root->children; c; c = c->next)
@@ -376,8 +461,9 @@ mm_rc parse_generic(xmlDoc *doc, char **out, struct mm_err *err) {
         } else {
             free(t);
         }
-        /* Readability's char threshold, in bytes (Hangul counts 3). */
-        if (best_len >= 500) break;
+        /* Retry with fewer filters only for near-empty results (trafilatura's
+         * MIN_EXTRACTED_SIZE, in bytes); Readability's 500 pulls in comments. */
+        if (best_len >= 350) break;
     }
     clear_private(root, 0);
     free(g.st);
