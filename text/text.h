@@ -214,6 +214,9 @@ struct text_result {
     size_t rejected;        /* of which with a reject_reason */
     size_t duplicates;      /* of which with duplicate_of set (same text in another document) */
     int64_t boilerplate_lines; /* paragraphs dropped as boilerplate (patterns or the site's lines) */
+    size_t invisible;       /* zero-width/format characters normalisation removed */
+    size_t control;         /* control characters normalisation removed */
+    size_t replacement;     /* U+FFFD in the text (a bad decode upstream) */
 };
 
 /* Prepare the statements for `s` (borrowed; it must outlive the handle)

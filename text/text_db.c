@@ -182,6 +182,9 @@ mm_rc text_db_process(struct text_db *h, int64_t id, struct text_result *res, st
         goto done;
     }
     struct text_doc *d = &h->doc;
+    r.invisible = d->norm.invisible;
+    r.control = d->norm.control;
+    r.replacement = d->norm.replacement;
     for (size_t i = 0; i < d->n_sentences; i++)
         if (d->sentences[i].reject && strncmp(d->sentences[i].reject, "boilerplate:", 12) == 0 &&
             (i == 0 || d->sentences[i - 1].paragraph != d->sentences[i].paragraph))

@@ -146,6 +146,15 @@ static void test_pipeline(void) {
               1);
     free(c_text);
 
+    /* invisible characters are removed and counted */
+    char *zw = malloc(strlen(article) * 2 + 64);
+    snprintf(zw, strlen(article) * 2 + 64, "\xe2\x80\x8b%s\xef\xbb\xbf\n", article);
+    int64_t z = put(s, "zw", "crawl", zw);
+    free(zw);
+    CHECK_INT(text_db_process(h, z, &r, &err), MM_OK);
+    CHECK_INT(r.invisible, 2);
+    CHECK_STR(r.reject, TEXT_R_NEAR_DUP); /* the same article with invisible characters */
+
     /* D: too short for the Gopher word count */
     int64_t d = put(s, "gasang", "crawl", "정부는 예산안을 의결했다.\n");
     CHECK_INT(text_db_process(h, d, &r, &err), MM_OK);
@@ -183,7 +192,7 @@ static void test_pipeline(void) {
 
     /* what did the filters remove and why: one query */
     CHECK(num(s, "SELECT count(DISTINCT reject_reason) FROM sentences WHERE reject_reason IS NOT NULL", 0) >= 3);
-    CHECK_INT(num(s, "SELECT count(*) FROM documents WHERE stage = 'rejected'", 0), 2);
+    CHECK_INT(num(s, "SELECT count(*) FROM documents WHERE stage = 'rejected'", 0), 3);
     store_close(s);
 }
 
