@@ -2,7 +2,8 @@
 # bench/extract/run.sh -- extraction quality and speed: malmoi (parse_extract,
 # in-process) against Mozilla Readability.js (jsdom) and readability-lxml on
 # the same pages in the same run: the 181 ScrapingHub benchmark pages and the
-# Korean fixtures with ground truth (tests/data/parser). Scores use the
+# Korean fixtures with ground truth (tests/data/parser), plus the 30 Korean
+# MediaWiki pages of /work/shared when present. Scores use the
 # benchmark's own shingle metric. Needs: a build with bench_extract
 # (BUILD=build dir, default ./build), node + `npm ci` in bench/extract/node,
 # Debian python3-readability.
@@ -35,6 +36,16 @@ for k, t in sorted(kt.items()):
     open(f'{w}/pages/{k}.html', 'wb').write(html)
     man.append((k, t['url'], f'{w}/pages/{k}.html', 'korean'))
     truth[k] = t['text']
+# Korean MediaWiki pages (local MediaWiki 1.39 render of KorQuAD text), read
+# from the shared corpus when it is there: CC BY-ND, never copied into the repo.
+W = os.environ.get('MALMOI_SHARED_WIKI', '/work/shared/corpus/wiki')
+if os.path.isdir(f'{W}/rendered'):
+    wt = {t['title']: t for t in json.load(open(f'{W}/mediawiki/truth-korquad1-dev.json', encoding='utf-8'))}
+    for line in open(f'{W}/rendered/index.tsv', encoding='utf-8').read().splitlines()[1:]:
+        f, path, title = line.split('\t')[:3]
+        k = 'wiki-' + f[:2]
+        man.append((k, 'https://ko.wikipedia.org' + path, f'{W}/rendered/{f}', 'kowiki'))
+        truth[k] = '\n'.join(wt[title]['paragraphs'])
 open(f'{w}/manifest.tsv', 'w').write(''.join('\t'.join(r) + '\n' for r in man))
 json.dump(truth, open(f'{w}/truth.json', 'w', encoding='utf-8'), ensure_ascii=False)
 PY

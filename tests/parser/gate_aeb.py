@@ -2,7 +2,7 @@
 """Gate: the generic extractor on the ScrapingHub article-extraction-benchmark
 (181 pages with human-annotated articleBody, MIT licence; copied into
 tests/data/parser/aeb). Scored with the benchmark's own metric (aeb_metric.py).
-Fails when F1 drops under 0.955 (0.961 when this gate was written; published:
+Fails when F1 drops under 0.965 (0.971 when this gate was last raised; published:
 trafilatura 0.958, Readability.js 0.947) or a page makes the extractor fail."""
 import gzip, io, json, os, sys, tarfile
 
@@ -12,7 +12,7 @@ from aeb_metric import corpus_scores, page_f1  # noqa: E402
 from kofix import extract  # noqa: E402
 
 DATA = os.path.join(os.environ.get('MALMOI_TEST_DATA', os.path.join(HERE, '..', 'data')), 'parser', 'aeb')
-FLOOR = 0.955
+FLOOR = 0.965
 
 
 def main():
