@@ -154,7 +154,10 @@ mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char
             r->text = emb, emb = NULL;
             r->method = PARSE_METHOD_EMBEDDED;
             r->embedded_kind = emb_kind;
-        } else if (ld && strlen(ld) * 10 >= glen * 8) {
+        } else if (ld && glen * 10 < strlen(ld) * 6) {
+            /* JSON-LD articleBody only when the page does not show the
+             * body itself (rendered by JavaScript): on server-rendered
+             * pages the DOM keeps paragraph breaks the JSON string lost. */
             r->text = ld, ld = NULL;
             r->method = PARSE_METHOD_EMBEDDED;
             r->embedded_kind = "json-ld";
