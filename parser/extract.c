@@ -99,6 +99,11 @@ mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char
         *out = r;
         return MM_OK;
     }
+    if (hlen > PARSE_MAX_HTML) { /* bound the tree's memory: cut at a character start */
+        hlen = PARSE_MAX_HTML;
+        while (hlen > 0 && ((unsigned char)html[hlen] & 0xC0) == 0x80) hlen--;
+        html[hlen] = 0;
+    }
     for (size_t i = 0; i < hlen; i++) /* NULs would end libxml2's input early */
         if (html[i] == 0) html[i] = ' ';
     htmlDocPtr doc = htmlReadMemory(html, (int)hlen, url && *url ? url : NULL, "UTF-8",

@@ -16,6 +16,8 @@
 
 /* Hard limits that bound time and memory on hostile input. */
 #define PARSE_MAX_INPUT (64u << 20)  /* bytes of raw page accepted */
+#define PARSE_MAX_HTML (16u << 20)   /* decoded bytes parsed into a tree; the
+                                        rest of a longer page is ignored */
 #define PARSE_MAX_TEXT (8u << 20)    /* bytes of extracted text kept */
 #define PARSE_MAX_LINKS 20000        /* links reported per page */
 #define PARSE_MAX_DEPTH 2000         /* element nesting we walk into */
