@@ -1,0 +1,112 @@
+/*
+ * test_config.c -- the crawler's configuration: the shipped
+ * config/malmoi.ini loads, refuses to crawl with the placeholder contact,
+ * gives every news site a seed, feed or sitemap, and its article patterns
+ * match the real article URLs of tests/data/crawler/pages/index.json (and
+ * the corpus URLs below, copied from /work/shared/corpus index.json). Bad
+ * values are reported as FILE:LINE with the key.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawler.h"
+#include "test.h"
+
+/* in crawler_int.h; declared here to keep the test on one public header */
+int crawl_site_match(const void *res, size_t n, const char *url);
+
+static const char *const article_urls[][2] = {
+    {"kbs", "https://news.kbs.co.kr/news/view.do?ncd=7645555"},
+    {"mbn", "http://www.mbn.co.kr/news/economy/4917667"},
+    {"mbc", "https://imnews.imbc.com/news/2023/econo/article/6470709_36140.html"},
+    {"sbs", "https://news.sbs.co.kr/news/endPage.do?news_id=N1007160910"},
+    {"ytn", "https://www.ytn.co.kr/_ln/0101_202304100959425950"},
+    {"chosun", "https://www.chosun.com/entertainments/enter_general/2023/04/07/C4TYKH2D5HO4L5KW7TNCOEGBFI/"},
+    {"tvchosun", "http://news.tvchosun.com/site/data/html_dir/2023/04/05/2023040590004.html"},
+    {"yonhapnewstv", "http://www.yonhapnewstv.co.kr/news/MYH20230420001700032"},
+    {"kowiki", "https://ko.wikipedia.org/wiki/%EB%8C%80%ED%95%9C%EB%AF%BC%EA%B5%AD"},
+};
+
+static void test_shipped(void) {
+    const char *src = getenv("MALMOI_SOURCE");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config/malmoi.ini", src ? src : ".");
+    struct mm_conf *conf = NULL;
+    struct mm_err err = {0};
+    CHECK_INT(mm_conf_load(path, &conf, &err), MM_OK);
+    struct crawl_config *c = NULL;
+    const char *ph = NULL;
+    CHECK_INT(crawl_config_load(conf, &c, &ph, &err), MM_OK);
+    if (c == NULL) {
+        fprintf(stderr, "%s\n", err.msg);
+        mm_conf_free(conf);
+        return;
+    }
+    CHECK(c->user_agent == NULL); /* the placeholder contact blocks crawling */
+    CHECK_STR(ph, "contact");
+    CHECK_INT(c->delay_ms, 1000);
+    CHECK_INT(c->per_host, 1);
+    size_t with_sources = 0;
+    for (size_t i = 0; i < c->n_sites; i++) {
+        const struct crawl_site *s = &c->sites[i];
+        CHECK(s->n_hosts > 0);
+        if (s->n_seeds + s->n_feeds + s->n_sitemaps > 0)
+            with_sources++;
+        else if (strcmp(s->name, "naver") != 0 && strcmp(s->name, "daum") != 0) {
+            fprintf(stderr, "site %s has no seed, feed or sitemap\n", s->name);
+            CHECK(0);
+        }
+    }
+    CHECK(with_sources >= 15);
+    for (size_t i = 0; i < sizeof article_urls / sizeof *article_urls; i++) {
+        char host[256];
+        const char *p = strstr(article_urls[i][1], "://") + 3;
+        size_t n = strcspn(p, "/?");
+        memcpy(host, p, n);
+        host[n] = '\0';
+        const struct crawl_site *s = crawl_config_site(c, host);
+        CHECK(s != NULL);
+        if (s == NULL)
+            continue;
+        CHECK_STR(s->name, article_urls[i][0]);
+        int m = s->article && crawl_site_match(s->article, 1, article_urls[i][1]);
+        if (!m)
+            fprintf(stderr, "article_pattern of %s misses %s\n", s->name, article_urls[i][1]);
+        CHECK(m);
+    }
+    crawl_config_free(c);
+    mm_conf_free(conf);
+}
+
+static void test_errors(void) {
+    struct mm_conf *conf = NULL;
+    struct mm_err err = {0};
+    struct crawl_config *c = NULL;
+    const char *ph;
+    CHECK_INT(mm_conf_parse("bad.ini", "[crawler]\ndelay = soon\n", &conf, &err), MM_OK);
+    CHECK_INT(crawl_config_load(conf, &c, &ph, &err), MM_EINVAL);
+    CHECK(strstr(err.msg, "bad.ini:2") != NULL && strstr(err.msg, "delay") != NULL);
+    mm_conf_free(conf);
+    mm_err_clear(&err);
+    CHECK_INT(mm_conf_parse("re.ini", "[site x]\nhosts = x.kr\n\narticle_pattern = ([\n", &conf, &err), MM_OK);
+    CHECK_INT(crawl_config_load(conf, &c, &ph, &err), MM_EINVAL);
+    CHECK(strstr(err.msg, "re.ini:4") != NULL && strstr(err.msg, "article_pattern") != NULL);
+    mm_conf_free(conf);
+    mm_err_clear(&err);
+    CHECK_INT(mm_conf_parse("ok.ini", "[crawler]\nuser_agent = bot/1\ncontact = mailto:me@example.org\n", &conf, &err),
+              MM_OK);
+    CHECK_INT(crawl_config_load(conf, &c, &ph, &err), MM_OK);
+    if (c) {
+        CHECK_STR(c->user_agent, "bot/1 (+mailto:me@example.org)");
+        CHECK_STR(c->robots_agent, "bot");
+        CHECK(ph == NULL);
+    }
+    crawl_config_free(c);
+    mm_conf_free(conf);
+}
+
+int main(void) {
+    RUN(test_shipped);
+    RUN(test_errors);
+    return test_summary();
+}
