@@ -188,6 +188,8 @@ static int boilerplate_line(const char *s, size_t n) {
     if (n < 160 && (strncmp(s, "▶", 3) == 0 || strncmp(s, "☞", 3) == 0 ||
                     strncmp(s, "▷", 3) == 0))
         return 1;
+    if (n < 60 && (!strncmp(s, "사진=", 7) || !strncmp(s, "사진 =", 8) || !strncmp(s, "(사진=", 8)))
+        return 1; /* photo credit */
     if (n < 60 && (has(s, "기사제보") || has(s, "제보하기") || has(s, "구독하기") ||
                    has(s, "좋아요") || has(s, "공유하기") || strcmp(s, "광고") == 0))
         return 1;

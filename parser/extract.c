@@ -184,6 +184,17 @@ mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char
     parse_title_strip(r->title, r->site, parse_site_title_suffix(site));
     if (r->method == PARSE_METHOD_GENERIC && r->text) trim_head(r->text, r->title);
     if (!fill_empty(r)) goto oom;
+    /* An "author" that is the publisher itself (JSON-LD Organization, meta
+     * author = site name) is no byline: drop it so the text's 기자 line counts. */
+    for (size_t i = 0; i < r->n_authors;) {
+        if (*r->site && (!strcmp(r->authors[i], r->site) || strstr(r->site, r->authors[i]))) {
+            free(r->authors[i]);
+            memmove(r->authors + i, r->authors + i + 1, (r->n_authors - i - 1) * sizeof *r->authors);
+            r->n_authors--;
+        } else {
+            i++;
+        }
+    }
     rc = parse_meta_from_text(r, r->text);
     if (rc != MM_OK) goto oom;
     *out = r;
