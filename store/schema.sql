@@ -125,7 +125,7 @@ CREATE TABLE urls (
     document_id   INTEGER REFERENCES documents(id) ON DELETE SET NULL
 );
 CREATE INDEX urls_due ON urls(state, next_fetch, priority);
-CREATE INDEX urls_host ON urls(host, state);
+CREATE INDEX urls_host ON urls(host, state, priority, next_fetch); -- per-host take, best first
 
 -- Per-host politeness and robots.txt cache.
 CREATE TABLE hosts (
