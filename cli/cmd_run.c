@@ -1,0 +1,153 @@
+/*
+ * cmd_run.c -- `malmoi run`: the job users run from cron. Crawl (bounded),
+ * extract, split and filter, encode with the configured tokenizer, and
+ * embed when a model is configured. Every step keeps its state in the
+ * database, so a killed run resumes and a second run only does new work.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pipeline.h"
+
+static const char usage[] =
+    "malmoi run --db FILE [--config FILE] [--no-crawl] [--threads N] [--seed URL]... [--max-pages N]\n"
+    "           [--max-seconds S] [--delay MS] [--per-host N] [--user-agent S] [--resolve HOST:PORT:ADDR]...";
+
+static void help(void) {
+    printf("usage: %s\n\n"
+           "Run the whole pipeline once: crawl the configured sites (politely, bounded by\n"
+           "--max-pages/--max-seconds), extract the article text of new and changed pages,\n"
+           "split it into sentences with the quality filters and de-duplication, encode the\n"
+           "kept sentences with the configured tokenizer (KoBERT by default) into examples,\n"
+           "and compute embeddings when [pipeline] embed_model names a model folder.\n"
+           "Each step picks up where the last run stopped; a second run only does new work.\n"
+           "SIGINT/SIGTERM stop it cleanly; an overlapping run exits 75 (cron-safe).\n\n"
+           "Options:\n"
+           "  --db FILE            the corpus database (created if missing)\n"
+           "  --config FILE        settings (default: $MALMOI_CONFIG, else config/malmoi.ini)\n"
+           "  --no-crawl           only process what is already in the database\n"
+           "  --threads N          threads for embeddings (default 1)\n"
+           PIPELINE_CRAWL_HELP
+           "\nExit status: 0 done (also when stopped by a limit or a signal), 1 failure,\n"
+           "2 usage error, 75 another run holds the database.\n",
+           usage);
+}
+
+static int run(int argc, char **argv) {
+    if (cli_wants_help(argc, argv)) {
+        help();
+        return CLI_EXIT_OK;
+    }
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"config", required_argument, NULL, 'c'},
+                                         {"no-crawl", no_argument, NULL, 'n'},
+                                         {"threads", required_argument, NULL, 'T'},
+                                         PIPELINE_CRAWL_LONG_OPTIONS,
+                                         {0}};
+    const char *db = NULL, *config = NULL;
+    int no_crawl = 0;
+    long threads = 1;
+    struct pipeline_crawl_opts co = PIPELINE_CRAWL_OPTS_INIT;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        int handled = pipeline_crawl_option("run", usage, c, optarg, &co);
+        if (handled < 0)
+            return CLI_EXIT_USAGE;
+        if (handled)
+            continue;
+        if (c == 'd')
+            db = optarg;
+        else if (c == 'c')
+            config = optarg;
+        else if (c == 'n')
+            no_crawl = 1;
+        else if (c == 'T') {
+            if (cli_parse_long("run", usage, "--threads", optarg, 1, 256, &threads))
+                return CLI_EXIT_USAGE;
+        } else
+            return cli_bad_option("run", usage, c, argv);
+    }
+    if (optind < argc)
+        return cli_usage_error("run", usage, "unexpected argument '%s'", argv[optind]);
+    if (db == NULL)
+        return cli_usage_error("run", usage, "--db FILE is required");
+
+    struct mm_err err;
+    mm_err_clear(&err);
+    struct pipeline_config pc;
+    if (pipeline_config_load(config, &pc, &err) != MM_OK)
+        return cli_fail("run", &err);
+    struct tok_model *tok = NULL;
+    struct store *s = NULL;
+    int status = CLI_EXIT_OK;
+    if ((!no_crawl && pipeline_crawl_prepare(&pc, &co, &err) != MM_OK) || tok_open(pc.tokenizer, &tok, &err) != MM_OK ||
+        store_open(db, STORE_CREATE | STORE_LOCK, "run", &s, &err) != MM_OK) {
+        status = cli_fail("run", &err);
+        goto out;
+    }
+    struct mm_buf args;
+    mm_buf_init(&args, 1 << 16);
+    for (int i = 1; i < argc; i++)
+        mm_buf_printf(&args, "%s%s", i > 1 ? " " : "", argv[i]);
+    int64_t run_id = 0;
+    mm_rc rc = store_run_begin(s, "run", args.data ? args.data : "", &run_id, &err);
+    mm_buf_free(&args);
+    if (rc != MM_OK) {
+        status = cli_fail("run", &err);
+        goto out;
+    }
+    static volatile int stop;
+    cli_install_stop(&stop);
+    double t0 = mm_now_monotonic();
+    struct crawl_stats st;
+    memset(&st, 0, sizeof st);
+    struct pipeline_pages pages = {0};
+    struct pipeline_counts counts = {0};
+    if (!no_crawl) {
+        rc = pipeline_crawl(s, &pc, &co, run_id, &stop, &pages, &st, &err);
+        if (rc == MM_OK)
+            cli_log("crawl: %lld pages (%lld HTML, %lld not modified), %lld documents added or changed, "
+                    "%lld errors, %.1f MB",
+                    (long long)st.pages, (long long)st.html, (long long)st.not_modified, (long long)pages.documents,
+                    (long long)st.errors, st.bytes / 1e6);
+        if (pages.rule_fallbacks)
+            cli_log("extract: %lld pages matched a site rule that found no body (generic extractor used); "
+                    "the site's markup may have changed",
+                    (long long)pages.rule_fallbacks);
+    }
+    if (rc == MM_OK && !stop)
+        rc = pipeline_split(s, &pc, &stop, &counts, &err);
+    if (rc == MM_OK && !stop)
+        rc = pipeline_encode(s, tok, pc.max_length, pc.batch_documents, &stop, &counts, &err);
+    if (rc == MM_OK && !stop)
+        rc = pipeline_embed(s, &pc, tok, (int)threads, &stop, &counts, &err);
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "%lld pages fetched, %lld documents added or changed, %lld split (%lld rejected), %lld sentences, "
+             "%lld examples, %lld embeddings in %.1f s%s",
+             (long long)st.pages, (long long)pages.documents, (long long)counts.documents_split,
+             (long long)counts.documents_rejected, (long long)counts.sentences, (long long)counts.examples,
+             (long long)counts.embeddings, mm_now_monotonic() - t0, stop ? " (stopped by a signal)" : "");
+    char *errors = crawl_stats_errors_json(&st);
+    struct store_run_counts rcounts = {.pages = st.pages, .bytes = st.bytes, .documents = pages.documents,
+                                       .errors_json = errors};
+    struct mm_err end_err;
+    mm_err_clear(&end_err);
+    store_run_end(s, run_id, rc != MM_OK ? "failed" : stop ? "interrupted" : "ok", &rcounts,
+                  rc != MM_OK ? err.msg : msg, &end_err);
+    free(errors);
+    if (rc != MM_OK)
+        status = cli_fail("run", &err);
+    else if (end_err.code != MM_OK)
+        status = cli_fail("run", &end_err);
+    else
+        cli_log("run: %s", msg);
+out:
+    store_close(s);
+    tok_close(tok);
+    pipeline_config_free(&pc);
+    return status;
+}
+
+const struct cli_command cli_cmd_run = {"run", 5, "the cron job: crawl, extract, split, encode (and embed) new pages", run};

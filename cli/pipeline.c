@@ -1,0 +1,578 @@
+/*
+ * pipeline.c -- the steps of `malmoi run` and `malmoi reprocess`.
+ */
+#include "pipeline.h"
+
+#include "cli.h"
+#include "embed.h"
+
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#ifndef MALMOI_SOURCE_CONFIG
+#define MALMOI_SOURCE_CONFIG "config/malmoi.ini"
+#endif
+#ifndef MALMOI_INSTALLED_CONFIG
+#define MALMOI_INSTALLED_CONFIG "/usr/local/share/malmoi/config/malmoi.ini"
+#endif
+
+/* `value` relative to the folder of `config_path` (absolute stays as is). */
+static char *resolve(const char *config_path, const char *value) {
+    if (value[0] == '/' || config_path == NULL)
+        return strdup(value);
+    char *copy = strdup(config_path);
+    if (copy == NULL)
+        return NULL;
+    const char *dir = dirname(copy);
+    size_t n = strlen(dir) + strlen(value) + 2;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "%s/%s", dir, value);
+    free(copy);
+    return out;
+}
+
+mm_rc pipeline_config_load(const char *path, struct pipeline_config *pc, struct mm_err *err) {
+    memset(pc, 0, sizeof *pc);
+    pc->max_length = 256;
+    pc->batch_documents = 100;
+    text_config_default(&pc->text);
+    const char *env = getenv("MALMOI_CONFIG");
+    const char *candidates[] = {path, env && *env ? env : NULL, "config/malmoi.ini", MALMOI_INSTALLED_CONFIG,
+                                MALMOI_SOURCE_CONFIG};
+    const char *chosen = NULL;
+    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
+        if (candidates[i] == NULL)
+            continue;
+        if (i < 2 || access(candidates[i], R_OK) == 0) { /* an explicit path must exist */
+            chosen = candidates[i];
+            break;
+        }
+    }
+    mm_rc rc = chosen ? mm_conf_load(chosen, &pc->conf, err) : mm_conf_parse("(built-in defaults)", "", &pc->conf, err);
+    if (rc != MM_OK)
+        return rc;
+    if (chosen && (pc->config_path = strdup(chosen)) == NULL)
+        goto oom;
+    if ((rc = crawl_config_load(pc->conf, &pc->crawl, &pc->ua_placeholder, err)) != MM_OK ||
+        (rc = parse_rules_load(pc->conf, &pc->rules, err)) != MM_OK ||
+        (rc = text_config_load(pc->conf, &pc->text, err)) != MM_OK)
+        goto fail;
+    const char *tok = mm_conf_get(pc->conf, "pipeline", "tokenizer");
+    const char *model = mm_conf_get(pc->conf, "pipeline", "embed_model");
+    const char *pooling = mm_conf_get(pc->conf, "pipeline", "embed_pooling");
+    if (tok && *tok)
+        pc->tokenizer = resolve(chosen, tok);
+    else /* the shipped KoBERT model: next to the config, or in the source tree */
+        pc->tokenizer = resolve(chosen ? chosen : MALMOI_SOURCE_CONFIG, "models/kobert/spiece.model");
+    pc->embed_model = model && *model ? resolve(chosen, model) : NULL;
+    pc->embed_pooling = strdup(pooling && *pooling ? pooling : "pooled");
+    if (pc->tokenizer == NULL || pc->embed_pooling == NULL || (model && *model && !pc->embed_model))
+        goto oom;
+    if ((rc = mm_conf_get_long(pc->conf, "pipeline", "max_length", 8, 4096, &pc->max_length, err)) != MM_OK ||
+        (rc = mm_conf_get_long(pc->conf, "pipeline", "batch_documents", 1, 100000, &pc->batch_documents, err)) != MM_OK)
+        goto fail;
+    if (strcmp(pc->embed_pooling, "pooled") && strcmp(pc->embed_pooling, "cls") && strcmp(pc->embed_pooling, "mean")) {
+        const struct mm_conf_entry *e = mm_conf_get_nth(pc->conf, "pipeline", "embed_pooling", 0);
+        rc = mm_err_set(err, MM_EINVAL, "%s:%d: key 'embed_pooling' in [pipeline] wants pooled, cls or mean, not '%s'",
+                        chosen, e ? e->line : 0, pc->embed_pooling);
+        goto fail;
+    }
+    if ((rc = mm_conf_check_unused(pc->conf, err)) != MM_OK)
+        goto fail;
+    return MM_OK;
+oom:
+    rc = mm_err_set(err, MM_ENOMEM, "out of memory reading the configuration");
+fail:
+    pipeline_config_free(pc);
+    return rc;
+}
+
+void pipeline_config_free(struct pipeline_config *pc) {
+    mm_conf_free(pc->conf);
+    crawl_config_free(pc->crawl);
+    parse_rules_free(pc->rules);
+    free(pc->config_path);
+    free(pc->tokenizer);
+    free(pc->embed_model);
+    free(pc->embed_pooling);
+    memset(pc, 0, sizeof *pc);
+}
+
+void pipeline_tokenizer_id(const struct tok_model *tok, char out[96]) {
+    snprintf(out, 96, "%s:%.8s", tok_name(tok), tok_sha256(tok));
+}
+
+/* Append ids as a JSON array. */
+static mm_rc json_ids(struct mm_buf *b, const int32_t *v, size_t n) {
+    mm_buf_reset(b);
+    mm_rc rc = mm_buf_putc(b, '[');
+    for (size_t i = 0; rc == MM_OK && i < n; i++)
+        rc = mm_buf_printf(b, i ? ",%d" : "%d", v[i]);
+    if (rc == MM_OK)
+        rc = mm_buf_putc(b, ']');
+    return rc;
+}
+
+/* Encode the sentences of one document; the caller holds a transaction. */
+static mm_rc encode_document(struct store *s, sqlite3_stmt *sel, sqlite3_stmt *ins, sqlite3_stmt *done,
+                             int64_t doc, const struct tok_model *tok, struct tok_state *ts, const char *tok_id,
+                             long max_length, struct tok_encoding *enc, struct mm_buf *bufs,
+                             struct pipeline_counts *counts, struct mm_err *err) {
+    mm_rc rc = MM_OK;
+    sqlite3_reset(sel);
+    sqlite3_bind_int64(sel, 1, doc);
+    sqlite3_bind_text(sel, 2, tok_id, -1, SQLITE_STATIC);
+    int r;
+    while (rc == MM_OK && (r = sqlite3_step(sel)) == SQLITE_ROW) {
+        int64_t sid = sqlite3_column_int64(sel, 0);
+        const char *text = (const char *)sqlite3_column_text(sel, 1);
+        size_t len = (size_t)sqlite3_column_bytes(sel, 1);
+        const int32_t *raw;
+        size_t nraw;
+        /* Count the pieces first so truncation can be recorded. */
+        if ((rc = tok_encode(tok, ts, text, len, TOK_SAFE, &raw, &nraw, err)) != MM_OK)
+            break;
+        if ((rc = tok_encode_bert(tok, ts, text, len, NULL, 0, (size_t)max_length, 0, TOK_SAFE, enc, err)) != MM_OK)
+            break;
+        if ((rc = json_ids(&bufs[0], enc->input_ids, enc->len)) != MM_OK ||
+            (rc = json_ids(&bufs[1], enc->token_type_ids, enc->len)) != MM_OK ||
+            (rc = json_ids(&bufs[2], enc->attention_mask, enc->len)) != MM_OK) {
+            mm_err_set(err, rc, "sentence %lld: out of memory", (long long)sid);
+            break;
+        }
+        sqlite3_reset(ins);
+        sqlite3_bind_int64(ins, 1, sid);
+        sqlite3_bind_text(ins, 2, tok_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 3, bufs[0].data, (int)bufs[0].len, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 4, bufs[1].data, (int)bufs[1].len, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 5, bufs[2].data, (int)bufs[2].len, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 6, (int64_t)enc->len);
+        sqlite3_bind_int(ins, 7, nraw + 2 > (size_t)max_length);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            rc = store_fail(s, "cannot store an example", err);
+        else
+            counts->examples++;
+    }
+    if (rc == MM_OK && r != SQLITE_DONE)
+        rc = store_fail(s, "cannot read sentences", err);
+    sqlite3_reset(sel);
+    if (rc != MM_OK)
+        return rc;
+    char now[32];
+    mm_format_utc(mm_now_unix_ms() / 1000, now);
+    sqlite3_reset(done);
+    sqlite3_bind_int64(done, 1, doc);
+    sqlite3_bind_text(done, 2, now, -1, SQLITE_STATIC);
+    if (sqlite3_step(done) != SQLITE_DONE)
+        return store_fail(s, "cannot mark a document encoded", err);
+    return MM_OK;
+}
+
+mm_rc pipeline_encode(struct store *s, const struct tok_model *tok, long max_length, long batch_documents,
+                      volatile int *stop, struct pipeline_counts *counts, struct mm_err *err) {
+    char tok_id[96];
+    pipeline_tokenizer_id(tok, tok_id);
+    sqlite3_stmt *docs = NULL, *sel = NULL, *ins = NULL, *done = NULL;
+    struct tok_state *ts = tok_state_new();
+    struct tok_encoding enc;
+    tok_encoding_init(&enc);
+    struct mm_buf bufs[3];
+    for (int i = 0; i < 3; i++)
+        mm_buf_init(&bufs[i], 0);
+    mm_rc rc = ts ? MM_OK : mm_err_set(err, MM_ENOMEM, "out of memory");
+    if (rc == MM_OK)
+        rc = store_prepare(s, "SELECT id FROM documents WHERE stage = 'split' ORDER BY id LIMIT ?1", &docs, err);
+    if (rc == MM_OK)
+        rc = store_prepare(s,
+                           "SELECT s.id, s.text FROM sentences s WHERE s.document_id = ?1 AND s.reject_reason IS NULL"
+                           " AND NOT EXISTS (SELECT 1 FROM examples e WHERE e.sentence_id = s.id AND e.tokenizer = ?2)"
+                           " ORDER BY s.position",
+                           &sel, err);
+    if (rc == MM_OK)
+        rc = store_prepare(s,
+                           "INSERT INTO examples(sentence_id, tokenizer, input_ids, token_type_ids, attention_mask,"
+                           " length, truncated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                           &ins, err);
+    if (rc == MM_OK)
+        rc = store_prepare(s, "UPDATE documents SET stage = 'encoded', updated = ?2 WHERE id = ?1", &done, err);
+    int64_t *ids = NULL;
+    while (rc == MM_OK && !(stop && *stop)) {
+        /* Read a batch of due documents, then encode them in one transaction. */
+        size_t n = 0;
+        int64_t *grown = realloc(ids, (size_t)batch_documents * sizeof *ids);
+        if (grown == NULL) {
+            rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+            break;
+        }
+        ids = grown;
+        sqlite3_reset(docs);
+        sqlite3_bind_int64(docs, 1, batch_documents);
+        while (sqlite3_step(docs) == SQLITE_ROW)
+            ids[n++] = sqlite3_column_int64(docs, 0);
+        sqlite3_reset(docs);
+        if (n == 0)
+            break;
+        if ((rc = store_begin(s, err)) != MM_OK)
+            break;
+        for (size_t i = 0; rc == MM_OK && i < n; i++)
+            rc = encode_document(s, sel, ins, done, ids[i], tok, ts, tok_id, max_length, &enc, bufs, counts, err);
+        if (rc == MM_OK)
+            rc = store_commit(s, err);
+        if (rc != MM_OK)
+            store_rollback(s);
+    }
+    free(ids);
+    sqlite3_finalize(docs);
+    sqlite3_finalize(sel);
+    sqlite3_finalize(ins);
+    sqlite3_finalize(done);
+    for (int i = 0; i < 3; i++)
+        mm_buf_free(&bufs[i]);
+    tok_encoding_free(&enc);
+    tok_state_free(ts);
+    return rc;
+}
+
+/* documents.authors: a JSON array of the names. */
+static mm_rc authors_json(const struct parse_result *r, struct mm_buf *b) {
+    mm_rc rc = mm_buf_putc(b, '[');
+    for (size_t i = 0; rc == MM_OK && i < r->n_authors; i++) {
+        if (i)
+            rc = mm_buf_putc(b, ',');
+        if (rc == MM_OK)
+            rc = mm_buf_json_string(b, r->authors[i], strlen(r->authors[i]));
+    }
+    if (rc == MM_OK)
+        rc = mm_buf_putc(b, ']');
+    return rc;
+}
+
+static const char *or_null(const char *s) { return s && *s ? s : NULL; }
+
+mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *page, struct crawl_found *found,
+                          struct mm_err *err) {
+    struct pipeline_pages *pages = ctx;
+    struct parse_result *r = NULL;
+    mm_rc rc = parse_extract(pages->rules, page->final_url, page->content_type, page->body, page->body_len, &r, err);
+    if (rc != MM_OK)
+        return rc;
+    for (size_t i = 0; found && rc == MM_OK && i < r->n_links; i++) {
+        enum crawl_kind kind = r->links[i].kind == PARSE_LINK_FEED      ? CRAWL_KIND_FEED
+                               : r->links[i].kind == PARSE_LINK_SITEMAP ? CRAWL_KIND_SITEMAP
+                                                                        : CRAWL_KIND_PAGE;
+        rc = crawl_found_link(found, r->links[i].url, kind, r->links[i].nofollow);
+    }
+    if (rc != MM_OK) {
+        parse_result_free(r);
+        return mm_err_set(err, rc, "%s: out of memory recording links", page->url);
+    }
+    pages->rule_fallbacks += r->rule_fallback != 0;
+    if (r->text[0] == '\0') {
+        pages->empty++;
+        parse_result_free(r);
+        return MM_OK; /* an index or media page: links only */
+    }
+    struct mm_buf authors;
+    mm_buf_init(&authors, 0);
+    char host[256] = "", fetched[32];
+    if (page->site == NULL && crawl_url_host_key(page->final_url, host, sizeof host) == 0) {
+        char *p = strstr(host, "://"); /* documents.site wants the bare host */
+        if (p)
+            memmove(host, p + 3, strlen(p + 3) + 1);
+        char *colon = strrchr(host, ':');
+        if (colon && colon > host)
+            *colon = '\0';
+    }
+    mm_format_utc(mm_now_unix_ms() / 1000, fetched);
+    rc = authors_json(r, &authors);
+    if (rc == MM_OK) {
+        struct store_document d = {0};
+        d.url = page->url;
+        d.canonical_url = or_null(r->canonical_url);
+        d.site = page->site ? page->site : or_null(host);
+        d.title = or_null(r->title);
+        d.authors_json = authors.data;
+        d.description = or_null(r->description);
+        d.published = or_null(r->published);
+        d.modified = or_null(r->modified);
+        d.fetched = fetched;
+        d.lang = or_null(r->lang);
+        d.text = r->text;
+        d.text_len = strlen(r->text);
+        d.source = "crawl";
+        d.extract_method = parse_method_name(r->method);
+        d.replacement_chars = (int64_t)r->replacement_chars;
+        int64_t id;
+        int inserted;
+        rc = store_document_put(s, &d, &id, &inserted, err);
+        if (rc == MM_OK && found)
+            crawl_found_document(found, id);
+        if (rc == MM_OK) {
+            pages->documents += inserted;
+        }
+    } else {
+        mm_err_set(err, rc, "%s: out of memory", page->url);
+    }
+    mm_buf_free(&authors);
+    parse_result_free(r);
+    return rc;
+}
+
+mm_rc pipeline_reextract(struct store *s, struct pipeline_pages *pages, volatile int *stop, int64_t *n_pages,
+                         struct mm_err *err) {
+    /* The newest successful HTML response of every URL, oldest URL first. */
+    sqlite3_stmt *sel = NULL;
+    mm_rc rc = store_prepare(s,
+                             "SELECT u.id, u.url, r.final_url, u.site, r.status, r.headers, r.content_type, r.body,"
+                             " r.body_size, u.depth FROM urls u JOIN responses r ON r.id ="
+                             " (SELECT max(id) FROM responses WHERE url_id = u.id AND status = 200)"
+                             " WHERE u.kind = 'page' AND u.id > ?1 ORDER BY u.id LIMIT 200",
+                             &sel, err);
+    int64_t last = 0;
+    struct mm_buf body;
+    mm_buf_init(&body, 0);
+    while (rc == MM_OK && !(stop && *stop)) {
+        int rows = 0;
+        if ((rc = store_begin(s, err)) != MM_OK)
+            break;
+        sqlite3_reset(sel);
+        sqlite3_bind_int64(sel, 1, last);
+        int r;
+        while (rc == MM_OK && (r = sqlite3_step(sel)) == SQLITE_ROW) {
+            rows++;
+            last = sqlite3_column_int64(sel, 0);
+            const char *ct = (const char *)sqlite3_column_text(sel, 6);
+            if (ct && !strstr(ct, "html"))
+                continue;
+            mm_buf_reset(&body);
+            rc = pipeline_inflate(sqlite3_column_blob(sel, 7), (size_t)sqlite3_column_bytes(sel, 7),
+                                  (size_t)sqlite3_column_int64(sel, 8), &body, err);
+            if (rc != MM_OK)
+                break;
+            struct crawl_page page = {0};
+            page.url_id = last;
+            page.url = (const char *)sqlite3_column_text(sel, 1);
+            page.final_url = (const char *)sqlite3_column_text(sel, 2);
+            page.site = (const char *)sqlite3_column_text(sel, 3);
+            page.status = sqlite3_column_int(sel, 4);
+            page.headers = (const char *)sqlite3_column_text(sel, 5);
+            page.content_type = ct;
+            page.body = body.data ? body.data : "";
+            page.body_len = body.len;
+            page.depth = sqlite3_column_int(sel, 9);
+            struct mm_err perr;
+            mm_err_clear(&perr);
+            if (pipeline_store_page(pages, s, &page, NULL, &perr) != MM_OK) {
+                if (perr.code == MM_EDB || perr.code == MM_EIO) {
+                    rc = mm_err_set(err, perr.code, "%s", perr.msg);
+                    break;
+                }
+                pages->errors++; /* one bad page does not stop the rest */
+            }
+            (*n_pages)++;
+        }
+        if (rc == MM_OK && r != SQLITE_DONE && r != SQLITE_ROW)
+            rc = store_fail(s, "cannot read stored responses", err);
+        sqlite3_reset(sel);
+        if (rc == MM_OK)
+            rc = store_commit(s, err);
+        if (rc != MM_OK)
+            store_rollback(s);
+        if (rows == 0)
+            break;
+    }
+    mm_buf_free(&body);
+    sqlite3_finalize(sel);
+    return rc;
+}
+
+mm_rc pipeline_inflate(const void *z, size_t zlen, size_t size, struct mm_buf *out, struct mm_err *err) {
+    if (zlen == 0 || size == 0)
+        return MM_OK;
+    mm_rc rc = mm_buf_reserve(out, size);
+    if (rc != MM_OK)
+        return mm_err_set(err, rc, "a stored response of %zu bytes does not fit in memory", size);
+    uLongf n = (uLongf)size;
+    int zr = uncompress((Bytef *)out->data + out->len, &n, z, (uLong)zlen);
+    if (zr != Z_OK || n != size)
+        return mm_err_set(err, MM_EDB, "a stored response body is damaged (zlib %d); fetch the page again", zr);
+    out->len += n;
+    out->data[out->len] = '\0';
+    return MM_OK;
+}
+
+int pipeline_crawl_option(const char *cmd, const char *usage, int c, const char *arg, struct pipeline_crawl_opts *o) {
+    switch (c) {
+    case PIPELINE_OPT_SEED:
+        if (o->n_seeds == PIPELINE_MAX_LIST) {
+            cli_usage_error(cmd, usage, "at most %d --seed options", PIPELINE_MAX_LIST);
+            return -1;
+        }
+        o->seeds[o->n_seeds++] = arg;
+        return 1;
+    case PIPELINE_OPT_RESOLVE:
+        if (o->n_resolve == PIPELINE_MAX_LIST) {
+            cli_usage_error(cmd, usage, "at most %d --resolve options", PIPELINE_MAX_LIST);
+            return -1;
+        }
+        o->resolve[o->n_resolve++] = arg;
+        return 1;
+    case PIPELINE_OPT_USER_AGENT:
+        if (*arg == '\0') {
+            cli_usage_error(cmd, usage, "--user-agent must not be empty");
+            return -1;
+        }
+        o->user_agent = arg;
+        return 1;
+    case PIPELINE_OPT_MAX_PAGES:
+        return cli_parse_long(cmd, usage, "--max-pages", arg, 1, 1000000000L, &o->max_pages) ? -1 : 1;
+    case PIPELINE_OPT_MAX_SECONDS:
+        return cli_parse_double(cmd, usage, "--max-seconds", arg, 0.001, 1e9, &o->max_seconds) ? -1 : 1;
+    case PIPELINE_OPT_DELAY:
+        return cli_parse_long(cmd, usage, "--delay", arg, 0, 600000, &o->delay_ms) ? -1 : 1;
+    case PIPELINE_OPT_PER_HOST:
+        return cli_parse_long(cmd, usage, "--per-host", arg, 1, 64, &o->per_host) ? -1 : 1;
+    }
+    return 0;
+}
+
+static void crawl_progress(void *ctx, const struct crawl_stats *st) {
+    (void)ctx;
+    cli_progress("%lld pages, %lld documents, %lld queued, %d in flight, %lld errors, %.1f MB",
+                 (long long)st->pages, (long long)st->documents, (long long)st->queued, st->in_flight,
+                 (long long)st->errors, st->bytes / 1e6);
+}
+
+mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_crawl_opts *o, struct mm_err *err) {
+    struct crawl_config *cfg = pc->crawl;
+    if (o->user_agent) {
+        mm_rc rc = crawl_config_set_agent(cfg, o->user_agent, err);
+        if (rc != MM_OK)
+            return rc;
+    } else if (cfg->user_agent == NULL) {
+        if (pc->ua_placeholder)
+            return mm_err_set(err, MM_EINVAL,
+                              "%s: set '%s' in [crawler] to a real value (a URL or e-mail where site owners can "
+                              "reach you), or pass --user-agent 'NAME/VERSION (+CONTACT)'",
+                              pc->config_path ? pc->config_path : "config", pc->ua_placeholder);
+        return mm_err_set(err, MM_EINVAL,
+                          "no user agent: pass --user-agent 'NAME/VERSION (+CONTACT)' or set user_agent and "
+                          "contact in [crawler] of the config");
+    }
+    /* The command line wins over the config, site sections included. */
+    if (o->delay_ms >= 0)
+        cfg->delay_ms = o->delay_ms;
+    if (o->per_host > 0)
+        cfg->per_host = o->per_host;
+    for (size_t i = 0; i < cfg->n_sites; i++) {
+        if (o->delay_ms >= 0)
+            cfg->sites[i].delay_ms = -1;
+        if (o->per_host > 0)
+            cfg->sites[i].per_host = -1;
+    }
+    return MM_OK;
+}
+
+mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct pipeline_crawl_opts *o, int64_t run_id,
+                     volatile int *stop, struct pipeline_pages *pages, struct crawl_stats *st, struct mm_err *err) {
+    pages->rules = pc->rules;
+    struct crawl_run_opts ro = {.run_id = run_id,
+                                .seeds = (const char **)o->seeds,
+                                .n_seeds = o->n_seeds,
+                                .config_seeds = o->n_seeds == 0,
+                                .resolve = (const char **)o->resolve,
+                                .n_resolve = o->n_resolve,
+                                .max_pages = o->max_pages,
+                                .max_seconds = o->max_seconds,
+                                .stop = stop,
+                                .on_page = pipeline_store_page,
+                                .ctx = pages,
+                                .progress = crawl_progress};
+    mm_rc rc = crawl_run(s, pc->crawl, &ro, st, err);
+    cli_progress_done();
+    return rc;
+}
+
+mm_rc pipeline_split(struct store *s, const struct pipeline_config *pc, volatile int *stop,
+                     struct pipeline_counts *counts, struct mm_err *err) {
+    struct text_db *tdb = NULL;
+    sqlite3_stmt *docs = NULL;
+    int64_t *ids = malloc((size_t)pc->batch_documents * sizeof *ids);
+    mm_rc rc = ids ? MM_OK : mm_err_set(err, MM_ENOMEM, "out of memory");
+    if (rc == MM_OK)
+        rc = text_db_open(s, &pc->text, &tdb, err);
+    if (rc == MM_OK)
+        rc = store_prepare(s, "SELECT id FROM documents WHERE stage = 'extracted' ORDER BY id LIMIT ?1", &docs, err);
+    while (rc == MM_OK && !(stop && *stop)) {
+        size_t n = 0;
+        sqlite3_reset(docs);
+        sqlite3_bind_int64(docs, 1, pc->batch_documents);
+        while (sqlite3_step(docs) == SQLITE_ROW)
+            ids[n++] = sqlite3_column_int64(docs, 0);
+        sqlite3_reset(docs);
+        if (n == 0)
+            break;
+        if ((rc = store_begin(s, err)) != MM_OK)
+            break;
+        for (size_t i = 0; rc == MM_OK && i < n; i++) {
+            struct text_result res;
+            rc = text_db_process(tdb, ids[i], &res, err);
+            if (rc == MM_OK) {
+                if (res.reject[0])
+                    counts->documents_rejected++;
+                else
+                    counts->documents_split++;
+                counts->sentences += (int64_t)(res.sentences - res.rejected);
+            }
+        }
+        if (rc == MM_OK)
+            rc = store_commit(s, err);
+        if (rc != MM_OK)
+            store_rollback(s);
+        cli_progress("split %lld documents (%lld rejected), %lld sentences", (long long)counts->documents_split,
+                     (long long)counts->documents_rejected, (long long)counts->sentences);
+    }
+    cli_progress_done();
+    sqlite3_finalize(docs);
+    text_db_close(tdb);
+    free(ids);
+    return rc;
+}
+
+static void embed_progress(void *ctx, int64_t done) {
+    (void)ctx;
+    cli_progress("embedded %lld examples", (long long)done);
+}
+
+mm_rc pipeline_embed(struct store *s, const struct pipeline_config *pc, const struct tok_model *tok, int threads,
+                     volatile int *stop, struct pipeline_counts *counts, struct mm_err *err) {
+    if (pc->embed_model == NULL)
+        return MM_OK;
+    struct emb_model *m = NULL;
+    mm_rc rc = emb_model_open(pc->embed_model, &m, err);
+    if (rc != MM_OK)
+        return rc;
+    char tok_id[96];
+    pipeline_tokenizer_id(tok, tok_id);
+    struct emb_db_opts o = {0};
+    o.pool = (enum emb_pooling)emb_pooling_parse(pc->embed_pooling);
+    o.run.threads = threads > 0 ? threads : 1;
+    o.max_length = (size_t)pc->max_length;
+    o.tokenizer = tok_id;
+    o.stop = stop;
+    o.progress = embed_progress;
+    int64_t done = 0;
+    rc = emb_db_embed(store_db(s), m, &o, &done, err);
+    if (rc == MM_EINTR)
+        rc = MM_OK; /* stopped by a signal between chunks: what is done is committed */
+    cli_progress_done();
+    counts->embeddings += done;
+    emb_model_close(m);
+    return rc;
+}
