@@ -87,6 +87,11 @@ static void progress(void *ctx, const struct crawl_stats *st) {
                  (long long)st->errors, st->bytes / 1e6);
 }
 
+static void report_host(void *ctx, const char *host, const char *why) {
+    (void)ctx;
+    cli_log("crawl: %s: %s", host, why);
+}
+
 static void help(void) {
     printf("usage: %s\n\n"
            "Crawl the sites of the config (seeds, RSS/Atom feeds, sitemaps) or the given\n"
@@ -275,14 +280,17 @@ static int run(int argc, char **argv) {
     store_run_end(s, run_id, rc != MM_OK ? "failed" : stop ? "interrupted" : "ok", &counts,
                   rc != MM_OK ? err.msg : msg, &e2);
     free(errors);
-    store_close(s);
     if (rc != MM_OK) {
         status = cli_fail("crawl", &err);
     } else {
         cli_log("crawl: %s", msg);
         if (e2.code != MM_OK)
             status = cli_fail("crawl", &e2);
+        struct mm_err e3;
+        mm_err_clear(&e3);
+        crawl_blocked_hosts(s, report_host, NULL, &e3); /* a report only: its failure is not the run's */
     }
+    store_close(s);
 out:
     parse_rules_free(rules);
     crawl_config_free(cfg);

@@ -211,6 +211,12 @@ struct crawl_run_opts {
 mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct crawl_run_opts *opts,
                 struct crawl_stats *stats, struct mm_err *err);
 
+/* Report hosts that are parked (kept failing) or whose robots.txt is
+ * unreachable (everything disallowed until a retry): fn(ctx, host, why) per
+ * host, `why` a one-line reason. Returns MM_OK or MM_EDB. */
+mm_rc crawl_blocked_hosts(struct store *s, void (*fn)(void *ctx, const char *host, const char *why), void *ctx,
+                          struct mm_err *err);
+
 /* The errors of `st` as a JSON object ("{\"http\":3,...}") for runs.errors;
  * free() it. NULL on out of memory. */
 char *crawl_stats_errors_json(const struct crawl_stats *st);

@@ -7,6 +7,7 @@
 #include "crawler.h"
 #include "crawler_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -387,4 +388,40 @@ mm_rc frontier_host_state(struct frontier *f, const char *host, int failures, in
     sqlite3_bind_int64(st, 3, parked_until);
     sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
     return step_done(f, st, "cannot update a host", err);
+}
+
+mm_rc crawl_blocked_hosts(struct store *s, void (*fn)(void *ctx, const char *host, const char *why), void *ctx,
+                          struct mm_err *err) {
+    sqlite3_stmt *st;
+    int64_t now = mm_now_unix_ms() / 1000;
+    mm_rc rc = store_prepare(s,
+                             "SELECT host, parked_until, parked_reason, robots_status, robots_fetched FROM hosts"
+                             " WHERE parked_until > ?1 OR (robots_status IS NOT NULL AND (robots_status = 0 OR"
+                             " robots_status >= 500)) ORDER BY host",
+                             &st, err);
+    if (rc != MM_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, now);
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *host = (const char *)sqlite3_column_text(st, 0);
+        char why[300], when[32];
+        int64_t parked = sqlite3_column_int64(st, 1);
+        if (parked > now) {
+            mm_format_utc(parked, when);
+            const char *reason = (const char *)sqlite3_column_text(st, 2);
+            snprintf(why, sizeof why, "parked until %s (%s)", when, reason ? reason : "failures");
+        } else {
+            int status = sqlite3_column_int(st, 3);
+            if (status == 0)
+                snprintf(why, sizeof why, "robots.txt unreachable: nothing fetched from it until it answers");
+            else
+                snprintf(why, sizeof why, "robots.txt answered %d: nothing fetched from it until it answers", status);
+        }
+        fn(ctx, host, why);
+    }
+    if (r != SQLITE_DONE)
+        rc = store_fail(s, "cannot list blocked hosts", err);
+    sqlite3_finalize(st);
+    return rc;
 }
