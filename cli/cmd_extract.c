@@ -104,6 +104,7 @@ static int run(int argc, char **argv) {
         return cli_usage_error("extract", USAGE, "expected one FILE (or - for standard input)");
     const char *path = argv[optind];
     struct mm_err err = {0};
+    parse_global_init();
     struct parse_rules *rules = NULL;
     struct mm_conf *conf = NULL;
     if (!config) config = getenv("MALMOI_CONFIG");

@@ -8,6 +8,8 @@
 
 #include "parser_int.h"
 
+void parse_global_init(void) { xmlInitParser(); }
+
 const char *parse_method_name(enum parse_method m) {
     switch (m) {
     case PARSE_METHOD_RULE: return "rule";

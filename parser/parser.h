@@ -22,6 +22,13 @@
 #define PARSE_MAX_LINKS 20000        /* links reported per page */
 #define PARSE_MAX_DEPTH 2000         /* element nesting we walk into */
 
+/* ---- Setup ------------------------------------------------------------ */
+
+/* Initialise libxml2 once, from main, before threads start. Afterwards
+ * parse_decode/parse_extract may run in several threads at once (each call
+ * builds its own tree; rules are read-only). Safe to call more than once. */
+void parse_global_init(void);
+
 /* ---- Decoding --------------------------------------------------------- */
 
 /* Decode `bytes` to UTF-8. The charset is chosen from, in order: a BOM; the
