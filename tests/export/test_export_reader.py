@@ -17,6 +17,7 @@ two exports of the same database and seed are byte-identical.
 import hashlib
 import json
 import os
+import random
 import sqlite3
 import struct
 import subprocess
@@ -376,6 +377,40 @@ def main():
     check(abs(fm - 0.8) < 0.03 and abs(fk - 0.1) < 0.025 and abs(fr - 0.1) < 0.025, "80/10/10 split off")
     check(0.42 < nsp < 0.70, f"NSP random rate {nsp:.3f}")
     check(any(i.n < L for i in allinst) and any(i.n == L for i in allinst), "no short or no full-length instances")
+
+    # Against the reference algorithm: google's create_pretraining_data
+    # (transcribed to ids, Python's random) on the same documents gives the
+    # same statistics as malmoi (one chunk, no validation split, so both see
+    # the whole corpus as the reference script does).
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bert_create_pretraining_data as bert  # noqa: E402
+    out7 = os.path.join(tmp, "out7")
+    run("export", "--out", out7, *common, "--validation-fraction", "0", "--dupe-factor", "10")
+    m7 = json.load(open(os.path.join(out7, "manifest.json")))
+    mine = []
+    for shard in m7["splits"]["train"]["shards"]:
+        mine += [decode(r, L, P, sp, 1) for r in read_tfrecord(os.path.join(out7, shard["file"]), pb, L, P)]
+    ref_docs = [[ref[t] for t in docs[d]] for d in sorted(docs)]
+    bp = bert.Params(cls=2, sep=3, mask=4, vocab_size=8002, max_seq_length=L, max_predictions=P, dupe_factor=10)
+    theirs = []
+    for seed in (1, 2, 3):
+        theirs += bert.create_training_instances(ref_docs, bp, random.Random(seed))
+
+    def stats(n, lens, rnd, masked, short):
+        return {"instances": n, "mean_len": sum(lens) / len(lens), "random_next": rnd / len(lens),
+                "masked_per_token": masked / sum(lens), "short": short / len(lens)}
+
+    a = stats(len(mine), [i.n for i in mine], sum(i.nsp for i in mine), sum(i.k for i in mine),
+              sum(1 for i in mine if i.n < L))
+    b = stats(len(theirs) / 3, [len(i.tokens) for i in theirs], sum(i.is_random_next for i in theirs),
+              sum(len(i.positions) for i in theirs), sum(1 for i in theirs if len(i.tokens) < L))
+    print("malmoi:   ", {k: round(v, 4) for k, v in a.items()})
+    print("reference:", {k: round(v, 4) for k, v in b.items()})
+    check(abs(a["instances"] / b["instances"] - 1) < 0.05, "instance count differs from the reference")
+    check(abs(a["mean_len"] / b["mean_len"] - 1) < 0.03, "mean instance length differs from the reference")
+    check(abs(a["random_next"] - b["random_next"]) < 0.04, "NSP random rate differs from the reference")
+    check(abs(a["masked_per_token"] - b["masked_per_token"]) < 0.005, "masking rate differs from the reference")
+    check(abs(a["short"] - b["short"]) < 0.05, "share of short instances differs from the reference")
 
     # Determinism: the same database and seed give byte-identical files;
     # another seed gives other shards.
