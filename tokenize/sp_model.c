@@ -157,6 +157,82 @@ static mm_rc parse_normalizer(struct tok_sp *sp, struct pb b, const char *path,
     return MM_OK;
 }
 
+/* The character-level piece trie (see struct tok_sp). Pieces that are not
+ * valid UTF-8 can never match valid text at character boundaries, so
+ * leaving them out changes nothing. Too many distinct characters (over
+ * 65535) leaves nlabels at 0 and the byte path in use. */
+static mm_rc build_chars(struct tok_sp *sp) {
+    size_t total = 0;
+    for (uint32_t i = 0; i < sp->npieces; i++)
+        total += sp->str_len[i];
+    mm_rc rc = MM_ENOMEM;
+    uint32_t *labels = malloc((total + 1) * sizeof *labels);
+    uint32_t *starts = malloc(((size_t)sp->npieces + 1) * sizeof *starts);
+    uint32_t *lens = malloc(((size_t)sp->npieces + 1) * sizeof *lens);
+    int32_t *values = malloc(((size_t)sp->npieces + 1) * sizeof *values);
+    uint32_t npages = 1, cap_pages = 16, nlabels = 0, n = 0, pos = 0;
+    sp->cp_labels = calloc((size_t)cap_pages * 256, sizeof *sp->cp_labels);
+    if (!labels || !starts || !lens || !values || !sp->cp_labels)
+        goto out;
+    memset(sp->cp_page, 0, sizeof sp->cp_page);
+    for (uint32_t i = 0; i < sp->npieces; i++) {
+        if (sp->type[i] != SP_NORMAL && sp->type[i] != SP_USER_DEFINED)
+            continue;
+        const unsigned char *s = (const unsigned char *)sp->strs + sp->str_off[i];
+        size_t len = sp->str_len[i], k = 0;
+        uint32_t start = pos;
+        while (k < len) {
+            uint32_t cp;
+            int l = mm_utf8_decode(s + k, len - k, &cp);
+            if (l == 0)
+                break;
+            k += (size_t)l;
+            uint32_t pg = cp >> 8;
+            if (!sp->cp_page[pg]) {
+                if (npages == 65535)
+                    goto too_many;
+                if (npages == cap_pages) {
+                    uint16_t *np = realloc(sp->cp_labels, (size_t)cap_pages * 2 * 256 * sizeof *np);
+                    if (!np)
+                        goto out;
+                    memset(np + (size_t)cap_pages * 256, 0, (size_t)cap_pages * 256 * sizeof *np);
+                    sp->cp_labels = np;
+                    cap_pages *= 2;
+                }
+                sp->cp_page[pg] = (uint16_t)npages++;
+            }
+            uint16_t *lab = &sp->cp_labels[(size_t)sp->cp_page[pg] * 256 + (cp & 255)];
+            if (!*lab) {
+                if (nlabels == 65535)
+                    goto too_many;
+                *lab = (uint16_t)++nlabels;
+            }
+            labels[pos++] = *lab;
+        }
+        if (k < len) { /* not valid UTF-8: skip the piece */
+            pos = start;
+            continue;
+        }
+        starts[n] = start;
+        lens[n] = pos - start;
+        values[n] = (int32_t)i;
+        n++;
+    }
+    rc = tok_trie_build_seqs(&sp->chars, labels, starts, lens, values, n, nlabels);
+    if (rc == MM_OK)
+        sp->nlabels = nlabels;
+    goto out;
+too_many:
+    rc = MM_OK;
+    sp->nlabels = 0;
+out:
+    free(labels);
+    free(starts);
+    free(lens);
+    free(values);
+    return rc;
+}
+
 mm_rc tok_sp_load(struct tok_sp *sp, const unsigned char *data, size_t n, const char *path,
                   struct mm_err *err) {
     memset(sp, 0, sizeof *sp);
@@ -319,6 +395,9 @@ mm_rc tok_sp_load(struct tok_sp *sp, const unsigned char *data, size_t n, const 
     tok_trie_free(&all);
     if (tok_trie_finalize(&sp->pieces) != MM_OK || tok_trie_finalize(&sp->user) != MM_OK)
         return mm_err_set(err, MM_ENOMEM, "%s: out of memory building the piece trie", path);
+    tok_sp_build_pass(sp);
+    if (build_chars(sp) != MM_OK)
+        return mm_err_set(err, MM_ENOMEM, "%s: out of memory building the piece trie", path);
     if (sp->unk_id < 0)
         return BAD("%s: the model has no unknown piece (<unk>); it is corrupt or not a "
                    "SentencePiece model", path);
@@ -346,6 +425,8 @@ void tok_sp_free(struct tok_sp *sp) {
     free(sp->special);
     free(sp->units);
     free(sp->repl);
+    free(sp->cp_labels);
+    tok_trie_free(&sp->chars);
     tok_trie_free(&sp->pieces);
     tok_trie_free(&sp->user);
     memset(sp, 0, sizeof *sp);

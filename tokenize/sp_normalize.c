@@ -104,6 +104,43 @@ static size_t normalize_prefix(const struct tok_sp *sp, const unsigned char *s, 
     return len;
 }
 
+void tok_sp_build_pass(struct tok_sp *sp) {
+    memset(sp->pass, 0, sizeof sp->pass);
+    for (uint32_t cp = 0; cp < 0x10000; cp++) {
+        if (cp == ' ' || (cp >= 0xd800 && cp <= 0xdfff))
+            continue;
+        char u[4];
+        int len = mm_utf8_encode(cp, u);
+        const unsigned char *b = (const unsigned char *)u;
+        int32_t v;
+        if (sp->has_user && tok_trie_step(&sp->user, 0, b[0], &v))
+            continue; /* some user symbol starts with this byte */
+        if (sp->nunits) {
+            /* any charsmap key that starts with this character? */
+            uint32_t pos = u_offset(sp->units[0]);
+            int alive = 1;
+            for (int i = 0; i < len && alive; i++) {
+                pos ^= b[i];
+                if (pos >= sp->nunits || u_label(sp->units[pos]) != b[i]) {
+                    alive = 0;
+                    break;
+                }
+                uint32_t u2 = sp->units[pos];
+                pos ^= u_offset(u2);
+                if (u_has_leaf(u2))
+                    break; /* a key ends inside or at this character */
+            }
+            if (alive)
+                continue;
+        }
+        sp->pass[cp >> 3] |= (uint8_t)(1u << (cp & 7));
+    }
+}
+
+static inline int passes(const struct tok_sp *sp, uint32_t cp) {
+    return (sp->pass[cp >> 3] >> (cp & 7)) & 1;
+}
+
 mm_rc tok_sp_normalize(const struct tok_sp *sp, struct tok_state *st, const char *text, size_t n,
                        int safe, size_t *out_len) {
     const unsigned char *s = (const unsigned char *)text;
@@ -135,6 +172,30 @@ mm_rc tok_sp_normalize(const struct tok_sp *sp, struct tok_state *st, const char
     }
     int prev_space = sp->remove_extra_ws;
     while (pos < n) {
+        /* fast path: characters that normalize to themselves */
+        if (s[pos] < 0x80) {
+            if (passes(sp, s[pos])) {
+                if (len + 8 > cap)
+                    goto slow;
+                o[len++] = (char)s[pos++];
+                prev_space = 0;
+                continue;
+            }
+        } else if ((s[pos] & 0xf0) == 0xe0 && pos + 2 < n && (s[pos + 1] & 0xc0) == 0x80 &&
+                   (s[pos + 2] & 0xc0) == 0x80) {
+            uint32_t cp = (uint32_t)(s[pos] & 0x0f) << 12 | (uint32_t)(s[pos + 1] & 0x3f) << 6 |
+                          (uint32_t)(s[pos + 2] & 0x3f);
+            if (cp >= 0x800 && passes(sp, cp)) {
+                if (len + 10 > cap)
+                    goto slow;
+                memcpy(o + len, s + pos, 3);
+                len += 3;
+                pos += 3;
+                prev_space = 0;
+                continue;
+            }
+        }
+    slow:;
         size_t c = normalize_prefix(sp, s + pos, n - pos, safe, &p, &plen);
         if (prev_space)
             while (plen && *p == ' ') { p++; plen--; }

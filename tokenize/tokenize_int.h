@@ -52,12 +52,27 @@ void tok_trie_free(struct tok_trie *t);
 int tok_trie_insert(struct tok_trie *t, const char *key, size_t n, int32_t value);
 /* Build the double array and drop the builder. MM_OK or MM_ENOMEM. */
 mm_rc tok_trie_finalize(struct tok_trie *t);
+
+/* Lower level: lay out edges (any order; sorted in place) of a trie with
+ * nodes 0..nn-1 (0 = root) and labels 0..max_label as a double array. */
+struct tok_gedge {
+    uint32_t parent, label, child;
+    int32_t value; /* value of the key ending at child, -1 = none */
+};
+mm_rc tok_da_build(struct tok_trie *t, struct tok_gedge *edges, uint32_t ne, uint32_t nn,
+                   uint32_t max_label);
+/* Build a finalized trie over label sequences: key i is
+ * labels[starts[i] .. starts[i] + lens[i]) (labels 1..max_label, lens >= 1)
+ * with value values[i]; for equal keys the first one wins. */
+mm_rc tok_trie_build_seqs(struct tok_trie *t, const uint32_t *labels, const uint32_t *starts,
+                          const uint32_t *lens, const int32_t *values, uint32_t n,
+                          uint32_t max_label);
 /* Exact lookup (finalized trie); -1 when absent. */
 int32_t tok_trie_get(const struct tok_trie *t, const char *key, size_t n);
 
-/* One transition: from unit `node` (0 = root) by byte `c`. Returns the
+/* One transition: from unit `node` (0 = root) by byte (or label) `c`. Returns the
  * child unit (> 0) and sets *value, or 0 when there is no such edge. */
-static inline uint32_t tok_trie_step(const struct tok_trie *t, uint32_t node, unsigned char c,
+static inline uint32_t tok_trie_step(const struct tok_trie *t, uint32_t node, uint32_t c,
                                      int32_t *value) {
     uint32_t idx = (uint32_t)t->da[node].base + c;
     if (idx < t->da_len) {
@@ -105,9 +120,20 @@ struct tok_sp {
     char *repl;      /* replacement strings, NUL-terminated, copy of the blob */
     size_t repl_len;
 
+    uint8_t pass[8192]; /* bit per BMP code point: normalizes to itself (no
+                           user symbol or charsmap key starts with it) */
     struct tok_trie pieces;  /* NORMAL, USER_DEFINED (UNUSED skipped) -> id */
     struct tok_trie user;    /* USER_DEFINED strings -> id (normalizer prefix) */
     int has_user;
+
+    /* The same pieces over characters: each code point used by a piece has
+     * a label 1..nlabels, and `chars` walks one label per character (a third
+     * of the steps for Hangul). Used whenever the normalized text is valid
+     * UTF-8, i.e. always unless the model itself holds invalid UTF-8. */
+    uint16_t cp_page[0x1100]; /* page of code point >> 8 in cp_labels; 0 = none */
+    uint16_t *cp_labels;      /* 256 labels per page; page 0 is all zero */
+    uint32_t nlabels;         /* 0 = character path unavailable */
+    struct tok_trie chars;
 };
 
 mm_rc tok_sp_load(struct tok_sp *sp, const unsigned char *p, size_t n, const char *path,
@@ -134,8 +160,10 @@ struct tok_state {
     size_t spans_len, spans_cap;
     int32_t *ids;        /* output ids */
     size_t ids_len, ids_cap;
-    uint32_t *words;     /* WordPiece: code points of the current word */
-    size_t words_cap;
+    uint32_t *coff;      /* byte offset of each character of norm, plus the end */
+    size_t coff_cap;
+    uint16_t *clab;      /* label of each character of norm (0 = in no piece) */
+    size_t clab_cap;
     char *wbuf;          /* WordPiece: normalized text */
     size_t wbuf_cap;
 };
@@ -143,6 +171,8 @@ struct tok_state {
 mm_rc tok_state_reserve(void **p, size_t *cap, size_t need, size_t elem);
 mm_rc tok_push_id(struct tok_state *st, int32_t id);
 
+/* Fill sp->pass (call once the tries and the charsmap are loaded). */
+void tok_sp_build_pass(struct tok_sp *sp);
 /* Normalize text[0..n) into st->norm; sets *out_len. `safe` skips
  * user-defined symbols flagged special. */
 mm_rc tok_sp_normalize(const struct tok_sp *sp, struct tok_state *st, const char *text, size_t n,

@@ -68,7 +68,8 @@ void tok_state_free(struct tok_state *st) {
     free(st->best);
     free(st->spans);
     free(st->ids);
-    free(st->words);
+    free(st->coff);
+    free(st->clab);
     free(st->wbuf);
     free(st);
 }

@@ -134,9 +134,11 @@ int32_t tok_trie_get(const struct tok_trie *t, const char *key, size_t n) {
     return n ? v : -1;
 }
 
-static int edge_cmp(const void *a, const void *b) {
-    uint32_t x = ((const struct tok_edge *)a)->key, y = ((const struct tok_edge *)b)->key;
-    return x < y ? -1 : x > y;
+static int gedge_cmp(const void *a, const void *b) {
+    const struct tok_gedge *x = a, *y = b;
+    if (x->parent != y->parent)
+        return x->parent < y->parent ? -1 : 1;
+    return x->label < y->label ? -1 : x->label > y->label;
 }
 
 static mm_rc da_reserve(struct tok_trie *t, uint32_t *cap, uint32_t need) {
@@ -162,34 +164,29 @@ static mm_rc da_reserve(struct tok_trie *t, uint32_t *cap, uint32_t need) {
     return MM_OK;
 }
 
-mm_rc tok_trie_finalize(struct tok_trie *t) {
+mm_rc tok_da_build(struct tok_trie *t, struct tok_gedge *edges, uint32_t ne, uint32_t nn,
+                   uint32_t max_label) {
     mm_rc rc = MM_ENOMEM;
-    uint32_t ne = t->nedges, nn = t->nnodes;
-    struct tok_edge *edges = malloc(((size_t)ne + 1) * sizeof *edges);
     uint32_t *first = calloc((size_t)nn + 1, sizeof *first); /* edges of node i: first[i]..first[i+1] */
     uint32_t *unit = malloc((size_t)nn * sizeof *unit);      /* builder node -> DA unit */
     uint32_t *queue = malloc((size_t)nn * sizeof *queue);
     uint32_t cap = 0;
-    if (!edges || !first || !unit || !queue)
+    if (!first || !unit || !queue)
         goto out;
-    uint32_t k = 0;
-    for (uint32_t i = 0; i <= t->mask; i++)
-        if (t->tab[i].key)
-            edges[k++] = t->tab[i];
-    qsort(edges, ne, sizeof *edges, edge_cmp);
+    qsort(edges, ne, sizeof *edges, gedge_cmp);
     for (uint32_t i = 0; i < ne; i++)
-        first[((edges[i].key - 1) >> 8) + 1]++;
+        first[edges[i].parent + 1]++;
     for (uint32_t i = 0; i < nn; i++)
         first[i + 1] += first[i];
     free(t->da);
     t->da = NULL;
     free(t->vals);
     t->vals = NULL;
-    if (da_reserve(t, &cap, 512) != MM_OK)
+    if (da_reserve(t, &cap, 512 + max_label) != MM_OK)
         goto out;
     t->da[0].check = TOK_DA_FREE - 1; /* the root is nobody's child */
     uint32_t used = 1;   /* one past the highest unit in use */
-    uint32_t scan = 1;   /* every unit below this one is taken */
+    uint32_t scan = 1;   /* below this, units are (nearly) all taken */
     uint32_t qh = 0, qt = 0;
     unit[0] = 0;
     queue[qt++] = 0;
@@ -200,20 +197,19 @@ mm_rc tok_trie_finalize(struct tok_trie *t) {
             continue;
         while (scan < used && t->da[scan].check != TOK_DA_FREE)
             scan++;
-        (void)0;
-        unsigned c0 = (edges[a].key - 1) & 0xff;
+        uint32_t c0 = edges[a].label;
         /* try each free unit p >= scan for the first child: base = p - c0 */
         uint32_t p = scan > c0 ? scan : c0 + 1;
         uint32_t base, tries = 0;
         for (;;) {
-            if (da_reserve(t, &cap, p + 257) != MM_OK)
+            if (da_reserve(t, &cap, p + max_label + 2) != MM_OK)
                 goto out;
             while (t->da[p].check != TOK_DA_FREE)
                 p++;
             base = p - c0;
             int ok = 1;
             for (uint32_t e = a + 1; e < b && ok; e++)
-                ok = t->da[base + ((edges[e].key - 1) & 0xff)].check == TOK_DA_FREE;
+                ok = t->da[base + edges[e].label].check == TOK_DA_FREE;
             if (ok)
                 break;
             p++;
@@ -226,7 +222,7 @@ mm_rc tok_trie_finalize(struct tok_trie *t) {
         uint32_t parent = unit[node];
         t->da[parent].base = (int32_t)base;
         for (uint32_t e = a; e < b; e++) {
-            uint32_t idx = base + ((edges[e].key - 1) & 0xff);
+            uint32_t idx = base + edges[e].label;
             t->da[idx].check = parent;
             t->vals[idx] = edges[e].value;
             unit[edges[e].child] = idx;
@@ -235,33 +231,122 @@ mm_rc tok_trie_finalize(struct tok_trie *t) {
                 used = idx + 1;
         }
     }
-    /* the root's direct table holds the values of one-byte keys */
-    for (int c = 0; c < 256; c++) {
-        if (t->root_child[c]) {
-            uint32_t idx = (uint32_t)t->da[0].base + (uint32_t)c;
-            t->vals[idx] = t->root_cval[c];
-        }
-    }
-    /* keep 256 spare units so base + byte never reads past the end */
-    if (da_reserve(t, &cap, used + 256) != MM_OK)
+    /* keep max_label + 1 spare units so base + label never reads past the end */
+    if (da_reserve(t, &cap, used + max_label + 1) != MM_OK)
         goto out;
     t->da_len = used;
     for (uint32_t i = 1; i < used; i++)
         if (t->da[i].check != TOK_DA_FREE && t->vals[i] >= 0)
             t->da[i].check |= TOK_DA_VALUE;
-    struct tok_da *shrunk = realloc(t->da, ((size_t)used + 256) * sizeof *shrunk);
+    struct tok_da *shrunk = realloc(t->da, ((size_t)used + max_label + 1) * sizeof *shrunk);
     if (shrunk)
         t->da = shrunk;
-    int32_t *vshrunk = realloc(t->vals, ((size_t)used + 256) * sizeof *vshrunk);
+    int32_t *vshrunk = realloc(t->vals, ((size_t)used + max_label + 1) * sizeof *vshrunk);
     if (vshrunk)
         t->vals = vshrunk;
-    free(t->tab);
-    t->tab = NULL;
     rc = MM_OK;
 out:
-    free(edges);
     free(first);
     free(unit);
     free(queue);
+    return rc;
+}
+
+mm_rc tok_trie_finalize(struct tok_trie *t) {
+    uint32_t ne = t->nedges;
+    struct tok_gedge *edges = malloc(((size_t)ne + 1) * sizeof *edges);
+    if (!edges)
+        return MM_ENOMEM;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i <= t->mask; i++) {
+        const struct tok_edge *e = &t->tab[i];
+        if (!e->key)
+            continue;
+        edges[k].parent = (e->key - 1) >> 8;
+        edges[k].label = (e->key - 1) & 0xff;
+        edges[k].child = e->child;
+        /* one-byte keys keep their value in the root's direct table */
+        edges[k].value = edges[k].parent == 0 ? t->root_cval[edges[k].label] : e->value;
+        k++;
+    }
+    mm_rc rc = tok_da_build(t, edges, ne, t->nnodes, 255);
+    free(edges);
+    if (rc == MM_OK) {
+        free(t->tab);
+        t->tab = NULL;
+    }
+    return rc;
+}
+
+struct seqs {
+    const uint32_t *labels, *starts, *lens;
+};
+
+static int seq_cmp(const void *a, const void *b, void *ctx) {
+    const struct seqs *q = ctx;
+    uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+    const uint32_t *x = q->labels + q->starts[i], *y = q->labels + q->starts[j];
+    uint32_t n = q->lens[i] < q->lens[j] ? q->lens[i] : q->lens[j];
+    for (uint32_t k = 0; k < n; k++)
+        if (x[k] != y[k])
+            return x[k] < y[k] ? -1 : 1;
+    if (q->lens[i] != q->lens[j])
+        return q->lens[i] < q->lens[j] ? -1 : 1;
+    return i < j ? -1 : i > j; /* equal keys: the first one first */
+}
+
+mm_rc tok_trie_build_seqs(struct tok_trie *t, const uint32_t *labels, const uint32_t *starts,
+                          const uint32_t *lens, const int32_t *values, uint32_t n,
+                          uint32_t max_label) {
+    memset(t, 0, sizeof *t);
+    mm_rc rc = MM_ENOMEM;
+    uint32_t maxlen = 1;
+    size_t total = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (lens[i] > maxlen)
+            maxlen = lens[i];
+        total += lens[i];
+    }
+    if (total >= UINT32_MAX)
+        return MM_ENOMEM;
+    uint32_t *order = malloc(((size_t)n + 1) * sizeof *order);
+    uint32_t *path = malloc((size_t)maxlen * sizeof *path);
+    struct tok_gedge *edges = malloc((total + 1) * sizeof *edges);
+    if (!order || !path || !edges)
+        goto out;
+    for (uint32_t i = 0; i < n; i++)
+        order[i] = i;
+    struct seqs q = {labels, starts, lens};
+    qsort_r(order, n, sizeof *order, seq_cmp, &q);
+    uint32_t nn = 1, ne = 0, prev = UINT32_MAX;
+    for (uint32_t r = 0; r < n; r++) {
+        uint32_t i = order[r];
+        const uint32_t *x = labels + starts[i];
+        uint32_t common = 0;
+        if (prev != UINT32_MAX) {
+            const uint32_t *y = labels + starts[prev];
+            uint32_t m = lens[i] < lens[prev] ? lens[i] : lens[prev];
+            while (common < m && x[common] == y[common])
+                common++;
+        }
+        for (uint32_t d = common; d < lens[i]; d++) {
+            edges[ne].parent = d == 0 ? 0 : path[d - 1];
+            edges[ne].label = x[d];
+            edges[ne].child = nn;
+            edges[ne].value = -1;
+            ne++;
+            path[d] = nn++;
+        }
+        /* node k > 0 was made by edge k - 1 */
+        struct tok_gedge *end = &edges[path[lens[i] - 1] - 1];
+        if (end->value < 0)
+            end->value = values[i];
+        prev = i;
+    }
+    rc = tok_da_build(t, edges, ne, nn, max_label);
+out:
+    free(order);
+    free(path);
+    free(edges);
     return rc;
 }
