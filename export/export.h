@@ -71,7 +71,8 @@ struct export_prepare_counts {
 
 /* Make the database ready for export with `tok`: (1) documents imported in
  * BERT text format that have no sentence rows get one per line of their
- * text, in order (stage becomes "split"); (2) every sentence that export
+ * text, in order (hash and duplicate_of as the text stage writes them;
+ * stage becomes "split"); (2) every sentence that export
  * would use and that has no example for `tok` is encoded in safe mode and
  * written to `examples` as [CLS] ids [SEP] (at most EXPORT_MAX_SENTENCE_IDS
  * ids; longer ones are cut and marked truncated). Commits in batches, so an

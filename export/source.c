@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "export_int.h"
+#include "text.h"
 
 #define BATCH 512 /* rows per transaction while preparing */
 
@@ -31,7 +32,7 @@ static mm_rc check_stop(const volatile int *stop, struct mm_err *err) {
 /* Step 1 of prepare: sentence rows for BERT-text documents that have none. */
 static mm_rc split_bert_text(struct store *s, const volatile int *stop, struct export_prepare_counts *c,
                              struct mm_err *err) {
-    sqlite3_stmt *find = NULL, *text = NULL, *ins = NULL, *upd = NULL;
+    sqlite3_stmt *find = NULL, *text = NULL, *ins = NULL, *upd = NULL, *dup = NULL;
     int64_t *ids = malloc(BATCH * sizeof *ids);
     mm_rc rc = ids ? MM_OK : mm_err_set(err, MM_ENOMEM, "export: out of memory");
     if (rc == MM_OK)
@@ -44,9 +45,13 @@ static mm_rc split_bert_text(struct store *s, const volatile int *stop, struct e
         rc = store_prepare(s, "SELECT text FROM documents WHERE id = ?1", &text, err);
     if (rc == MM_OK)
         rc = store_prepare(s,
-                           "INSERT INTO sentences (document_id, position, paragraph, text, hash)"
-                           " VALUES (?1, ?2, 0, ?3, ?4)",
+                           "INSERT INTO sentences (document_id, position, paragraph, text, hash, duplicate_of)"
+                           " VALUES (?1, ?2, 0, ?3, ?4, ?5)",
                            &ins, err);
+    /* Exact duplicates are marked as the text stage marks them: the first
+     * sentence with the same normalised hash in another document. */
+    if (rc == MM_OK)
+        rc = store_prepare(s, "SELECT min(id) FROM sentences WHERE hash = ?1 AND document_id <> ?2", &dup, err);
     if (rc == MM_OK)
         rc = store_prepare(s, "UPDATE documents SET stage = 'split' WHERE id = ?1 AND stage = 'extracted'", &upd,
                            err);
@@ -81,12 +86,22 @@ static mm_rc split_bert_text(struct store *s, const volatile int *stop, struct e
                 const char *nl = memchr(t + a, '\n', len - a);
                 size_t b = nl ? (size_t)(nl - t) : len;
                 if (b > a) {
-                    char hex[65];
-                    mm_sha256_hex(t + a, b - a, hex);
+                    char hex[33];
+                    text_sentence_hash(t + a, b - a, hex);
+                    sqlite3_bind_text(dup, 1, hex, -1, SQLITE_TRANSIENT);
+                    sqlite3_bind_int64(dup, 2, ids[i]);
+                    int64_t first = 0;
+                    if (sqlite3_step(dup) == SQLITE_ROW)
+                        first = sqlite3_column_int64(dup, 0);
+                    sqlite3_reset(dup);
                     sqlite3_bind_int64(ins, 1, ids[i]);
                     sqlite3_bind_int64(ins, 2, pos++);
                     sqlite3_bind_text(ins, 3, t + a, (int)(b - a), SQLITE_TRANSIENT);
-                    sqlite3_bind_text(ins, 4, hex, 64, SQLITE_TRANSIENT);
+                    sqlite3_bind_text(ins, 4, hex, -1, SQLITE_TRANSIENT);
+                    if (first > 0)
+                        sqlite3_bind_int64(ins, 5, first);
+                    else
+                        sqlite3_bind_null(ins, 5);
                     if (sqlite3_step(ins) != SQLITE_DONE)
                         rc = store_fail(s, "cannot add a sentence", err);
                     sqlite3_reset(ins);
@@ -111,6 +126,7 @@ static mm_rc split_bert_text(struct store *s, const volatile int *stop, struct e
     sqlite3_finalize(text);
     sqlite3_finalize(ins);
     sqlite3_finalize(upd);
+    sqlite3_finalize(dup);
     free(ids);
     return rc;
 }
