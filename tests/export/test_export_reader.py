@@ -412,6 +412,23 @@ def main():
     check(abs(a["masked_per_token"] - b["masked_per_token"]) < 0.005, "masking rate differs from the reference")
     check(abs(a["short"] - b["short"]) < 0.05, "share of short instances differs from the reference")
 
+    # Small chunks (bounded memory): many chunks per split, same layout, A
+    # and B still runs of the source documents.
+    out8 = os.path.join(tmp, "out8")
+    run("export", "--out", out8, *common, "--chunk-tokens", "1500")
+    m8 = json.load(open(os.path.join(out8, "manifest.json")))
+    n8, ok8 = 0, True
+    for split in ("train", "validation"):
+        for shard in m8["splits"][split]["shards"]:
+            for r in read_tfrecord(os.path.join(out8, shard["file"]), pb, L, P):
+                i = decode(r, L, P, sp, 1)
+                n8 += 1
+                ok8 &= i is not None and bool(where(i.a)) and bool(where(i.b))
+    check(ok8 and n8 == m8["splits"]["train"]["instances"] + m8["splits"]["validation"]["instances"] and n8 > 0,
+          "export with small chunks")
+    check(m8["splits"]["train"]["documents"] == manifest["splits"]["train"]["documents"],
+          "chunking changed the split of documents")
+
     # Determinism: the same database and seed give byte-identical files;
     # another seed gives other shards.
     out2 = os.path.join(tmp, "out2")
