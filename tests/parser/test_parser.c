@@ -131,6 +131,8 @@ static void test_decode_wrong_label(void) {
         CHECK_STR(r->charset, "UTF-8");
         CHECK_INT(r->replacement_chars, 0);
         CHECK(strlen(r->text) > 300);
+        /* libxml2 must not re-decode by the stale <meta>: fundus truth text */
+        CHECK(strstr(r->text, "新华社北京4月24日电") != NULL);
     }
     parse_result_free(r);
     free(in);
