@@ -16,8 +16,8 @@
 #include <time.h>
 
 #define HOST_BUF 16            /* claimed URLs kept in memory per host */
-#define COMMIT_MS 250          /* batch window for commits */
-#define COMMIT_OPS 256
+#define COMMIT_MS 1000         /* batch window for commits: each costs an fsync */
+#define COMMIT_OPS 4096
 #define HEADERS_MAX (64u << 10)
 #define ROBOTS_MAX (500u << 10)
 #define RETRY_AFTER_MAX 3600
@@ -918,9 +918,15 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
                     c.hosts[i]->empty_until_ms = 0;
             }
             for (size_t i = 0; i < c.n_hosts && rc == MM_OK; i++) {
-                if (o->max_pages > 0 && stats->pages + c.running >= o->max_pages)
-                    break;
-                rc = host_step(&c, c.hosts[i], nowm, nows);
+                /* start as many as the host allows now, not one per turn */
+                for (int k = 0; k < c.hosts[i]->per_host && rc == MM_OK; k++) {
+                    if (o->max_pages > 0 && stats->pages + c.running >= o->max_pages)
+                        break;
+                    int before = c.running;
+                    rc = host_step(&c, c.hosts[i], nowm, nows);
+                    if (c.running == before)
+                        break;
+                }
             }
             if (rc != MM_OK)
                 break;

@@ -1,0 +1,24 @@
+"""gen_site.py OUT HOSTS PAGES -- a static multi-host news site for the crawl
+benchmark: HOSTS sites (one folder each) of PAGES real Korean news pages
+(tests/data/crawler/pages, cycled) with a navigation block of links added,
+so every page is reachable from /index.html, plus an allow-all robots.txt."""
+import os
+import sys
+
+out, hosts, pages = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "data", "crawler", "pages")
+templates = [open(os.path.join(src, f), "rb").read() for f in sorted(os.listdir(src))
+             if f.endswith(".html") and not f.startswith("apache")]
+for h in range(hosts):
+    root = os.path.join(out, f"h{h}")
+    os.makedirs(os.path.join(root, "p"), exist_ok=True)
+    open(os.path.join(root, "robots.txt"), "w").write("User-agent: *\nDisallow: /private/\n")
+    open(os.path.join(root, "index.html"), "w").write(
+        '<html><head><title>index</title></head><body><a href="/p/0.html">start</a></body></html>')
+    for i in range(pages):
+        links = sorted({(i + 1) % pages, (i * 7 + 3) % pages, (i * 13 + 5) % pages, (i * 31 + 11) % pages})
+        nav = "".join(f'<a href="/p/{j}.html">기사 {j}</a> ' for j in links).encode()
+        page = templates[(i + h) % len(templates)]
+        k = page.rfind(b"</body>")
+        page = page[:k] + b'<nav class="bench">' + nav + b"</nav>" + page[k:] if k >= 0 else page + nav
+        open(os.path.join(root, "p", f"{i}.html"), "wb").write(page)

@@ -1,0 +1,96 @@
+#!/bin/bash
+# bench/crawl/run.sh -- crawl throughput of malmoi (fetch + robots + extract +
+# SQLite, the real `malmoi crawl`) against Scrapy (Debian python3-scrapy, a
+# CrawlSpider storing url, title, text) and wget2 (Debian wget2, fetch only),
+# in the same run, on the same local multi-host site: HOSTS sites on
+# 127.0.0.2.. (nginx from Debian, gzip on), PAGES real Korean news pages each,
+# delay 0, PER_HOST connections per host. Pages are counted at the server
+# (nginx's access log), CPU and peak RSS by GNU time.
+#   bench/crawl/run.sh [BUILD_DIR]      env: HOSTS=4 PAGES=500 PER_HOST=8
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${1:-${BUILD:-$ROOT/build}}
+MALMOI=$BUILD/malmoi
+HOSTS=${HOSTS:-4}; PAGES=${PAGES:-500}; PER_HOST=${PER_HOST:-8}
+CONC=$((HOSTS * PER_HOST))
+[ -x "$MALMOI" ] || { echo "no $MALMOI: cmake --build $BUILD --target malmoi" >&2; exit 1; }
+command -v scrapy >/dev/null || { echo "apt-get install python3-scrapy" >&2; exit 1; }
+command -v wget2 >/dev/null || { echo "apt-get install wget2" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "apt-get install time" >&2; exit 1; }
+W=$(mktemp -d); chmod 755 "$W"
+cleanup() { [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null; rm -rf "$W"; }
+trap cleanup EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT && echo "work dir: $W" >&2
+/usr/bin/python3 "$ROOT/bench/crawl/gen_site.py" "$W/site" "$HOSTS" "$PAGES"
+PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+{
+  echo "pid $W/nginx.pid; error_log $W/error.log; worker_processes 2; events { worker_connections 1024; }"
+  echo "http { log_format b '\$msec \$host \$request_uri \$status'; access_log $W/access.log b;"
+  echo "  client_body_temp_path $W/t1; proxy_temp_path $W/t2; fastcgi_temp_path $W/t3; uwsgi_temp_path $W/t4; scgi_temp_path $W/t5;"
+  echo "  gzip on; gzip_types text/plain; types { text/html html; text/plain txt; } default_type text/html; charset utf-8;"
+  for h in $(seq 0 $((HOSTS - 1))); do
+    echo "  server { listen 127.0.0.$((h + 2)):$PORT; root $W/site/h$h; }"
+  done
+  echo "}"
+} > "$W/nginx.conf"
+/usr/sbin/nginx -p "$W" -c "$W/nginx.conf"
+sleep 0.5
+START=""
+for h in $(seq 0 $((HOSTS - 1))); do START="$START http://127.0.0.$((h + 2)):$PORT/index.html"; done
+served() { wc -l < "$W/access.log"; }
+pages_since() { tail -n +"$(( $1 + 1 ))" "$W/access.log" | grep -c ' /p/[0-9]*\.html 200$' || true; }
+report() { # name lines_before timefile
+  local n; n=$(pages_since "$2")
+  read -r wall user sys rss < <(tail -n 1 "$3")
+  /usr/bin/python3 - "$1" "$n" "$wall" "$user" "$sys" "$rss" >> "$W/results" <<'PY'
+import sys
+name, n, wall, user, sys_, rss = sys.argv[1], int(sys.argv[2]), *map(float, sys.argv[3:])
+cpu = user + sys_
+print(f"{name} {n} {wall:.2f} {cpu:.2f} {rss/1024:.1f}")
+PY
+}
+
+# malmoi: the real crawl, extraction into documents included
+cat > "$W/bench.ini" <<INI
+[crawler]
+max_depth = 1000
+idle_wait = 1
+max_connections = $CONC
+INI
+SEEDS=""; for u in $START; do SEEDS="$SEEDS --seed $u"; done
+n0=$(served)
+/usr/bin/time -f "%e %U %S %M" -o "$W/t.malmoi" "$MALMOI" crawl --db "$W/m.db" --config "$W/bench.ini" \
+  --user-agent "malmoi-bench/0.1 (+http://127.0.0.1/)" --delay 0 --per-host "$PER_HOST" $SEEDS 2> "$W/malmoi.log" || { cat "$W/malmoi.log"; exit 1; }
+report malmoi "$n0" "$W/t.malmoi"
+docs=$(sqlite3 "$W/m.db" "SELECT count(*) FROM documents")
+
+# Scrapy: same concurrency, robots.txt obeyed, url/title/text stored
+n0=$(served)
+( cd "$W" && START="$START" OUT="$W/scrapy.jsonl" CONC=$CONC PER_HOST=$PER_HOST \
+  /usr/bin/time -f "%e %U %S %M" -o "$W/t.scrapy" scrapy runspider "$ROOT/bench/crawl/scrapy_spider.py" 2> "$W/scrapy.log" ) || { tail "$W/scrapy.log"; exit 1; }
+report scrapy "$n0" "$W/t.scrapy"
+items=$(wc -l < "$W/scrapy.jsonl")
+
+# wget2: fetch only (recursive, robots obeyed), same number of connections
+n0=$(served)
+( cd "$W" && /usr/bin/time -f "%e %U %S %M" -o "$W/t.wget2" wget2 -q -r -l inf --max-threads="$CONC" \
+  --compression=gzip -P "$W/wget2" $START ) || true
+report wget2 "$n0" "$W/t.wget2"
+
+echo "crawl bench: $HOSTS hosts x $PAGES pages (real Korean news pages, gzip), delay 0, $PER_HOST per host, $CONC connections"
+echo "malmoi documents: $docs; scrapy items: $items"
+/usr/bin/python3 - "$W/results" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, n, wall, cpu, rss = line.split()
+    rows[name] = (int(n), float(wall), float(cpu), float(rss))
+print(f"{'tool':8} {'pages':>6} {'wall s':>7} {'pages/s':>8} {'CPU s':>7} {'CPU s/1k':>9} {'pages/CPU-s':>12} {'peak RSS MB':>12}")
+for name, (n, wall, cpu, rss) in rows.items():
+    print(f"{name:8} {n:6d} {wall:7.2f} {n / wall:8.1f} {cpu:7.2f} {1000 * cpu / max(n, 1):9.2f} {n / max(cpu, 1e-9):12.1f} {rss:12.1f}")
+m, s, w = rows["malmoi"], rows["scrapy"], rows["wget2"]
+print(f"malmoi / scrapy pages per CPU-second: {(m[0] / m[2]) / (s[0] / s[2]):.1f}x (target >= 10x)")
+print(f"malmoi / scrapy pages/s:              {(m[0] / m[1]) / (s[0] / s[1]):.1f}x")
+print(f"malmoi (with extraction) / wget2 (fetch only) pages/s: {(m[0] / m[1]) / (w[0] / w[1]):.2f}x (target > 1)")
+print(f"malmoi / wget2 pages per CPU-second:  {(m[0] / m[2]) / (w[0] / w[2]):.1f}x")
+PY
