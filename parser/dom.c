@@ -26,7 +26,7 @@ static int in_list(const xmlNode *n, const char *const *list) {
     if (!n || n->type != XML_ELEMENT_NODE || !n->name) return 0;
     const char *name = (const char *)n->name;
     for (size_t i = 0; list[i]; i++)
-        if (strcmp(name, list[i]) == 0) return 1;
+        if (name[0] == list[i][0] && strcmp(name, list[i]) == 0) return 1;
     return 0;
 }
 

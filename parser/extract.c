@@ -106,8 +106,8 @@ mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char
         while (hlen > 0 && ((unsigned char)html[hlen] & 0xC0) == 0x80) hlen--;
         html[hlen] = 0;
     }
-    for (size_t i = 0; i < hlen; i++) /* NULs would end libxml2's input early */
-        if (html[i] == 0) html[i] = ' ';
+    for (char *z = memchr(html, 0, hlen); z; z = memchr(z, 0, hlen - (size_t)(z - html)))
+        *z = ' '; /* NULs would end libxml2's input early */
     htmlDocPtr doc = htmlReadMemory(html, (int)hlen, url && *url ? url : NULL, "UTF-8",
                                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
                                         HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
