@@ -104,7 +104,7 @@ class Server:
             self.max_active[host] = max(self.max_active.get(host, 0), self.active[host])
         entry = {"host": host, "path": path, "start": start, "end": None, "headers": dict(h.headers)}
         try:
-            r = self.routes.get((host, path), self.routes.get((None, path)))
+            r = self.routes.get((host, path), self.routes.get((None, path), self.routes.get((host, "*"))))
             if callable(r):
                 r = r(h, n)
             if r is None:
@@ -195,6 +195,18 @@ def start_malmoi(*args):
     e.pop("MALMOI_CONFIG", None)
     return subprocess.Popen([MALMOI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e,
                             cwd=tempfile.gettempdir())
+
+
+def run_rusage(*args, timeout=120):
+    """Run malmoi; return (exit code, stderr, peak RSS in KiB of that process alone)."""
+    e = dict(os.environ)
+    e.pop("MALMOI_CONFIG", None)
+    p = subprocess.Popen([MALMOI, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=e,
+                         cwd=tempfile.gettempdir())
+    err = p.stderr.read().decode("utf-8", "replace")
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return p.returncode, err, ru.ru_maxrss
 
 
 def db_rows(db, sql, *params):
