@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "embed.h"
 
@@ -36,6 +37,12 @@ static double sgemm_peak(int threads) {
     }
     free(a); free(b); free(c);
     return 2.0 * M * N * K / best / 1e9;
+}
+
+static double cpu_seconds(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static double checksum(const float *v, size_t n) {
@@ -75,7 +82,7 @@ int main(int argc, char **argv) {
     struct emb_run run = {threads, 0};
     static const enum emb_pooling pools[2] = {EMB_POOLED, EMB_MEAN};
     for (int p = 0; p < 2; p++) {
-        double best = 1e9;
+        double best = 1e9, cpu0 = cpu_seconds();
         for (int r = 0; r < reps; r++) {
             double t = mm_now_monotonic();
             if (emb_encode(m, &in, pools[p], &run, out, &err)) {
@@ -85,9 +92,10 @@ int main(int argc, char **argv) {
             t = mm_now_monotonic() - t;
             if (t < best) best = t;
         }
-        printf("malmoi mix %-6s n=%zu tokens=%.0f: %.3f s, %.1f sentences/s, %.1f GF/s (%.0f%% of sgemm peak), checksum %.6e\n",
+        double cpu = (cpu_seconds() - cpu0) / reps;
+        printf("malmoi mix %-6s n=%zu tokens=%.0f: %.3f s, %.1f sentences/s, %.1f GF/s (%.0f%% of sgemm peak), %.1f ms CPU/sentence, checksum %.6e\n",
                emb_pooling_name(pools[p]), n, tokens, best, n / best, flops / best / 1e9, 100 * flops / best / 1e9 / peakn,
-               checksum(out, n * H));
+               1000 * cpu / n, checksum(out, n * H));
         if (p == 0 && emb_npy_write_f32(argv[6], out, n, H, &err)) {
             fprintf(stderr, "bench_embed: %s\n", err.msg);
             return 1;

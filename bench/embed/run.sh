@@ -9,10 +9,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../../build}
 n=${2:-300}
-reps=${3:-3}
+reps=${3:-2}
 threads=${BENCH_THREADS:-2}
 work=${BENCH_WORK:-/tmp/malmoi-bench-embed}
 mkdir -p "$work"
+echo "load before: $(cut -d" " -f1-3 /proc/loadavg)"
 /usr/bin/python3 "$here/make_inputs.py" "$work" "$n"
 "$build/bench/embed/bench_embed" "$work/model" "$work/ids.npy" "$work/mask.npy" "$threads" "$reps" \
     "$work/malmoi_pooled.npy" | tee "$work/malmoi.txt"
@@ -30,3 +31,4 @@ print("ratios (malmoi / torch): mix vs usual %.2fx (mean pooling %.2fx), mix vs 
       "8x128 %.2fx (mean %.2fx)" % (mix / tj["usual"], mixm / tj["usual"], mix / tj["sorted"], mixm / tj["sorted"],
                                    f8 / tj["fixed"], f8m / tj["fixed"]))
 PY
+echo "load after: $(cut -d" " -f1-3 /proc/loadavg)"
