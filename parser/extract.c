@@ -3,6 +3,7 @@
  * recovering HTML parser, read metadata and links, then take the body from
  * the best source available: a site rule, embedded JSON, the generic scorer.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,28 @@ static void trim_head(char *text, const char *title) {
         cut = i < n ? i : n;
     }
     if (cut && cut * 3 < n) memmove(text, text + cut, n - cut + 1);
+}
+
+/* A date in the URL path ("/2023/04/07/", "/20230407/", "/2023-04-07"),
+ * the last resort for the published date (as htmldate does): date only. */
+static int url_date(const char *url, char out[32]) {
+    const char *p = url ? strstr(url, "://") : NULL;
+    p = p ? strchr(p + 3, '/') : NULL;
+    for (; p && *p; p++) {
+        if (*p != '/' && *p != '-' && *p != '_') continue;
+        int y, m, d, n = 0;
+        if (sscanf(p + 1, "%4d/%2d/%2d%n", &y, &m, &d, &n) == 3 ||
+            sscanf(p + 1, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 ||
+            (sscanf(p + 1, "%4d%2d%2d%n", &y, &m, &d, &n) == 3 && n == 8)) {
+            char c = p[1 + n];
+            if ((c == '/' || c == '.' || c == '-' || c == '_' || c == 0 || c == '?') && y >= 1995 &&
+                y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
+                snprintf(out, 32, "%04d-%02d-%02d", y, m, d);
+                return 1;
+            }
+        }
+    }
+    return 0;
 }
 
 mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char *content_type,
@@ -184,6 +207,11 @@ mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char
         r->site = parse_strdup(site ? parse_site_name(site) : "");
     }
     parse_title_strip(r->title, r->site, parse_site_title_suffix(site));
+    char ud[32];
+    if (r->published && !*r->published && url_date(url && *url ? url : r->canonical_url, ud)) {
+        free(r->published);
+        r->published = parse_strdup(ud);
+    }
     if (r->method == PARSE_METHOD_GENERIC && r->text) trim_head(r->text, r->title);
     if (!fill_empty(r)) goto oom;
     /* An "author" that is the publisher itself (JSON-LD Organization, meta

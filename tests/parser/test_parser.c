@@ -318,6 +318,13 @@ static void test_embedded(void) {
         CHECK(strstr(r->text, "<p>") == NULL);
     }
     parse_result_free(r);
+    /* no date in the page: the URL's date, date only */
+    r = run(NULL, "https://www.example.kr/news/2023/04/07/ABC/", "<p>본문</p>");
+    if (r) CHECK_STR(r->published, "2023-04-07");
+    parse_result_free(r);
+    r = run(NULL, "https://www.example.kr/news/A2026012914320005196", "<p>본문</p>");
+    if (r) CHECK_STR(r->published, "");
+    parse_result_free(r);
     /* broken JSON-LD is ignored, not fatal */
     r = run(NULL, NULL, "<html><head><script type='application/ld+json'>{\"@type\":\"NewsArticle\","
                         "\"headline\":</script><title>제목</title></head><body><p>짧은 본문</p></body></html>");
