@@ -186,8 +186,12 @@ static int boilerplate_line(const char *s, size_t n) {
         return 1;
     if (n < 120 && has_email(s)) return 1;
     if (n < 160 && (strncmp(s, "▶", 3) == 0 || strncmp(s, "☞", 3) == 0 ||
-                    strncmp(s, "▷", 3) == 0))
-        return 1;
+                    strncmp(s, "▷", 3) == 0)) {
+        /* "▶ 인터뷰 : 김영호 / 대리" labels a speaker in a broadcast
+         * transcript; other arrow lines are promotions. */
+        const char *colon = strchr(s, ':');
+        if (!colon || colon - s > 24) return 1;
+    }
     if (n < 60 && (!strncmp(s, "사진=", 7) || !strncmp(s, "사진 =", 8) || !strncmp(s, "(사진=", 8)))
         return 1; /* photo credit */
     if (n < 60 && (has(s, "기사제보") || has(s, "제보하기") || has(s, "구독하기") ||

@@ -78,6 +78,16 @@ static void trim_head(char *text, const char *title) {
         cut = i < n ? i : n;
     }
     if (cut && cut * 3 < n) memmove(text, text + cut, n - cut + 1);
+    /* and the headings of lists removed after the article ("인기영상") */
+    n = strlen(text);
+    while (n > 0) {
+        char *nl = memrchr(text, '\n', n);
+        size_t start = nl ? (size_t)(nl - text) + 1 : 0;
+        size_t len = n - start;
+        if (!nl || len >= 15 || sentence_end(text + start, len)) break;
+        n = start - 1;
+        text[n] = 0;
+    }
 }
 
 /* A date in the URL path ("/2023/04/07/", "/20230407/", "/2023-04-07"),
