@@ -14,6 +14,9 @@
 /* Quotes and brackets longer than this are not treated as a unit: a stray
  * quote must not swallow a whole page. */
 #define QUOTE_MAX_CP 1200
+/* How far back a word is looked at (its ending, a URL around a period):
+ * bounds the work per character on hostile input (a.a.a.a... ). */
+#define WORD_MAX 64
 
 struct text_splitter {
     uint32_t *cp;       /* code points of the paragraph */
@@ -431,9 +434,9 @@ static int is_abbreviation(const uint32_t *cp, size_t a, size_t b) {
 /* Is cp[i] part of a URL or e-mail token (the run of non-space around i)? */
 static int in_url(const uint32_t *cp, size_t n, size_t i) {
     size_t a = i, b = i;
-    while (a > 0 && !text_is_space(cp[a - 1]) && !text_is_hangul(cp[a - 1]))
+    while (a > 0 && i - a < WORD_MAX && !text_is_space(cp[a - 1]) && !text_is_hangul(cp[a - 1]))
         a--;
-    while (b < n && !text_is_space(cp[b]) && !text_is_hangul(cp[b]))
+    while (b < n && b - i < WORD_MAX && !text_is_space(cp[b]) && !text_is_hangul(cp[b]))
         b++;
     for (size_t k = a; k < b; k++) {
         if (cp[k] == '@' && k > a && k + 1 < b)
@@ -574,14 +577,14 @@ static void find_cuts(struct text_splitter *sp, size_t n) {
             size_t k = absorb_trailers(sp, j, n);
             uint32_t prev = i > 0 ? cp[i - 1] : 0;
             size_t wa = i;
-            while (wa > 0 && !text_is_space(cp[wa - 1]))
+            while (wa > 0 && i - wa < WORD_MAX && !text_is_space(cp[wa - 1]))
                 wa--;
             enum ending e = word_ending(cp, wa, i);
             int ok = 1;
             if (single_dot) {
                 /* numbers, initials, abbreviations, URLs */
                 size_t la = i;
-                while (la > 0 && (is_latin(cp[la - 1]) || (cp[la - 1] == '.' && la - 1 > wa)))
+                while (la > 0 && i - la < WORD_MAX && (is_latin(cp[la - 1]) || (cp[la - 1] == '.' && la - 1 > wa)))
                     la--;
                 if (is_digit(prev) && k < n && is_digit(cp[k]))
                     ok = 0;
@@ -594,7 +597,7 @@ static void find_cuts(struct text_splitter *sp, size_t n) {
                 else if (is_digit(prev)) {
                     /* 2023. 4. 12. and list numbers "1. " */
                     size_t da = i;
-                    while (da > 0 && is_digit(cp[da - 1]))
+                    while (da > 0 && i - da < WORD_MAX && is_digit(cp[da - 1]))
                         da--;
                     size_t nx = skip_space(cp, k, n);
                     /* the day of "2023. 4. 12." follows "N. " */
@@ -645,7 +648,7 @@ static void find_cuts(struct text_splitter *sp, size_t n) {
             i = k > i ? k : i + 1;
         } else if (text_is_space(c) && i > 0 && !text_is_space(cp[i - 1])) {
             size_t wa = i;
-            while (wa > 0 && !text_is_space(cp[wa - 1]))
+            while (wa > 0 && i - wa < WORD_MAX && !text_is_space(cp[wa - 1]))
                 wa--;
             enum ending e = word_ending(cp, wa, i);
             size_t a = skip_space(cp, i, n);
@@ -661,7 +664,7 @@ static void find_cuts(struct text_splitter *sp, size_t n) {
             while (j < n && is_trailer(cp[j]))
                 j++;
             size_t wa = i;
-            while (wa > 0 && !text_is_space(cp[wa - 1]))
+            while (wa > 0 && i - wa < WORD_MAX && !text_is_space(cp[wa - 1]))
                 wa--;
             if (j - i >= 2 && j < n && text_is_hangul(cp[j]) &&
                 (wa == i || word_ending(cp, wa, i) == END_FINAL || is_jamo(c)))
