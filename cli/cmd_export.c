@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pipeline.h"
 #include "export.h"
 #include "store.h"
 #include "tokenize.h"
@@ -45,10 +46,9 @@ static void help(void) {
            "  --out DIR                the output folder\n"
            "  --format FMT             tfrecord (default) or jsonl\n"
            "  --tokenizer PATH         tokenizer model (.model, vocab.txt or model folder)\n"
-           "  --config FILE            take the tokenizer from [pipeline] tokenizer there, as\n"
-           "                           `malmoi run` does (default: $MALMOI_CONFIG, then\n"
-           "                           ./config/malmoi.ini, then KoBERT's spiece.model shipped in\n"
-           "                           config/models/kobert/ next to the binary)\n"
+           "  --config FILE            the tokenizer and text settings, as `malmoi run` reads them\n"
+           "                           (default: $MALMOI_CONFIG, else ./config/malmoi.ini, else the\n"
+           "                           installed default: KoBERT's spiece.model)\n"
            "  --seed N                 random seed (default 12345)\n"
            "  --max-seq-length N       tokens per instance, padded (default 128)\n"
            "  --max-predictions N      masked positions per instance at most (default 20)\n"
@@ -63,56 +63,6 @@ static void help(void) {
            "  --chunk-tokens N         tokens of documents processed together (default 1048576)\n\n"
            "Exit status: 0 ok, 1 failure, 2 usage error, 75 database locked by another run.\n",
            usage);
-}
-
-/* The tokenizer named by [pipeline] tokenizer in the config file (as
- * `malmoi run` reads it: --config, $MALMOI_CONFIG, ./config/malmoi.ini),
- * resolved against the config file's folder. 1 found, 0 none, -1 error. */
-static int config_tokenizer(const char *config, char *out, size_t n, struct mm_err *err) {
-    const char *env = getenv("MALMOI_CONFIG");
-    const char *path = config ? config : env && *env ? env : "config/malmoi.ini";
-    if (config == NULL && !(env && *env) && access(path, R_OK) != 0)
-        return 0;
-    struct mm_conf *conf = NULL;
-    if (mm_conf_load(path, &conf, err) != MM_OK)
-        return -1;
-    const char *t = mm_conf_get(conf, "pipeline", "tokenizer");
-    if (t == NULL)
-        t = "models/kobert/spiece.model";
-    if (t[0] == '/') {
-        snprintf(out, n, "%s", t);
-    } else {
-        const char *slash = strrchr(path, '/');
-        int dlen = slash ? (int)(slash - path) : 1;
-        snprintf(out, n, "%.*s/%s", dlen, slash ? path : ".", t);
-    }
-    mm_conf_free(conf);
-    return 1;
-}
-
-/* The KoBERT model shipped with malmoi: next to the binary when installed
- * (PREFIX/bin -> PREFIX/share/malmoi/config) or in the source tree when run
- * from a build folder (build/cli/malmoi -> config/). */
-static int default_tokenizer(char *out, size_t n) {
-    char exe[PATH_MAX];
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (k > 0) {
-        exe[k] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            static const char *const rel[] = {"/../share/malmoi/config/models/kobert/spiece.model",
-                                              "/../../config/models/kobert/spiece.model",
-                                              "/../config/models/kobert/spiece.model"};
-            for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-                snprintf(out, n, "%s%s", exe, rel[i]);
-                if (access(out, R_OK) == 0)
-                    return 0;
-            }
-        }
-    }
-    snprintf(out, n, "%s", export_source_tokenizer());
-    return access(out, R_OK) == 0 ? 0 : -1;
 }
 
 static int run(int argc, char **argv) {
@@ -216,45 +166,44 @@ static int run(int argc, char **argv) {
 
     struct mm_err err;
     mm_err_clear(&err);
-    char defpath[PATH_MAX + 64];
-    int found = 0;
-    if (tokpath == NULL && (found = config_tokenizer(config, defpath, sizeof defpath, &err)) < 0)
+    /* The tokenizer: --tokenizer, else the config's, as `malmoi run` uses. */
+    struct pipeline_config pc;
+    if (pipeline_config_load(config, &pc, &err) != MM_OK)
         return cli_fail("export", &err);
-    if (found)
-        tokpath = defpath;
-    if (tokpath == NULL) {
-        if (default_tokenizer(defpath, sizeof defpath) != 0) {
-            mm_err_set(&err, MM_ENOTFOUND,
-                       "the default KoBERT tokenizer (config/models/kobert/spiece.model) was not found next to"
-                       " the binary; pass --tokenizer PATH");
-            return cli_fail("export", &err);
-        }
-        tokpath = defpath;
-    }
+    if (tokpath == NULL)
+        tokpath = pc.tokenizer;
     struct tok_model *tok = NULL;
-    if (tok_open(tokpath, &tok, &err) != MM_OK)
-        return cli_fail("export", &err);
     struct store *s = NULL;
-    if (store_open(db, STORE_LOCK, "export", &s, &err) != MM_OK) {
+    if (tok_open(tokpath, &tok, &err) != MM_OK || store_open(db, STORE_LOCK, "export", &s, &err) != MM_OK) {
         tok_close(tok);
+        pipeline_config_free(&pc);
         return cli_fail("export", &err);
     }
-    volatile int stop = 0;
+    static volatile int stop;
     cli_install_stop(&stop);
     char key[128];
     export_tokenizer_key(tok, key, sizeof key);
-    struct export_prepare_counts pc;
     struct export_counts ec;
     double t0 = mm_now_monotonic();
-    mm_rc rc = export_prepare(s, tok, &stop, &pc, &err);
-    if (rc == MM_OK && (pc.documents_split || pc.sentences_encoded))
-        cli_log("%s: %lld BERT-text documents split into %lld sentences; %lld sentences encoded with %s", db,
-                (long long)pc.documents_split, (long long)pc.sentences_added, (long long)pc.sentences_encoded, key);
+    /* Any database with documents exports: the pipeline's text step splits
+     * what is not split yet (BERT-text imports one sentence a line, as
+     * given), and sentences without an example for the tokenizer are
+     * encoded first. */
+    struct pipeline_counts prep = {0};
+    mm_rc rc = pipeline_split(s, &pc, &stop, &prep, &err);
+    if (rc == MM_OK)
+        rc = pipeline_encode(s, tok, &stop, &prep, &err);
+    if (rc == MM_OK && stop)
+        rc = mm_err_set(&err, MM_EINTR, "stopped by a signal before writing shards; run it again to continue");
+    if (rc == MM_OK && (prep.documents_split || prep.examples))
+        cli_log("%s: %lld documents split into %lld sentences; %lld sentences encoded with %s", db,
+                (long long)prep.documents_split, (long long)prep.sentences, (long long)prep.examples, key);
     if (rc == MM_OK)
         rc = export_run(s, tok, out, &p, &stop, &ec, &err);
     double dt = mm_now_monotonic() - t0;
     store_close(s);
     tok_close(tok);
+    pipeline_config_free(&pc);
     if (rc != MM_OK)
         return cli_fail("export", &err);
     long long inst = (long long)(ec.train.instances + ec.validation.instances);

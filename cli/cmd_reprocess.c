@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "export.h"
 #include "pipeline.h"
 
 static const char usage[] = "malmoi reprocess --db FILE [--config FILE] [--from extract|split|encode] [--threads N]";
@@ -105,8 +106,8 @@ static int reprocess(const char *cmd, const char *from, int argc, char **argv) {
     static volatile int stop;
     cli_install_stop(&stop);
     double t0 = mm_now_monotonic();
-    char tok_id[96];
-    pipeline_tokenizer_id(tok, tok_id);
+    char tok_id[128];
+    export_tokenizer_key(tok, tok_id, sizeof tok_id);
     struct pipeline_pages pages = {.rules = pc.rules};
     struct pipeline_counts counts = {0};
     int64_t n_pages = 0;
@@ -122,7 +123,7 @@ static int reprocess(const char *cmd, const char *from, int argc, char **argv) {
     if (rc == MM_OK && !stop)
         rc = pipeline_split(s, &pc, &stop, &counts, &err);
     if (rc == MM_OK && !stop)
-        rc = pipeline_encode(s, tok, pc.max_length, pc.batch_documents, &stop, &counts, &err);
+        rc = pipeline_encode(s, tok, &stop, &counts, &err);
     if (rc == MM_OK && !stop)
         rc = pipeline_embed(s, &pc, tok, (int)threads, &stop, &counts, &err);
     if (rc != MM_OK)

@@ -119,7 +119,7 @@ static int run(int argc, char **argv) {
     if (rc == MM_OK && !stop)
         rc = pipeline_split(s, &pc, &stop, &counts, &err);
     if (rc == MM_OK && !stop)
-        rc = pipeline_encode(s, tok, pc.max_length, pc.batch_documents, &stop, &counts, &err);
+        rc = pipeline_encode(s, tok, &stop, &counts, &err);
     if (rc == MM_OK && !stop)
         rc = pipeline_embed(s, &pc, tok, (int)threads, &stop, &counts, &err);
     char msg[512];

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "embed.h"
+#include "export.h"
 
 #include <libgen.h>
 #include <limits.h>
@@ -39,7 +40,7 @@ static char *resolve(const char *config_path, const char *value) {
 
 mm_rc pipeline_config_load(const char *path, struct pipeline_config *pc, struct mm_err *err) {
     memset(pc, 0, sizeof *pc);
-    pc->max_length = 256;
+    pc->embed_max_length = 128;
     pc->batch_documents = 100;
     text_config_default(&pc->text);
     const char *env = getenv("MALMOI_CONFIG");
@@ -74,7 +75,7 @@ mm_rc pipeline_config_load(const char *path, struct pipeline_config *pc, struct 
     pc->embed_pooling = strdup(pooling && *pooling ? pooling : "pooled");
     if (pc->tokenizer == NULL || pc->embed_pooling == NULL || (model && *model && !pc->embed_model))
         goto oom;
-    if ((rc = mm_conf_get_long(pc->conf, "pipeline", "max_length", 8, 4096, &pc->max_length, err)) != MM_OK ||
+    if ((rc = mm_conf_get_long(pc->conf, "pipeline", "embed_max_length", 8, 4096, &pc->embed_max_length, err)) != MM_OK ||
         (rc = mm_conf_get_long(pc->conf, "pipeline", "batch_documents", 1, 100000, &pc->batch_documents, err)) != MM_OK)
         goto fail;
     if (strcmp(pc->embed_pooling, "pooled") && strcmp(pc->embed_pooling, "cls") && strcmp(pc->embed_pooling, "mean")) {
@@ -104,138 +105,136 @@ void pipeline_config_free(struct pipeline_config *pc) {
     memset(pc, 0, sizeof *pc);
 }
 
-void pipeline_tokenizer_id(const struct tok_model *tok, char out[96]) {
-    snprintf(out, 96, "%s:%.8s", tok_name(tok), tok_sha256(tok));
-}
-
-/* Append ids as a JSON array. */
-static mm_rc json_ids(struct mm_buf *b, const int32_t *v, size_t n) {
+/* Append "[a,b,c]" to `b`: the ids, or `fill` n times when use_fill. */
+static mm_rc json_ids(struct mm_buf *b, const int32_t *v, size_t n, int32_t fill, int use_fill) {
     mm_buf_reset(b);
     mm_rc rc = mm_buf_putc(b, '[');
-    for (size_t i = 0; rc == MM_OK && i < n; i++)
-        rc = mm_buf_printf(b, i ? ",%d" : "%d", v[i]);
+    for (size_t i = 0; i < n && rc == MM_OK; i++)
+        rc = mm_buf_printf(b, i ? ",%d" : "%d", use_fill ? fill : v[i]);
     if (rc == MM_OK)
         rc = mm_buf_putc(b, ']');
     return rc;
 }
 
-/* Encode the sentences of one document; the caller holds a transaction. */
-static mm_rc encode_document(struct store *s, sqlite3_stmt *sel, sqlite3_stmt *ins, sqlite3_stmt *done,
-                             int64_t doc, const struct tok_model *tok, struct tok_state *ts, const char *tok_id,
-                             long max_length, struct tok_encoding *enc, struct mm_buf *bufs,
-                             struct pipeline_counts *counts, struct mm_err *err) {
-    mm_rc rc = MM_OK;
-    sqlite3_reset(sel);
-    sqlite3_bind_int64(sel, 1, doc);
-    sqlite3_bind_text(sel, 2, tok_id, -1, SQLITE_STATIC);
-    int r;
-    while (rc == MM_OK && (r = sqlite3_step(sel)) == SQLITE_ROW) {
-        int64_t sid = sqlite3_column_int64(sel, 0);
-        const char *text = (const char *)sqlite3_column_text(sel, 1);
-        size_t len = (size_t)sqlite3_column_bytes(sel, 1);
-        const int32_t *raw;
-        size_t nraw;
-        /* Count the pieces first so truncation can be recorded. */
-        if ((rc = tok_encode(tok, ts, text, len, TOK_SAFE, &raw, &nraw, err)) != MM_OK)
-            break;
-        if ((rc = tok_encode_bert(tok, ts, text, len, NULL, 0, (size_t)max_length, 0, TOK_SAFE, enc, err)) != MM_OK)
-            break;
-        if ((rc = json_ids(&bufs[0], enc->input_ids, enc->len)) != MM_OK ||
-            (rc = json_ids(&bufs[1], enc->token_type_ids, enc->len)) != MM_OK ||
-            (rc = json_ids(&bufs[2], enc->attention_mask, enc->len)) != MM_OK) {
-            mm_err_set(err, rc, "sentence %lld: out of memory", (long long)sid);
-            break;
-        }
-        sqlite3_reset(ins);
-        sqlite3_bind_int64(ins, 1, sid);
-        sqlite3_bind_text(ins, 2, tok_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 3, bufs[0].data, (int)bufs[0].len, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 4, bufs[1].data, (int)bufs[1].len, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 5, bufs[2].data, (int)bufs[2].len, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 6, (int64_t)enc->len);
-        sqlite3_bind_int(ins, 7, nraw + 2 > (size_t)max_length);
-        if (sqlite3_step(ins) != SQLITE_DONE)
-            rc = store_fail(s, "cannot store an example", err);
-        else
-            counts->examples++;
-    }
-    if (rc == MM_OK && r != SQLITE_DONE)
-        rc = store_fail(s, "cannot read sentences", err);
-    sqlite3_reset(sel);
-    if (rc != MM_OK)
-        return rc;
-    char now[32];
-    mm_format_utc(mm_now_unix_ms() / 1000, now);
-    sqlite3_reset(done);
-    sqlite3_bind_int64(done, 1, doc);
-    sqlite3_bind_text(done, 2, now, -1, SQLITE_STATIC);
-    if (sqlite3_step(done) != SQLITE_DONE)
-        return store_fail(s, "cannot mark a document encoded", err);
-    return MM_OK;
-}
+/* Which sentences are training data: every sentence of a BERT-text
+ * document; kept sentences of the other documents that were not rejected. */
+#define USED_SENTENCE "(d.source = 'import:bert-text' OR (d.stage != 'rejected' AND s.reject_reason IS NULL))"
+#define ENCODE_BATCH 512 /* sentences per transaction */
 
-mm_rc pipeline_encode(struct store *s, const struct tok_model *tok, long max_length, long batch_documents,
-                      volatile int *stop, struct pipeline_counts *counts, struct mm_err *err) {
-    char tok_id[96];
-    pipeline_tokenizer_id(tok, tok_id);
-    sqlite3_stmt *docs = NULL, *sel = NULL, *ins = NULL, *done = NULL;
-    struct tok_state *ts = tok_state_new();
-    struct tok_encoding enc;
-    tok_encoding_init(&enc);
-    struct mm_buf bufs[3];
-    for (int i = 0; i < 3; i++)
-        mm_buf_init(&bufs[i], 0);
-    mm_rc rc = ts ? MM_OK : mm_err_set(err, MM_ENOMEM, "out of memory");
-    if (rc == MM_OK)
-        rc = store_prepare(s, "SELECT id FROM documents WHERE stage = 'split' ORDER BY id LIMIT ?1", &docs, err);
-    if (rc == MM_OK)
-        rc = store_prepare(s,
-                           "SELECT s.id, s.text FROM sentences s WHERE s.document_id = ?1 AND s.reject_reason IS NULL"
-                           " AND NOT EXISTS (SELECT 1 FROM examples e WHERE e.sentence_id = s.id AND e.tokenizer = ?2)"
-                           " ORDER BY s.position",
-                           &sel, err);
+mm_rc pipeline_encode(struct store *s, const struct tok_model *tok, volatile int *stop, struct pipeline_counts *counts,
+                      struct mm_err *err) {
+    char key[128];
+    export_tokenizer_key(tok, key, sizeof key);
+    struct tok_specials sp = tok_specials(tok);
+    if (sp.cls < 0 || sp.sep < 0)
+        return mm_err_set(err, MM_EINVAL, "tokenizer %s has no [CLS]/[SEP]; examples need a BERT vocabulary", key);
+    sqlite3_stmt *find = NULL, *ins = NULL, *done = NULL;
+    struct tok_state *st = tok_state_new();
+    struct mm_buf texts, ids, types, mask;
+    int64_t sids[ENCODE_BATCH];
+    size_t offs[ENCODE_BATCH + 1];
+    mm_buf_init(&texts, 0);
+    mm_buf_init(&ids, 0);
+    mm_buf_init(&types, 0);
+    mm_buf_init(&mask, 0);
+    int32_t *enc = malloc((EXPORT_MAX_SENTENCE_IDS + 2) * sizeof *enc);
+    mm_rc rc = st && enc ? MM_OK : mm_err_set(err, MM_ENOMEM, "out of memory");
     if (rc == MM_OK)
         rc = store_prepare(s,
-                           "INSERT INTO examples(sentence_id, tokenizer, input_ids, token_type_ids, attention_mask,"
-                           " length, truncated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                           "SELECT s.id, s.text FROM sentences s JOIN documents d ON d.id = s.document_id"
+                           " WHERE s.id > ?1 AND " USED_SENTENCE
+                           " AND NOT EXISTS (SELECT 1 FROM examples e WHERE e.sentence_id = s.id"
+                           " AND e.tokenizer = ?2) ORDER BY s.id LIMIT ?3",
+                           &find, err);
+    if (rc == MM_OK)
+        rc = store_prepare(s,
+                           "INSERT OR IGNORE INTO examples (sentence_id, tokenizer, input_ids, token_type_ids,"
+                           " attention_mask, length, truncated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                            &ins, err);
     if (rc == MM_OK)
-        rc = store_prepare(s, "UPDATE documents SET stage = 'encoded', updated = ?2 WHERE id = ?1", &done, err);
-    int64_t *ids = NULL;
-    while (rc == MM_OK && !(stop && *stop)) {
-        /* Read a batch of due documents, then encode them in one transaction. */
+        rc = store_prepare(s, "UPDATE documents SET stage = 'encoded', updated = ?1 WHERE stage = 'split'", &done, err);
+    int64_t last = 0;
+    while (rc == MM_OK) {
         size_t n = 0;
-        int64_t *grown = realloc(ids, (size_t)batch_documents * sizeof *ids);
-        if (grown == NULL) {
-            rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+        mm_buf_reset(&texts);
+        sqlite3_bind_int64(find, 1, last);
+        sqlite3_bind_text(find, 2, key, -1, SQLITE_STATIC);
+        sqlite3_bind_int(find, 3, ENCODE_BATCH);
+        int r;
+        while ((r = sqlite3_step(find)) == SQLITE_ROW) {
+            sids[n] = sqlite3_column_int64(find, 0);
+            offs[n] = texts.len;
+            if (mm_buf_append(&texts, sqlite3_column_text(find, 1), (size_t)sqlite3_column_bytes(find, 1)) != MM_OK) {
+                rc = mm_err_set(err, MM_ENOMEM, "out of memory reading sentences");
+                break;
+            }
+            n++;
+        }
+        offs[n] = texts.len;
+        sqlite3_reset(find);
+        if (rc != MM_OK)
+            break;
+        if (r != SQLITE_DONE && r != SQLITE_ROW) {
+            rc = store_fail(s, "cannot list sentences to encode", err);
             break;
         }
-        ids = grown;
-        sqlite3_reset(docs);
-        sqlite3_bind_int64(docs, 1, batch_documents);
-        while (sqlite3_step(docs) == SQLITE_ROW)
-            ids[n++] = sqlite3_column_int64(docs, 0);
-        sqlite3_reset(docs);
-        if (n == 0)
+        if (n == 0 || (stop && *stop) || (rc = store_begin(s, err)) != MM_OK)
             break;
-        if ((rc = store_begin(s, err)) != MM_OK)
-            break;
-        for (size_t i = 0; rc == MM_OK && i < n; i++)
-            rc = encode_document(s, sel, ins, done, ids[i], tok, ts, tok_id, max_length, &enc, bufs, counts, err);
+        for (size_t i = 0; i < n && rc == MM_OK; i++) {
+            const int32_t *pieces;
+            size_t np;
+            rc = tok_encode(tok, st, texts.data + offs[i], offs[i + 1] - offs[i], TOK_SAFE, &pieces, &np, err);
+            if (rc != MM_OK)
+                break;
+            int truncated = np > EXPORT_MAX_SENTENCE_IDS;
+            if (truncated)
+                np = EXPORT_MAX_SENTENCE_IDS;
+            enc[0] = sp.cls;
+            memcpy(enc + 1, pieces, np * sizeof *enc);
+            enc[np + 1] = sp.sep;
+            size_t len = np + 2;
+            if (json_ids(&ids, enc, len, 0, 0) != MM_OK || json_ids(&types, enc, len, 0, 1) != MM_OK ||
+                json_ids(&mask, enc, len, 1, 1) != MM_OK) {
+                rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+                break;
+            }
+            sqlite3_bind_int64(ins, 1, sids[i]);
+            sqlite3_bind_text(ins, 2, key, -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 3, ids.data, (int)ids.len, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 4, types.data, (int)types.len, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 5, mask.data, (int)mask.len, SQLITE_STATIC);
+            sqlite3_bind_int64(ins, 6, (int64_t)len);
+            sqlite3_bind_int(ins, 7, truncated);
+            if (sqlite3_step(ins) != SQLITE_DONE)
+                rc = store_fail(s, "cannot store an example", err);
+            sqlite3_reset(ins);
+            counts->examples++;
+        }
         if (rc == MM_OK)
             rc = store_commit(s, err);
-        if (rc != MM_OK)
+        else
             store_rollback(s);
+        last = sids[n - 1];
+        cli_progress("encoded %lld sentences", (long long)counts->examples);
     }
-    free(ids);
-    sqlite3_finalize(docs);
-    sqlite3_finalize(sel);
+    cli_progress_done();
+    /* Every used sentence now has an example: the split documents are encoded. */
+    if (rc == MM_OK && !(stop && *stop)) {
+        char now[32];
+        mm_format_utc(mm_now_unix_ms() / 1000, now);
+        sqlite3_bind_text(done, 1, now, -1, SQLITE_STATIC);
+        if (sqlite3_step(done) != SQLITE_DONE)
+            rc = store_fail(s, "cannot mark documents encoded", err);
+    }
+    sqlite3_finalize(find);
     sqlite3_finalize(ins);
     sqlite3_finalize(done);
-    for (int i = 0; i < 3; i++)
-        mm_buf_free(&bufs[i]);
-    tok_encoding_free(&enc);
-    tok_state_free(ts);
+    tok_state_free(st);
+    free(enc);
+    mm_buf_free(&texts);
+    mm_buf_free(&ids);
+    mm_buf_free(&types);
+    mm_buf_free(&mask);
     return rc;
 }
 
@@ -558,12 +557,12 @@ mm_rc pipeline_embed(struct store *s, const struct pipeline_config *pc, const st
     mm_rc rc = emb_model_open(pc->embed_model, &m, err);
     if (rc != MM_OK)
         return rc;
-    char tok_id[96];
-    pipeline_tokenizer_id(tok, tok_id);
+    char tok_id[128];
+    export_tokenizer_key(tok, tok_id, sizeof tok_id);
     struct emb_db_opts o = {0};
     o.pool = (enum emb_pooling)emb_pooling_parse(pc->embed_pooling);
     o.run.threads = threads > 0 ? threads : 1;
-    o.max_length = (size_t)pc->max_length;
+    o.max_length = (size_t)pc->embed_max_length;
     o.tokenizer = tok_id;
     o.stop = stop;
     o.progress = embed_progress;

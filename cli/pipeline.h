@@ -27,7 +27,7 @@ struct pipeline_config {
     struct parse_rules *rules;   /* the sites' extraction rules */
     struct text_config text;     /* [text] */
     char *tokenizer;             /* .model, vocab.txt or model folder */
-    long max_length;             /* ids per example, [CLS] and [SEP] included */
+    long embed_max_length;       /* ids per sentence embedded (longer: cut) */
     char *embed_model;           /* model folder, or NULL for no embeddings */
     char *embed_pooling;         /* pooled | cls | mean */
     long batch_documents;        /* documents per transaction */
@@ -121,15 +121,16 @@ mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_c
 mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct pipeline_crawl_opts *o, int64_t run_id,
                      volatile int *stop, struct pipeline_pages *pages, struct crawl_stats *st, struct mm_err *err);
 
-/* The tokenizer's name in examples.tokenizer: "kobert-spm:17dc4710". */
-void pipeline_tokenizer_id(const struct tok_model *tok, char out[96]);
-
-/* Encode the kept sentences of documents at stage 'split' into examples
- * (safe corpus mode: text like "[MASK]" never yields special ids), and
- * move those documents to 'encoded'. Stops between documents when *stop
- * becomes non-zero. */
-mm_rc pipeline_encode(struct store *s, const struct tok_model *tok, long max_length, long batch_documents,
-                      volatile int *stop, struct pipeline_counts *counts, struct mm_err *err);
+/* Encode every training sentence (export's rule: the kept sentences of
+ * documents that were not rejected, every line of a BERT-text import) that
+ * has no example for `tok` yet, as [CLS] pieces [SEP] (at most
+ * EXPORT_MAX_SENTENCE_IDS pieces; longer ones are cut and marked
+ * truncated), in safe corpus mode: text like "[MASK]" never yields special
+ * ids. Then documents at stage 'split' move to 'encoded'. The key in
+ * examples.tokenizer is export_tokenizer_key(): "kobert-spm:17dc4710".
+ * Stops between batches when *stop becomes non-zero. */
+mm_rc pipeline_encode(struct store *s, const struct tok_model *tok, volatile int *stop, struct pipeline_counts *counts,
+                      struct mm_err *err);
 
 /* The text step: documents at stage 'extracted' are normalised, filtered,
  * split and de-duplicated (text_db_process), moving to 'split' or

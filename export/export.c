@@ -31,11 +31,6 @@ void export_params_default(struct export_params *p) {
     p->chunk_tokens = 1L << 20;
 }
 
-#ifndef MM_EXPORT_SOURCE_TOKENIZER
-#define MM_EXPORT_SOURCE_TOKENIZER "config/models/kobert/spiece.model"
-#endif
-const char *export_source_tokenizer(void) { return MM_EXPORT_SOURCE_TOKENIZER; }
-
 static mm_rc check_params(const struct export_params *p, struct mm_err *err) {
     if (p->format != EXPORT_TFRECORD && p->format != EXPORT_JSONL)
         return mm_err_set(err, MM_EINVAL, "export: unknown format");

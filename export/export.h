@@ -31,7 +31,7 @@ enum export_format {
 
 /* Hard limits. */
 #define EXPORT_MAX_SEQ_LENGTH 4096         /* --max-seq-length */
-#define EXPORT_MAX_SENTENCE_IDS 4096       /* ids kept per encoded sentence (longer: truncated = 1) */
+#define EXPORT_MAX_SENTENCE_IDS 4096       /* ids per stored sentence example (longer: cut, truncated = 1) */
 #define EXPORT_MAX_DOCUMENT_TOKENS (1u << 20) /* a longer document continues as a new one */
 
 struct export_params {
@@ -58,31 +58,6 @@ void export_params_default(struct export_params *p);
  * "NAME:SHA8", e.g. "kobert-spm:17dc4710". Writes at most `n` bytes. */
 void export_tokenizer_key(const struct tok_model *tok, char *out, size_t n);
 
-/* Path of the KoBERT model in the source tree this binary was built from
- * (config/models/kobert/spiece.model); the default tokenizer's last
- * fallback. Borrowed, never NULL; the file may not exist. */
-const char *export_source_tokenizer(void);
-
-struct export_prepare_counts {
-    int64_t documents_split;   /* bert-text documents given sentence rows */
-    int64_t sentences_added;   /* sentence rows written for them */
-    int64_t sentences_encoded; /* examples rows written for `tok` */
-};
-
-/* Make the database ready for export with `tok`: (1) documents imported in
- * BERT text format that have no sentence rows get one per line of their
- * text, in order (hash and duplicate_of as the text stage writes them;
- * stage becomes "split"); (2) every sentence that export
- * would use and that has no example for `tok` is encoded in safe mode and
- * written to `examples` as [CLS] ids [SEP] (at most EXPORT_MAX_SENTENCE_IDS
- * ids; longer ones are cut and marked truncated). Commits in batches, so an
- * interrupted prepare keeps its work. `stop` (NULL allowed) is polled; when
- * it becomes non-zero the call returns MM_EINTR. The store must be open
- * with STORE_LOCK. `counts` (NULL allowed) receives what was done.
- * Returns MM_OK, MM_EDB, MM_ENOMEM, MM_ELIMIT, MM_EINTR. */
-mm_rc export_prepare(struct store *s, const struct tok_model *tok, const volatile int *stop,
-                     struct export_prepare_counts *counts, struct mm_err *err);
-
 /* Counts of one split (train or validation). */
 struct export_split_counts {
     int64_t documents, sentences, tokens; /* input used */
@@ -90,7 +65,7 @@ struct export_split_counts {
 };
 struct export_counts {
     struct export_split_counts train, validation;
-    int64_t skipped_sentences; /* sentences without an example (export_prepare not run) */
+    int64_t skipped_sentences; /* sentences without an example (not encoded yet: run `malmoi run` or pipeline_encode first) */
 };
 
 /* Write the shards of the database held by `s` into folder `out_dir`
@@ -99,11 +74,11 @@ struct export_counts {
  * "validation-00000..." when validation_fraction > 0, and manifest.json
  * (counts, parameters, seed, tokenizer name and sha256, source database,
  * each shard's instances, bytes and sha256). Sentences are those with an
- * example for `tok` (run export_prepare first): kept sentences of
+ * example for `tok` (pipeline_encode in cli/pipeline.c makes them): kept sentences of
  * non-rejected documents, and every sentence of BERT-text documents;
  * validation documents are picked by a hash of the seed and document id.
  * Reads in one transaction, so a concurrent writer does not change the
- * result. `stop` as in export_prepare. `counts` (NULL allowed) receives
+ * result. `stop` (NULL allowed) is polled; when it becomes non-zero the call returns MM_EINTR. `counts` (NULL allowed) receives
  * the totals. Returns MM_OK, MM_EINVAL (bad parameter), MM_EIO (the folder
  * or a file cannot be written; message names it), MM_EDB, MM_EPARSE (a
  * stored example is not a JSON id array), MM_ENOMEM, MM_ELIMIT, MM_EINTR. */

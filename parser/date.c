@@ -162,7 +162,8 @@ int parse_date_iso(const char *s, char out[32]) {
             int has_time = parse_time(&t, &h, &mi, &sec, tz);
             if (!valid(y, mo, d, h, mi, sec)) continue;
             if (has_time)
-                snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d%s", y, mo, d, h, mi, sec, tz);
+                snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d%.6s", y % 10000, mo % 100, d % 100, h % 100,
+                         mi % 100, sec % 100, tz);
             else
                 snprintf(out, 32, "%04d-%02d-%02d", y, mo, d);
             return 1;
@@ -181,8 +182,8 @@ int parse_date_iso(const char *s, char out[32]) {
             char tz[16] = "";
             parse_time(&q, &h, &mi, &sec, tz);
             if (!valid(y, m + 1, d, h, mi, sec)) continue;
-            snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d%s", y, m + 1, d, h, mi, sec,
-                     tz[0] ? tz : "+09:00");
+            snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d%.6s", y % 10000, (m + 1) % 100, d % 100, h % 100,
+                     mi % 100, sec % 100, tz[0] ? tz : "+09:00");
             return 1;
         }
     }
