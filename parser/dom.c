@@ -97,25 +97,6 @@ char *parse_squash(const char *s) {
     return o;
 }
 
-size_t parse_text_weight(const char *s, size_t n) {
-    size_t w = 0;
-    const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < n;) {
-        size_t k = space_len(u + i, n - i);
-        if (k) {
-            i += k;
-            continue;
-        }
-        if (u[i] == '\n') {
-            i++;
-            continue;
-        }
-        w++;
-        i++;
-    }
-    return w;
-}
-
 struct walk {
     struct mm_buf *b;
     parse_skip_fn skip;

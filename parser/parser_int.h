@@ -26,8 +26,6 @@ mm_rc parse_node_text(const xmlNode *n, struct mm_buf *b, parse_skip_fn skip, vo
 /* Collapse whitespace, drop empty lines and boilerplate lines (copyright,
  * reporter e-mail, promo arrows); returns a new string (free()). */
 char *parse_clean_paragraphs(const char *text, size_t len);
-/* Count of characters of s[0..n) that are not white space (UTF-8 aware). */
-size_t parse_text_weight(const char *s, size_t n);
 
 /* ---- meta.c: metadata from JSON-LD, OpenGraph, <time>, visible text --- */
 mm_rc parse_meta(xmlDoc *doc, struct parse_result *r, char **jsonld_body, struct mm_err *err);
