@@ -152,7 +152,7 @@ static mm_rc convert(const char *from, const char *in, size_t n, struct mm_buf *
     char *ip = (char *)in;
     size_t il = n;
     while (rc == MM_OK && il > 0) {
-        if (mm_buf_reserve(b, il * 3 + 16) != MM_OK) {
+        if (mm_buf_reserve(b, il + il / 2 + 16) != MM_OK) { /* E2BIG grows it */
             rc = MM_ENOMEM;
             break;
         }
