@@ -301,12 +301,14 @@ static enum ending word_ending(const uint32_t *cp, size_t a, size_t b) {
         return p == 0xAC78 ? END_FINAL : END_NONE;
     case 0xAD6C: /* 구: 하드라구 할라구 */
         return p == 0xB77C ? END_FINAL : END_NONE;
-    case 0xB098: /* 나: 하구나 / 있나 했나 */
-        return (p == 0xAD6C || jp == 20 || jp == 18) ? END_FINAL : END_NONE;
+    case 0xB098: /* 나: 하구나 / 있나 했나 (not the adverb 더구나) */
+        if (p == 0xAD6C)
+            return (wl == 3 && pp == 0xB354) ? END_NONE : END_FINAL;
+        return (jp == 20 || jp == 18) ? END_FINAL : END_NONE;
     case 0xB0D0: /* 냐 */
         return wl >= 2 ? END_FINAL : END_NONE;
     case 0xC74C: /* 음: 했음 있음 없음 (not 처음 마음 웃음 입막음: nouns) */
-        return (jp == 20 || jp == 18) ? END_NOMINAL : END_NONE;
+        return (jp == 20 || jp == 18 || jp == 6) ? END_NOMINAL : END_NONE;
     case 0xD568: /* 함 */
     case 0xB428: /* 됨 */
         return wl >= 2 ? END_NOMINAL : END_NONE;
@@ -379,9 +381,14 @@ static int continues(const uint32_t *cp, size_t a, size_t n) {
         return 1;
     case 0xC774: /* 이라 이란 */
         return c1 == 0xB77C || c1 == 0xB780;
-    case 0xD558: /* 하고 하며 하면 하는 하니 하더 하여 하던 */
+    case 0xD558: /* 하고 하며 하면 하는 하니 하더 하여 하던 하였다 */
         return c1 == 0xACE0 || c1 == 0xBA70 || c1 == 0xBA74 || c1 == 0xB294 || c1 == 0xB2C8 || c1 == 0xB354 ||
-               c1 == 0xC5EC || c1 == 0xB358;
+               c1 == 0xC5EC || c1 == 0xB358 || c1 == 0xC600;
+    case 0xD55C: /* hearsay after a final ending: …했다 한다, …했다 합니다 */
+    case 0xD588: /* …했다 했다 */
+        return c1 == 0xB2E4 /* 다 */ || c1 == 0xB2C8 /* 니 */;
+    case 0xD569: /* 합니다 */
+        return c1 == 0xB2C8;
     case 0xACE0: /* 고 */
     case 0xBA70: /* 며 */
     case 0xB294: /* 는 */
@@ -528,9 +535,21 @@ static int is_bullet(uint32_t c) {
            c == 0x25CF || c == 0x25CB || c == 0x25C6 || c == 0x25C7 || c == 0x2022 || c == 0x25B7 || c == 0x2192;
 }
 
+/* Written style (news, encyclopedia): two or more sentences end in "다."
+ * or "다!"/"다?". There, -함 -임 -음 ending a word are nouns (천안함,
+ * 프레임), not the nominal sentence endings of informal posts. */
+static int written_style(const uint32_t *cp, size_t n) {
+    int formal = 0;
+    for (size_t i = 1; i < n && formal < 2; i++)
+        if (cp[i - 1] == 0xB2E4 /* 다 */ && (cp[i] == '.' || cp[i] == '!' || cp[i] == '?'))
+            formal++;
+    return formal >= 2;
+}
+
 /* Mark the cut positions for cp[0..n). */
 static void find_cuts(struct text_splitter *sp, size_t n) {
     const uint32_t *cp = sp->cp;
+    int written = written_style(cp, n);
     memset(sp->cut, 0, n + 1);
     size_t i = skip_space(cp, 0, n);
     size_t sent_start = i; /* first index of the current sentence */
@@ -654,7 +673,7 @@ static void find_cuts(struct text_splitter *sp, size_t n) {
             size_t a = skip_space(cp, i, n);
             if (a < n && !is_terminator(cp[a]) && !continues(cp, a, n)) {
                 if (e == END_FINAL || ends_in_jamo_laugh(cp, wa, i) ||
-                    (e == END_NOMINAL && !nominal_continues(cp, a, n)))
+                    (e == END_NOMINAL && !written && !nominal_continues(cp, a, n)))
                     cut = i;
             }
             i++;
