@@ -344,31 +344,40 @@ mm_rc tok_sp_load(struct tok_sp *sp, const unsigned char *data, size_t n, const 
             if (sp->score[i] > sp->max_score) sp->max_score = sp->score[i];
         }
     }
-    mm_rc rc = tok_trie_init(&sp->pieces, off);
-    if (rc == MM_OK)
-        rc = tok_trie_init(&sp->user, 64);
-    if (rc)
-        return mm_err_set(err, rc, "%s: out of memory building the piece trie", path);
-    /* A separate exact-lookup table of all pieces to detect duplicates. */
-    struct tok_trie all;
-    if (tok_trie_init(&all, off) != MM_OK)
-        return mm_err_set(err, MM_ENOMEM, "%s: out of memory building the piece trie", path);
+    /* Duplicate piece strings are an error (as in sentencepiece). */
+    uint32_t hcap = 16;
+    while (hcap < sp->npieces * 2u)
+        hcap *= 2;
+    uint32_t *slot = calloc(hcap, sizeof *slot);
+    const char **keys = malloc(((size_t)sp->npieces + 1) * sizeof *keys);
+    uint32_t *klen = malloc(((size_t)sp->npieces + 1) * sizeof *klen);
+    int32_t *kval = malloc(((size_t)sp->npieces + 1) * sizeof *kval);
+    mm_rc rc = MM_OK;
+    uint32_t nkeys = 0, nuser = 0;
+    if (!slot || !keys || !klen || !kval) {
+        rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory building the piece trie", path);
+        goto done;
+    }
     for (uint32_t i = 0; i < sp->npieces; i++) {
         const char *s = sp->strs + sp->str_off[i];
         size_t len = sp->str_len[i];
-        int ins = tok_trie_insert(&all, s, len, (int32_t)i);
-        if (ins != 0) {
-            tok_trie_free(&all);
-            if (ins < 0)
-                return mm_err_set(err, MM_ENOMEM, "%s: out of memory building the piece trie", path);
-            return BAD("%s: piece %u \"%.40s\" is a duplicate; the model is corrupt", path, i, s);
+        uint32_t h = (uint32_t)mm_hash64(s, len, 0) & (hcap - 1);
+        while (slot[h]) {
+            uint32_t j = slot[h] - 1;
+            if (sp->str_len[j] == len && memcmp(sp->strs + sp->str_off[j], s, len) == 0) {
+                rc = BAD("%s: piece %u \"%.40s\" is a duplicate of piece %u; the model is corrupt",
+                         path, i, s, j);
+                goto done;
+            }
+            h = (h + 1) & (hcap - 1);
         }
+        slot[h] = i + 1;
         int t = sp->type[i];
         if (t == SP_UNKNOWN) {
             if (sp->unk_id >= 0) {
-                tok_trie_free(&all);
-                return BAD("%s: more than one unknown piece (%d and %u); the model is corrupt",
-                           path, sp->unk_id, i);
+                rc = BAD("%s: more than one unknown piece (%d and %u); the model is corrupt",
+                         path, sp->unk_id, i);
+                goto done;
             }
             sp->unk_id = (int32_t)i;
         } else if (t == SP_BYTE) {
@@ -380,21 +389,40 @@ mm_rc tok_sp_load(struct tok_sp *sp, const unsigned char *data, size_t n, const 
         if (t == SP_USER_DEFINED) {
             /* "length * max_score_ - 0.1": float product, double difference */
             sp->vscore[i] = (double)((float)len * sp->max_score) - 0.1;
-            if (tok_trie_insert(&sp->user, s, len, (int32_t)i) < 0 ||
-                tok_trie_insert(&sp->pieces, s, len, (int32_t)i) < 0)
-                goto oom;
             sp->has_user = 1;
+            nuser++;
         } else if (t == SP_NORMAL) {
             sp->vscore[i] = (double)sp->score[i];
-            if (tok_trie_insert(&sp->pieces, s, len, (int32_t)i) < 0)
-                goto oom;
         } else {
             sp->vscore[i] = 0.0;
+            continue;
+        }
+        keys[nkeys] = s;
+        klen[nkeys] = (uint32_t)len;
+        kval[nkeys++] = (int32_t)i;
+    }
+    /* the byte-level tries: all matchable pieces, and user-defined ones */
+    if (tok_trie_build_bytes(&sp->pieces, keys, klen, kval, nkeys) != MM_OK) {
+        rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory building the piece trie", path);
+        goto done;
+    }
+    uint32_t u = 0;
+    for (uint32_t k = 0; k < nkeys; k++) {
+        if (sp->type[kval[k]] == SP_USER_DEFINED) {
+            keys[u] = keys[k];
+            klen[u] = klen[k];
+            kval[u++] = kval[k];
         }
     }
-    tok_trie_free(&all);
-    if (tok_trie_finalize(&sp->pieces) != MM_OK || tok_trie_finalize(&sp->user) != MM_OK)
-        return mm_err_set(err, MM_ENOMEM, "%s: out of memory building the piece trie", path);
+    if (tok_trie_build_bytes(&sp->user, keys, klen, kval, nuser) != MM_OK)
+        rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory building the piece trie", path);
+done:
+    free(slot);
+    free(keys);
+    free(klen);
+    free(kval);
+    if (rc)
+        return rc;
     tok_sp_build_pass(sp);
     if (build_chars(sp) != MM_OK)
         return mm_err_set(err, MM_ENOMEM, "%s: out of memory building the piece trie", path);
@@ -408,9 +436,6 @@ mm_rc tok_sp_load(struct tok_sp *sp, const unsigned char *data, size_t n, const 
                            "corrupt", path, i);
     }
     return MM_OK;
-oom:
-    tok_trie_free(&all);
-    return mm_err_set(err, MM_ENOMEM, "%s: out of memory building the piece trie", path);
 }
 
 void tok_sp_free(struct tok_sp *sp) {

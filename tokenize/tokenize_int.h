@@ -12,62 +12,42 @@
 #include "tokenize.h"
 #include "util.h"
 
-/* ---- trie.c: a byte trie ----
- * Keys are inserted into a hash-table trie (edges (parent, byte) -> child in
- * one open-addressing table), then tok_trie_finalize() turns it into a
- * double array (base/check, as in darts), which is compact and needs one
- * memory access per byte. Read-only after that, so threads share it.
- * tok_trie_step() works on the finalized trie only. */
-struct tok_edge {
-    uint32_t key;   /* (parent node << 8 | byte) + 1; 0 = empty slot */
-    uint32_t child; /* node reached */
-    int32_t value;  /* value stored at `child`, -1 when none */
-};
+/* ---- trie.c: a trie over bytes or labels, as a double array ----
+ * Built once from sorted keys at load; read-only afterwards (threads share
+ * it). Unit 0 is the root. */
 struct tok_da {
-    int32_t base;   /* children of this unit are at base + byte */
+    int32_t base;   /* children of this unit are at base + label */
     uint32_t check; /* parent unit | TOK_DA_VALUE when a key ends here;
                        TOK_DA_FREE = unused */
 };
 #define TOK_DA_VALUE 0x80000000u
 #define TOK_DA_FREE 0x7fffffffu
 struct tok_trie {
-    /* builder (freed by finalize) */
-    struct tok_edge *tab; /* size mask + 1 (a power of two) */
-    uint32_t mask;
-    uint32_t shift;  /* 32 - log2(mask + 1): the hash takes the product's high bits */
-    uint32_t nedges;
-    uint32_t nnodes;
-    uint32_t root_child[256]; /* builder: first-byte edges; 0 = none */
-    int32_t root_cval[256];
-    /* finalized double array; unit 0 is the root */
     struct tok_da *da;
     int32_t *vals; /* da_len values, read only when TOK_DA_VALUE is set */
     uint32_t da_len;
 };
 
-mm_rc tok_trie_init(struct tok_trie *t, size_t expected_bytes);
 void tok_trie_free(struct tok_trie *t);
-/* Insert key -> value (before finalize); an existing key keeps its first
- * value and returns 1, a new key returns 0; out of memory gives -1. */
-int tok_trie_insert(struct tok_trie *t, const char *key, size_t n, int32_t value);
-/* Build the double array and drop the builder. MM_OK or MM_ENOMEM. */
-mm_rc tok_trie_finalize(struct tok_trie *t);
-
-/* Lower level: lay out edges (any order; sorted in place) of a trie with
- * nodes 0..nn-1 (0 = root) and labels 0..max_label as a double array. */
+/* Build from byte strings keys[i][0..lens[i]) -> values[i]; empty keys
+ * are skipped; for equal keys the first one wins. MM_OK or MM_ENOMEM. */
+mm_rc tok_trie_build_bytes(struct tok_trie *t, const char *const *keys, const uint32_t *lens,
+                           const int32_t *values, uint32_t n);
+/* Build over label sequences: key i is labels[starts[i] .. starts[i] +
+ * lens[i]) (labels 1..max_label, lens >= 1) with value values[i]; for
+ * equal keys the first one wins. */
+mm_rc tok_trie_build_seqs(struct tok_trie *t, const uint32_t *labels, const uint32_t *starts,
+                          const uint32_t *lens, const int32_t *values, uint32_t n,
+                          uint32_t max_label);
+/* Lower level: lay out the edges of a trie with nodes 0..nn-1 (0 = root)
+ * and labels 0..max_label as a double array (edges are not modified). */
 struct tok_gedge {
     uint32_t parent, label, child;
     int32_t value; /* value of the key ending at child, -1 = none */
 };
 mm_rc tok_da_build(struct tok_trie *t, struct tok_gedge *edges, uint32_t ne, uint32_t nn,
                    uint32_t max_label);
-/* Build a finalized trie over label sequences: key i is
- * labels[starts[i] .. starts[i] + lens[i]) (labels 1..max_label, lens >= 1)
- * with value values[i]; for equal keys the first one wins. */
-mm_rc tok_trie_build_seqs(struct tok_trie *t, const uint32_t *labels, const uint32_t *starts,
-                          const uint32_t *lens, const int32_t *values, uint32_t n,
-                          uint32_t max_label);
-/* Exact lookup (finalized trie); -1 when absent. */
+/* Exact lookup; -1 when absent. */
 int32_t tok_trie_get(const struct tok_trie *t, const char *key, size_t n);
 
 /* One transition: from unit `node` (0 = root) by byte (or label) `c`. Returns the

@@ -158,6 +158,36 @@ static mm_rc load_vocab(struct tok_model *m, const char *path, char sha[65], str
     return MM_OK;
 }
 
+/* A trie of the vocab's tokens -> line number; with `cont`, only the
+ * "##" tokens, stored without the "##". */
+static mm_rc build_vocab_trie(const struct tok_model *m, struct tok_trie *t, int cont) {
+    const char **keys = malloc(((size_t)m->nvocab + 1) * sizeof *keys);
+    uint32_t *lens = malloc(((size_t)m->nvocab + 1) * sizeof *lens);
+    int32_t *vals = malloc(((size_t)m->nvocab + 1) * sizeof *vals);
+    mm_rc rc = MM_ENOMEM;
+    if (keys && lens && vals) {
+        uint32_t n = 0;
+        for (int32_t i = 0; i < m->nvocab; i++) {
+            const char *s = m->vstrs + m->voff[i];
+            size_t len = strlen(s);
+            if (cont) {
+                if (len <= 2 || s[0] != '#' || s[1] != '#')
+                    continue;
+                s += 2;
+                len -= 2;
+            }
+            keys[n] = s;
+            lens[n] = (uint32_t)len;
+            vals[n++] = i;
+        }
+        rc = tok_trie_build_bytes(t, keys, lens, vals, n);
+    }
+    free(keys);
+    free(lens);
+    free(vals);
+    return rc;
+}
+
 static struct tok_model *model_new(void) {
     struct tok_model *m = calloc(1, sizeof *m);
     if (m)
@@ -222,22 +252,11 @@ mm_rc tok_open_sp(const char *model_path, const char *vocab_path, struct tok_mod
         m->spec.cls = vocab_find(m, "[CLS]");
         m->spec.sep = vocab_find(m, "[SEP]");
         m->spec.mask = vocab_find(m, "[MASK]");
-        if (tok_trie_init(&m->vtrie, 1024) != MM_OK) {
+        if (build_vocab_trie(m, &m->vtrie, 0) != MM_OK) {
             rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", vocab_path);
             goto fail;
         }
         m->has_vtrie = 1;
-        for (int32_t i = 0; i < m->nvocab; i++) {
-            const char *t = m->vstrs + m->voff[i];
-            if (tok_trie_insert(&m->vtrie, t, strlen(t), i) < 0) {
-                rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", vocab_path);
-                goto fail;
-            }
-        }
-        if (tok_trie_finalize(&m->vtrie) != MM_OK) {
-            rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", vocab_path);
-            goto fail;
-        }
         m->sp_map = malloc(sp->npieces * sizeof *m->sp_map);
         if (!m->sp_map) {
             rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", vocab_path);
@@ -297,25 +316,8 @@ mm_rc tok_open_wordpiece(const char *vocab_path, int lowercase, struct tok_model
     struct tok_wp *wp = &m->wp;
     wp->lowercase = lowercase;
     wp->max_chars = 100;
-    size_t bytes = 0;
-    for (int32_t i = 0; i < m->nvocab; i++)
-        bytes += strlen(m->vstrs + m->voff[i]);
-    if (tok_trie_init(&wp->first, bytes) || tok_trie_init(&wp->cont, bytes / 2)) {
-        rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", vocab_path);
-        goto fail;
-    }
-    for (int32_t i = 0; i < m->nvocab; i++) {
-        const char *t = m->vstrs + m->voff[i];
-        size_t n = strlen(t);
-        int r = tok_trie_insert(&wp->first, t, n, i);
-        if (r >= 0 && n > 2 && t[0] == '#' && t[1] == '#')
-            r = tok_trie_insert(&wp->cont, t + 2, n - 2, i);
-        if (r < 0) {
-            rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", vocab_path);
-            goto fail;
-        }
-    }
-    if (tok_trie_finalize(&wp->first) != MM_OK || tok_trie_finalize(&wp->cont) != MM_OK) {
+    if (build_vocab_trie(m, &wp->first, 0) != MM_OK ||
+        build_vocab_trie(m, &wp->cont, 1) != MM_OK) {
         rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", vocab_path);
         goto fail;
     }

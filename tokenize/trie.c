@@ -1,123 +1,23 @@
 /*
- * trie.c -- the byte trie both tokenizers walk. Keys go first into a
- * hash-table trie (edges (parent, byte) -> child in one open-addressing
- * table), which is then laid out as a double array (Aoe's base/check
- * scheme, as darts uses): one array access per byte, compact enough to
- * stay in cache. Built at load, read-only after, shared between threads.
+ * trie.c -- the byte (or label) trie both tokenizers walk, laid out as a
+ * double array (Aoe's base/check scheme, as darts uses): one array access
+ * per step, compact enough to stay in cache. Built at load from the sorted
+ * keys (the trie's edges then come out in order), read-only after, shared
+ * between threads.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "tokenize_int.h"
 
-static uint32_t shift_for(uint32_t cap) {
-    uint32_t s = 32;
-    while (cap > 1) {
-        cap >>= 1;
-        s--;
-    }
-    return s;
-}
-
-static mm_rc grow(struct tok_trie *t) {
-    uint32_t ncap = (t->mask + 1) * 2;
-    uint32_t nshift = shift_for(ncap);
-    struct tok_edge *nt = calloc(ncap, sizeof *nt);
-    if (!nt)
-        return MM_ENOMEM;
-    for (uint32_t i = 0; i <= t->mask; i++) {
-        struct tok_edge *e = &t->tab[i];
-        if (!e->key)
-            continue;
-        uint32_t h = (e->key * 0x9E3779B1u) >> nshift;
-        while (nt[h].key)
-            h = (h + 1) & (ncap - 1);
-        nt[h] = *e;
-    }
-    free(t->tab);
-    t->tab = nt;
-    t->mask = ncap - 1;
-    t->shift = nshift;
-    return MM_OK;
-}
-
-mm_rc tok_trie_init(struct tok_trie *t, size_t expected_bytes) {
-    memset(t, 0, sizeof *t);
-    uint32_t cap = 1024;
-    while (cap < expected_bytes * 2 && cap < (1u << 30))
-        cap *= 2;
-    t->tab = calloc(cap, sizeof *t->tab);
-    if (!t->tab)
-        return MM_ENOMEM;
-    t->mask = cap - 1;
-    t->shift = shift_for(cap);
-    t->nnodes = 1;
-    for (int i = 0; i < 256; i++)
-        t->root_cval[i] = -1;
-    return MM_OK;
-}
-
 void tok_trie_free(struct tok_trie *t) {
     if (!t)
         return;
-    free(t->tab);
-    t->tab = NULL;
     free(t->da);
     t->da = NULL;
     free(t->vals);
     t->vals = NULL;
     t->da_len = 0;
-}
-
-/* Find or add the edge (node, c); returns it, or NULL on out of memory or
- * when the node space (24 bits) is exhausted. */
-static struct tok_edge *edge(struct tok_trie *t, uint32_t node, unsigned char c) {
-    uint32_t key = ((node << 8) | c) + 1u;
-    uint32_t h = (key * 0x9E3779B1u) >> t->shift;
-    while (t->tab[h].key) {
-        if (t->tab[h].key == key)
-            return &t->tab[h];
-        h = (h + 1) & t->mask;
-    }
-    if (t->nnodes >= (1u << 24) - 1)
-        return NULL;
-    if ((t->nedges + 1) * 2 > t->mask + 1) {
-        if (grow(t) != MM_OK)
-            return NULL;
-        return edge(t, node, c);
-    }
-    struct tok_edge *e = &t->tab[h];
-    e->key = key;
-    e->child = t->nnodes++;
-    e->value = -1;
-    t->nedges++;
-    return e;
-}
-
-int tok_trie_insert(struct tok_trie *t, const char *key, size_t n, int32_t value) {
-    if (n == 0)
-        return 1; /* the empty key is never matched */
-    const unsigned char *k = (const unsigned char *)key;
-    uint32_t node;
-    if (!t->root_child[k[0]]) {
-        struct tok_edge *e = edge(t, 0, k[0]);
-        if (!e)
-            return -1;
-        t->root_child[k[0]] = e->child;
-    }
-    node = t->root_child[k[0]];
-    int32_t *slot = &t->root_cval[k[0]];
-    for (size_t i = 1; i < n; i++) {
-        struct tok_edge *e = edge(t, node, k[i]);
-        if (!e)
-            return -1;
-        node = e->child;
-        slot = &e->value;
-    }
-    if (*slot >= 0)
-        return 1;
-    *slot = value;
-    return 0;
 }
 
 int32_t tok_trie_get(const struct tok_trie *t, const char *key, size_t n) {
@@ -170,14 +70,33 @@ mm_rc tok_da_build(struct tok_trie *t, struct tok_gedge *edges, uint32_t ne, uin
     uint32_t *first = calloc((size_t)nn + 1, sizeof *first); /* edges of node i: first[i]..first[i+1] */
     uint32_t *unit = malloc((size_t)nn * sizeof *unit);      /* builder node -> DA unit */
     uint32_t *queue = malloc((size_t)nn * sizeof *queue);
+    struct tok_gedge *sorted = NULL;
+    uint32_t *fill = NULL;
     uint32_t cap = 0;
     if (!first || !unit || !queue)
         goto out;
-    qsort(edges, ne, sizeof *edges, gedge_cmp);
+    /* stable counting sort by parent; labels within a parent are usually
+     * in order already (keys were sorted), else that run is sorted */
     for (uint32_t i = 0; i < ne; i++)
         first[edges[i].parent + 1]++;
     for (uint32_t i = 0; i < nn; i++)
         first[i + 1] += first[i];
+    sorted = malloc(((size_t)ne + 1) * sizeof *sorted);
+    fill = malloc(((size_t)nn + 1) * sizeof *fill);
+    if (!sorted || !fill)
+        goto out;
+    memcpy(fill, first, ((size_t)nn + 1) * sizeof *fill);
+    for (uint32_t i = 0; i < ne; i++)
+        sorted[fill[edges[i].parent]++] = edges[i];
+    for (uint32_t v = 0; v < nn; v++) {
+        for (uint32_t i = first[v] + 1; i < first[v + 1]; i++) {
+            if (sorted[i - 1].label > sorted[i].label) {
+                qsort(sorted + first[v], first[v + 1] - first[v], sizeof *sorted, gedge_cmp);
+                break;
+            }
+        }
+    }
+    edges = sorted;
     free(t->da);
     t->da = NULL;
     free(t->vals);
@@ -249,32 +168,8 @@ out:
     free(first);
     free(unit);
     free(queue);
-    return rc;
-}
-
-mm_rc tok_trie_finalize(struct tok_trie *t) {
-    uint32_t ne = t->nedges;
-    struct tok_gedge *edges = malloc(((size_t)ne + 1) * sizeof *edges);
-    if (!edges)
-        return MM_ENOMEM;
-    uint32_t k = 0;
-    for (uint32_t i = 0; i <= t->mask; i++) {
-        const struct tok_edge *e = &t->tab[i];
-        if (!e->key)
-            continue;
-        edges[k].parent = (e->key - 1) >> 8;
-        edges[k].label = (e->key - 1) & 0xff;
-        edges[k].child = e->child;
-        /* one-byte keys keep their value in the root's direct table */
-        edges[k].value = edges[k].parent == 0 ? t->root_cval[edges[k].label] : e->value;
-        k++;
-    }
-    mm_rc rc = tok_da_build(t, edges, ne, t->nnodes, 255);
-    free(edges);
-    if (rc == MM_OK) {
-        free(t->tab);
-        t->tab = NULL;
-    }
+    free(sorted);
+    free(fill);
     return rc;
 }
 
@@ -348,5 +243,42 @@ out:
     free(order);
     free(path);
     free(edges);
+    return rc;
+}
+
+mm_rc tok_trie_build_bytes(struct tok_trie *t, const char *const *keys, const uint32_t *lens,
+                           const int32_t *values, uint32_t n) {
+    memset(t, 0, sizeof *t);
+    size_t total = 0;
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (lens[i]) {
+            total += lens[i];
+            m++;
+        }
+    if (total >= UINT32_MAX)
+        return MM_ENOMEM;
+    uint32_t *labels = malloc((total + 1) * sizeof *labels);
+    uint32_t *starts = malloc(((size_t)m + 1) * sizeof *starts);
+    uint32_t *ls = malloc(((size_t)m + 1) * sizeof *ls);
+    int32_t *vs = malloc(((size_t)m + 1) * sizeof *vs);
+    mm_rc rc = MM_ENOMEM;
+    if (labels && starts && ls && vs) {
+        uint32_t pos = 0, k = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (!lens[i])
+                continue; /* the empty key is never matched */
+            starts[k] = pos;
+            ls[k] = lens[i];
+            vs[k++] = values[i];
+            for (uint32_t j = 0; j < lens[i]; j++)
+                labels[pos++] = (unsigned char)keys[i][j];
+        }
+        rc = tok_trie_build_seqs(t, labels, starts, ls, vs, m, 255);
+    }
+    free(labels);
+    free(starts);
+    free(ls);
+    free(vs);
     return rc;
 }
