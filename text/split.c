@@ -268,8 +268,9 @@ static enum ending word_ending(const uint32_t *cp, size_t a, size_t b) {
          * -다(가) (도주하다 붙잡혀) */
         return (p == 0xB2C8 /* 니 */ || p == 0xC774 /* 이 */) ? END_FINAL : END_NONE;
     case 0xC694: /* 요 */
-        /* nouns: 필요 중요 수요 주요; names: -라요 */
-        if (p == 0xD544 || p == 0xC911 || p == 0xC218 || p == 0xC8FC || p == 0xB77C)
+        /* nouns: 필요 중요 수요 주요, 월요 금요 (요일); names: -라요 */
+        if (p == 0xD544 || p == 0xC911 || p == 0xC218 || p == 0xC8FC || p == 0xB77C || p == 0xC6D4 ||
+            p == 0xD654 || p == 0xBAA9 || p == 0xAE08 || p == 0xD1A0 || p == 0xC77C)
             return END_NONE;
         return wl >= 2 ? END_FINAL : END_NONE;
     case 0xC8E0: /* 죠 */
