@@ -90,6 +90,25 @@ static void trim_head(char *text, const char *title) {
     }
 }
 
+/* "ko" when Hangul makes up most letters of the text (pages without a lang
+ * attribute); NULL otherwise. */
+static const char *guess_lang(const char *t) {
+    size_t hangul = 0, letters = 0;
+    const unsigned char *u = (const unsigned char *)t;
+    size_t n = strlen(t);
+    for (size_t i = 0; i < n && letters < 20000;) {
+        uint32_t cp = u[i];
+        int k = u[i] < 0x80 ? 1 : mm_utf8_decode(u + i, n - i, &cp);
+        if (k <= 0) k = 1;
+        if (cp >= 0xAC00 && cp <= 0xD7A3) hangul++, letters++;
+        else if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= 0x3040 && cp <= 0x9FFF))
+            letters++;
+        i += (size_t)k;
+    }
+    /* a syllable carries about three Latin letters of content */
+    return letters > 20 && hangul * 3 > (letters - hangul) ? "ko" : NULL;
+}
+
 /* A date in the URL path ("/2023/04/07/", "/20230407/", "/2023-04-07"),
  * the last resort for the published date (as htmldate does): date only. */
 static int url_date(const char *url, char out[32]) {
@@ -217,6 +236,10 @@ mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char
         r->site = parse_strdup(site ? parse_site_name(site) : "");
     }
     parse_title_strip(r->title, r->site, parse_site_title_suffix(site));
+    if (r->lang && !*r->lang && r->text && guess_lang(r->text)) {
+        free(r->lang);
+        r->lang = parse_strdup("ko");
+    }
     char ud[32];
     if (r->published && !*r->published && url_date(url && *url ? url : r->canonical_url, ud)) {
         free(r->published);

@@ -318,9 +318,11 @@ static void test_embedded(void) {
         CHECK(strstr(r->text, "<p>") == NULL);
     }
     parse_result_free(r);
-    /* no date in the page: the URL's date, date only */
-    r = run(NULL, "https://www.example.kr/news/2023/04/07/ABC/", "<p>본문</p>");
+    /* no date in the page: the URL's date, date only; no lang: from the text */
+    r = run(NULL, "https://www.example.kr/news/2023/04/07/ABC/",
+            "<p>본문은 한국어로 쓰였고 lang 속성이 없어도 한국어로 알아본다. Latin words too.</p>");
     if (r) CHECK_STR(r->published, "2023-04-07");
+    if (r) CHECK_STR(r->lang, "ko");
     parse_result_free(r);
     r = run(NULL, "https://www.example.kr/news/A2026012914320005196", "<p>본문</p>");
     if (r) CHECK_STR(r->published, "");
