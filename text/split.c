@@ -557,8 +557,10 @@ static void find_cuts(struct text_splitter *sp, size_t n) {
     while (i < n) {
         uint32_t c = cp[i];
         size_t cut = 0; /* 0 = no cut here; else the index the sentence ends at */
-        /* A quote that opens a sentence and ends with sentence punctuation
-         * is a sentence of its own: "좋아." 그리고 ... */
+        /* A quote (or, at a sentence start, a bracket) that ends with
+         * sentence punctuation ends the sentence unless a quotative or an
+         * auxiliary follows: 그가 말했다. "좋아." 그리고 ... / - "…했다." 하나를
+         * but "좋아." 하며 ... and "좋아."라고 stay one sentence. */
         if (sp->partner[i] > (int32_t)i && sp->inside[i] == 0 && c != '[' && (closer_of(c) || is_symmetric_quote(c)) &&
             (i == sent_start || (i > sent_start && c != '(' && c != 0xFF08 && c != '<'))) {
             size_t close = (size_t)sp->partner[i];
