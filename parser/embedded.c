@@ -35,6 +35,24 @@ char *parse_fragment_text(const char *html, size_t len) {
     return t;
 }
 
+/* A text element that is one link and nothing else: a "read more" or
+ * related-article item placed in the body. */
+static int lone_link(const char *c) {
+    while (*c == ' ') c++;
+    if (strncasecmp(c, "<a ", 3) != 0) return 0;
+    const char *end = strstr(c, "</a>");
+    if (!end || strstr(c + 3, "<a ")) return 0;
+    for (end += 4; *end; end++)
+        if (*end != ' ' && *end != '\n') return 0;
+    return 1;
+}
+
+static const char *fusion_text(json_t *e) {
+    const char *type = json_string_value(json_object_get(e, "type"));
+    if (!type || (strcmp(type, "text") && strcmp(type, "header"))) return NULL;
+    return json_string_value(json_object_get(e, "content"));
+}
+
 /* Fusion content_elements -> HTML paragraphs in `b`. */
 static void fusion_elements(json_t *els, struct mm_buf *b, int depth) {
     size_t i;
@@ -43,13 +61,15 @@ static void fusion_elements(json_t *els, struct mm_buf *b, int depth) {
     json_array_foreach(els, i, e) {
         const char *type = json_string_value(json_object_get(e, "type"));
         if (!type) continue;
-        if (!strcmp(type, "text") || !strcmp(type, "header")) {
-            const char *c = json_string_value(json_object_get(e, "content"));
-            if (c) {
-                mm_buf_puts(b, "<p>");
-                mm_buf_puts(b, c);
-                mm_buf_puts(b, "</p>\n");
-            }
+        const char *c = fusion_text(e);
+        if (c) {
+            if (lone_link(c)) continue;
+            /* a short lead-in to lone links ("You may also like...") */
+            const char *next = fusion_text(json_array_get(els, i + 1));
+            if (strlen(c) < 60 && next && lone_link(next)) continue;
+            mm_buf_puts(b, "<p>");
+            mm_buf_puts(b, c);
+            mm_buf_puts(b, "</p>\n");
         } else if (!strcmp(type, "list")) {
             fusion_elements(json_object_get(e, "items"), b, depth + 1);
         } else if (!strcmp(type, "quote")) {

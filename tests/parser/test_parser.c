@@ -327,6 +327,21 @@ static void test_embedded(void) {
     r = run(NULL, "https://www.example.kr/news/A2026012914320005196", "<p>본문</p>");
     if (r) CHECK_STR(r->published, "");
     parse_result_free(r);
+    /* Arc/Fusion: text elements kept, lone related links and their lead-in dropped */
+    r = run(NULL, NULL,
+        "<html><body><div id='fusion-app'></div><script>window.Fusion=window.Fusion||{};"
+        "Fusion.globalContent={\"content_elements\":[{\"type\":\"text\",\"content\":\"퓨전 본문의 "
+        "첫 문단은 <b>굵은 글씨</b>를 품고 있고, 충분히 길어서 본문으로 뽑힌다.\"},{\"type\":\"image\","
+        "\"caption\":\"사진 설명\"},{\"type\":\"header\",\"content\":\"소제목\"},{\"type\":\"text\","
+        "\"content\":\"둘째 문단도 본문이다. 이 문장은 길이를 채우려고 조금 더 길게 썼다.\"},"
+        "{\"type\":\"text\",\"content\":\"함께 볼 기사\"},{\"type\":\"text\",\"content\":"
+        "\"<a href=\\\"/x\\\">다른 기사 제목</a>\"}]};Fusion.spa=true;</script></body></html>");
+    if (r) {
+        CHECK_STR(r->embedded_kind, "fusion");
+        CHECK_STR(r->text, "퓨전 본문의 첫 문단은 굵은 글씨를 품고 있고, 충분히 길어서 본문으로 뽑힌다.\n"
+                           "소제목\n둘째 문단도 본문이다. 이 문장은 길이를 채우려고 조금 더 길게 썼다.");
+    }
+    parse_result_free(r);
     /* broken JSON-LD is ignored, not fatal */
     r = run(NULL, NULL, "<html><head><script type='application/ld+json'>{\"@type\":\"NewsArticle\","
                         "\"headline\":</script><title>제목</title></head><body><p>짧은 본문</p></body></html>");
