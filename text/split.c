@@ -276,13 +276,16 @@ static enum ending word_ending(const uint32_t *cp, size_t a, size_t b) {
     case 0xC8E0: /* 죠 */
     case 0xC96C: /* 쥬 */
         return wl >= 2 ? END_FINAL : END_NONE;
-    case 0xC6A9: /* 용: 했어용 거에용 됐네용 (not 사용 내용 이용) */
+    case 0xC6A9: /* 용: 했어용 거에용 됐네용 할게용 니까용 (not 사용 내용 이용) */
     case 0xC720: /* 유: 않아유 */
     case 0xC5EC: /* 여: 하세여 했어여 */
         return (p == 0xC5B4 || p == 0xC544 || p == 0xD574 || p == 0xC5D0 || p == 0xB124 || p == 0xC138 ||
-                p == 0xC9C0 || p == 0xB798 || p == 0xC6CC || p == 0xC918 || p == 0xC694 || p == 0xC8E0)
+                p == 0xC9C0 || p == 0xB798 || p == 0xC6CC || p == 0xC918 || p == 0xC694 || p == 0xC8E0 ||
+                p == 0xAE4C || p == 0xAC8C || p == 0xB370 || p == 0xAD6C)
                    ? END_FINAL
                    : END_NONE;
+    case 0xB2F9: /* 당: 했답니당 했당 (cute -다) */
+        return (p == 0xB2C8 || jp == 20) ? END_FINAL : END_NONE;
     case 0xAE4C: /* 까: 할까 볼까 / 합니까 */
         if (jp == 8)
             return END_FINAL;
@@ -382,9 +385,9 @@ static int continues(const uint32_t *cp, size_t a, size_t n) {
         return 1;
     case 0xC774: /* 이라 이란 */
         return c1 == 0xB77C || c1 == 0xB780;
-    case 0xD558: /* 하고 하며 하면 하는 하니 하더 하여 하던 하였다 */
+    case 0xD558: /* 하고 하며 하면 하는 하니 하더 하여 하던 하였다 하겠다 */
         return c1 == 0xACE0 || c1 == 0xBA70 || c1 == 0xBA74 || c1 == 0xB294 || c1 == 0xB2C8 || c1 == 0xB354 ||
-               c1 == 0xC5EC || c1 == 0xB358 || c1 == 0xC600;
+               c1 == 0xC5EC || c1 == 0xB358 || c1 == 0xC600 || c1 == 0xACA0;
     case 0xD55C: /* hearsay after a final ending: …했다 한다, …했다 합니다 */
     case 0xD588: /* …했다 했다 */
         return c1 == 0xB2E4 /* 다 */ || c1 == 0xB2C8 /* 니 */;
@@ -689,7 +692,7 @@ static void find_cuts(struct text_splitter *sp, size_t n) {
             while (wa > 0 && i - wa < WORD_MAX && !text_is_space(cp[wa - 1]))
                 wa--;
             if (j - i >= 2 && j < n && text_is_hangul(cp[j]) &&
-                (wa == i || word_ending(cp, wa, i) == END_FINAL || is_jamo(c)))
+                (wa == i || word_ending(cp, wa, i) == END_FINAL || is_laugh(c)))
                 cut = j;
             i = j;
         } else {
