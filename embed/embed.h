@@ -71,7 +71,8 @@ struct emb_input {
 struct emb_run {
     int threads;         /* worker threads (default 1); each runs whole
                             micro-batches with single-threaded BLAS calls */
-    size_t batch_tokens; /* real tokens per micro-batch (default 512) */
+    size_t batch_tokens; /* real tokens per micro-batch (default 1024; smaller
+                            when a batch has fewer tokens than threads x that) */
 };
 
 /* Embed every sequence of `in` into out[i*dim .. (i+1)*dim).

@@ -18,7 +18,7 @@
 
 #include "embed_int.h"
 
-#define EMB_DEFAULT_BATCH_TOKENS 512
+#define EMB_DEFAULT_BATCH_TOKENS 1024
 #define EMB_MAX_THREADS 256
 
 struct seq {
@@ -292,6 +292,12 @@ mm_rc emb_encode(const struct emb_model *m, const struct emb_input *in, enum emb
             max_len = len;
     }
     qsort(seqs, in->n, sizeof *seqs, by_len_desc);
+    /* Every thread should get work: a small batch is split evenly. */
+    size_t total = 0;
+    for (size_t i = 0; i < in->n; i++)
+        total += seqs[i].len;
+    if (threads > 1 && budget > (total + (size_t)threads - 1) / (size_t)threads)
+        budget = (total + (size_t)threads - 1) / (size_t)threads;
     size_t n_mb = 0, max_rows = 0;
     for (size_t i = 0; i < in->n;) {
         struct mb *b = &mbs[n_mb++];
