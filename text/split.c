@@ -570,7 +570,12 @@ static void find_cuts(struct text_splitter *sp, size_t n) {
             size_t q = close;
             while (q > i + 1 && text_is_space(cp[q - 1]))
                 q--;
-            if (q > i + 1 && is_terminator(cp[q - 1])) {
+            /* a dialogue turn (이름:"…") ends at its quote even without punctuation */
+            size_t before = i;
+            while (before > sent_start && text_is_space(cp[before - 1]))
+                before--;
+            int turn = before > sent_start && cp[before - 1] == ':' && c != '(' && c != 0xFF08;
+            if (q > i + 1 && (is_terminator(cp[q - 1]) || turn)) {
                 size_t k = attach_paren(sp, absorb_trailers(sp, close + 1, n), n);
                 size_t a = skip_space(cp, k, n);
                 if (k < n && a > k && a < n && !continues(cp, a, n) && !is_terminator(cp[a]))
@@ -637,7 +642,11 @@ static void find_cuts(struct text_splitter *sp, size_t n) {
                  * trails off inside the sentence; glued to the next word it
                  * ends the sentence only after a sentence ending. */
                 int glued = k < n && !text_is_space(cp[k]);
-                if (e == END_NONE && !ends_in_jamo_laugh(cp, wa, i) &&
+                size_t a = skip_space(cp, k, n);
+                /* speech after the pause starts a sentence: …둘러보고... "아저씨, … */
+                int speech = !glued && a < n && sp->partner[a] > (int32_t)a &&
+                             (is_symmetric_quote(cp[a]) || cp[a] == 0x201C || cp[a] == 0x2018);
+                if (e == END_NONE && !ends_in_jamo_laugh(cp, wa, i) && !speech &&
                     (glued || i - wa <= 1 || is_particle(prev)))
                     ok = 0;
             }
