@@ -305,10 +305,14 @@ static enum ending word_ending(const uint32_t *cp, size_t a, size_t b) {
         return p == 0xAC78 ? END_FINAL : END_NONE;
     case 0xAD6C: /* 구: 하드라구 할라구 */
         return p == 0xB77C ? END_FINAL : END_NONE;
-    case 0xB098: /* 나: 하구나 / 있나 했나 (not the adverb 더구나) */
+    case 0xB098: /* 나: 하구나 / 있나 했나 / dialect 있긋나 (not the adverb 더구나) */
         if (p == 0xAD6C)
             return (wl == 3 && pp == 0xB354) ? END_NONE : END_FINAL;
-        return (jp == 20 || jp == 18) ? END_FINAL : END_NONE;
+        return (jp == 20 || jp == 18 || p == 0xAE0B) ? END_FINAL : END_NONE;
+    case 0xB77C: /* 라: dialect 나간기라 */
+        return p == 0xAE30 ? END_FINAL : END_NONE;
+    case 0xC18C: /* 소: 있소 했소 없소, dialect 한갑소 */
+        return (jp == 20 || jp == 18 || jp == 17) ? END_FINAL : END_NONE;
     case 0xB0D0: /* 냐 */
         return wl >= 2 ? END_FINAL : END_NONE;
     case 0xC74C: /* 음: 했음 있음 없음 (not 처음 마음 웃음 입막음: nouns) */
@@ -387,7 +391,7 @@ static int continues(const uint32_t *cp, size_t a, size_t n) {
         return c1 == 0xB77C || c1 == 0xB780;
     case 0xD558: /* 하고 하며 하면 하는 하니 하더 하여 하던 하였다 하겠다 */
         return c1 == 0xACE0 || c1 == 0xBA70 || c1 == 0xBA74 || c1 == 0xB294 || c1 == 0xB2C8 || c1 == 0xB354 ||
-               c1 == 0xC5EC || c1 == 0xB358 || c1 == 0xC600 || c1 == 0xACA0;
+               c1 == 0xC5EC || c1 == 0xB358 || c1 == 0xC600 || c1 == 0xACA0 || c1 == 0xB4DC /* 하드라 */;
     case 0xD55C: /* hearsay after a final ending: …했다 한다, …했다 합니다 */
     case 0xD588: /* …했다 했다 */
         return c1 == 0xB2E4 /* 다 */ || c1 == 0xB2C8 /* 니 */;
@@ -404,6 +408,8 @@ static int continues(const uint32_t *cp, size_t a, size_t n) {
         return c1 == 0xB2C8 || c1 == 0xBA74;
     case 0xC0DD: /* 생각 */
         return c1 == 0xAC01;
+    case 0xBAA8: /* 모르: an embedded question, …했나 모르겠다 */
+        return c1 == 0xB974;
     default:
         return 0;
     }
