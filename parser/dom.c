@@ -173,10 +173,13 @@ static int boilerplate_line(const char *s, size_t n) {
         const char *colon = strchr(s, ':');
         if (!colon || colon - s > 24) return 1;
     }
+    if (!strncmp(s, "<!--", 4) || (n >= 3 && !strcmp(s + n - 3, "-->")))
+        return 1; /* debris of a malformed HTML comment */
     if (n < 60 && (!strncmp(s, "사진=", 7) || !strncmp(s, "사진 =", 8) || !strncmp(s, "(사진=", 8)))
         return 1; /* photo credit */
     if (n < 60 && (has(s, "기사제보") || has(s, "제보하기") || has(s, "구독하기") ||
-                   has(s, "좋아요") || has(s, "공유하기") || strcmp(s, "광고") == 0))
+                   has(s, "좋아요") || has(s, "공유하기") || has(s, "북마크") ||
+                   strcmp(s, "광고") == 0))
         return 1;
     return 0;
 }
