@@ -276,12 +276,12 @@ static enum ending word_ending(const uint32_t *cp, size_t a, size_t b) {
     case 0xC8E0: /* 죠 */
     case 0xC96C: /* 쥬 */
         return wl >= 2 ? END_FINAL : END_NONE;
-    case 0xC6A9: /* 용: 했어용 거에용 됐네용 할게용 니까용 (not 사용 내용 이용) */
+    case 0xC6A9: /* 용: 했어용 거에용 됐네용 할게용 니까용 (not 사용 내용 문구용 연구용, names 지용) */
     case 0xC720: /* 유: 않아유 */
     case 0xC5EC: /* 여: 하세여 했어여 */
         return (p == 0xC5B4 || p == 0xC544 || p == 0xD574 || p == 0xC5D0 || p == 0xB124 || p == 0xC138 ||
-                p == 0xC9C0 || p == 0xB798 || p == 0xC6CC || p == 0xC918 || p == 0xC694 || p == 0xC8E0 ||
-                p == 0xAE4C || p == 0xAC8C || p == 0xB370 || p == 0xAD6C)
+                p == 0xB798 || p == 0xC6CC || p == 0xC918 || p == 0xC694 || p == 0xC8E0 || p == 0xAE4C ||
+                p == 0xAC8C || p == 0xB370)
                    ? END_FINAL
                    : END_NONE;
     case 0xB2F9: /* 당: 했답니당 했당 (cute -다) */
@@ -305,14 +305,14 @@ static enum ending word_ending(const uint32_t *cp, size_t a, size_t b) {
         return p == 0xAC78 ? END_FINAL : END_NONE;
     case 0xAD6C: /* 구: 하드라구 할라구 */
         return p == 0xB77C ? END_FINAL : END_NONE;
-    case 0xB098: /* 나: 하구나 / 있나 했나 / dialect 있긋나 (not the adverb 더구나) */
+    case 0xB098: /* 나: 하구나 / 있나 했나 (not the adverb 더구나, not 어긋나) */
         if (p == 0xAD6C)
             return (wl == 3 && pp == 0xB354) ? END_NONE : END_FINAL;
-        return (jp == 20 || jp == 18 || p == 0xAE0B) ? END_FINAL : END_NONE;
+        return (jp == 20 || jp == 18) ? END_FINAL : END_NONE;
     case 0xB77C: /* 라: dialect 나간기라 */
         return p == 0xAE30 ? END_FINAL : END_NONE;
-    case 0xC18C: /* 소: 있소 했소 없소, dialect 한갑소 */
-        return (jp == 20 || jp == 18 || jp == 17) ? END_FINAL : END_NONE;
+    case 0xC18C: /* 소: 있소 했소 없소 (not 입소 장소) */
+        return (jp == 20 || jp == 18) ? END_FINAL : END_NONE;
     case 0xB0D0: /* 냐 */
         return wl >= 2 ? END_FINAL : END_NONE;
     case 0xC74C: /* 음: 했음 있음 없음 (not 처음 마음 웃음 입막음: nouns) */
@@ -381,6 +381,7 @@ static int continues(const uint32_t *cp, size_t a, size_t n) {
         return 0;
     uint32_t c0 = cp[a];
     uint32_t c1 = a + 1 < n ? cp[a + 1] : 0;
+    uint32_t c2 = a + 2 < n ? cp[a + 2] : 0;
     int single = word_is_single(cp, a, n);
     switch (c0) {
     case 0xB77C: /* 라고 라며 라는 라면 / 라 */
@@ -391,7 +392,8 @@ static int continues(const uint32_t *cp, size_t a, size_t n) {
         return c1 == 0xB77C || c1 == 0xB780;
     case 0xD558: /* 하고 하며 하면 하는 하니 하더 하여 하던 하였다 하겠다 */
         return c1 == 0xACE0 || c1 == 0xBA70 || c1 == 0xBA74 || c1 == 0xB294 || c1 == 0xB2C8 || c1 == 0xB354 ||
-               c1 == 0xC5EC || c1 == 0xB358 || c1 == 0xC600 || c1 == 0xACA0 || c1 == 0xB4DC /* 하드라 */;
+               c1 == 0xC5EC || c1 == 0xB358 || c1 == 0xC600 || c1 == 0xACA0 ||
+               (c1 == 0xB4DC && (c2 == 0xB77C || c2 == 0xB798)) /* 하드라 하드래, not 하드웨어 */;
     case 0xD55C: /* hearsay after a final ending: …했다 한다, …했다 합니다 */
     case 0xD588: /* …했다 했다 */
         return c1 == 0xB2E4 /* 다 */ || c1 == 0xB2C8 /* 니 */;
