@@ -15,7 +15,7 @@
 
 static const char usage[] =
     "malmoi crawl --db FILE [--config FILE] [--seed URL]... [--max-pages N] [--max-seconds S]\n"
-    "             [--delay MS] [--per-host N] [--user-agent S] [--resolve HOST:PORT:ADDR]...";
+    "             [--delay MS] [--per-host N] [--user-agent S] [--resolve HOST:PORT:ADDR]... [--no-extract]";
 
 #define MAX_LIST 256
 
@@ -112,7 +112,9 @@ static void help(void) {
            "  --per-host N         connections per host (default 1)\n"
            "  --user-agent S       the User-Agent header; needed unless the config sets\n"
            "                       user_agent and contact in [crawler]\n"
-           "  --resolve H:P:A      connect to address A for host H port P (repeatable)\n\n"
+           "  --resolve H:P:A      connect to address A for host H port P (repeatable)\n"
+           "  --no-extract         keep raw responses only (run 'malmoi reextract' later); links\n"
+           "                       in pages are then not followed, feeds and sitemaps still are\n\n"
            "Exit status: 0 done (or stopped by a limit or a signal), 1 failure, 2 usage\n"
            "error, 75 another run holds the database.\n",
            usage);
@@ -132,18 +134,21 @@ static int run(int argc, char **argv) {
                                          {"per-host", required_argument, NULL, 'P'},
                                          {"user-agent", required_argument, NULL, 'u'},
                                          {"resolve", required_argument, NULL, 'r'},
+                                         {"no-extract", no_argument, NULL, 'x'},
                                          {0}};
     const char *db = NULL, *config = NULL, *ua = NULL;
     const char *seeds[MAX_LIST], *resolve[MAX_LIST];
     size_t n_seeds = 0, n_resolve = 0;
     long max_pages = 0, delay = -1, per_host = -1;
     double max_seconds = 0;
+    int no_extract = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (c) {
         case 'd': db = optarg; break;
         case 'c': config = optarg; break;
         case 'u': ua = optarg; break;
+        case 'x': no_extract = 1; break;
         case 's':
             if (n_seeds == MAX_LIST)
                 return cli_usage_error("crawl", usage, "at most %d --seed options", MAX_LIST);
@@ -257,7 +262,7 @@ static int run(int argc, char **argv) {
                                .max_pages = max_pages,
                                .max_seconds = max_seconds,
                                .stop = &stop,
-                               .on_page = on_page,
+                               .on_page = no_extract ? NULL : on_page,
                                .ctx = &hctx,
                                .progress = progress};
     struct crawl_stats st;

@@ -5,7 +5,9 @@
 # in the same run, on the same local multi-host site: HOSTS sites on
 # 127.0.0.2.. (nginx from Debian, gzip on), PAGES real Korean news pages each,
 # delay 0, PER_HOST connections per host. Pages are counted at the server
-# (nginx's access log), CPU and peak RSS by GNU time.
+# (nginx's access log), CPU and peak RSS by GNU time. A second round compares
+# fetching alone: malmoi --no-extract fed by sitemaps vs wget2 -i on the same
+# URL list. Load on the machine changes wall times: compare within one run.
 #   bench/crawl/run.sh [BUILD_DIR]      env: HOSTS=4 PAGES=500 PER_HOST=8
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,8 +23,8 @@ W=$(mktemp -d); chmod 755 "$W"
 cleanup() { [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null; rm -rf "$W"; }
 trap cleanup EXIT
 [ -n "${KEEP:-}" ] && trap - EXIT && echo "work dir: $W" >&2
-/usr/bin/python3 "$ROOT/bench/crawl/gen_site.py" "$W/site" "$HOSTS" "$PAGES"
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+/usr/bin/python3 "$ROOT/bench/crawl/gen_site.py" "$W/site" "$HOSTS" "$PAGES" "$PORT"
 {
   echo "pid $W/nginx.pid; error_log $W/error.log; worker_processes 2; events { worker_connections 1024; }"
   echo "http { log_format b '\$msec \$host \$request_uri \$status'; access_log $W/access.log b;"
@@ -71,11 +73,26 @@ n0=$(served)
 report scrapy "$n0" "$W/t.scrapy"
 items=$(wc -l < "$W/scrapy.jsonl")
 
-# wget2: fetch only (recursive, robots obeyed), same number of connections
+# wget2: recursive (robots obeyed, links parsed, pages saved), same number of connections
 n0=$(served)
 ( cd "$W" && /usr/bin/time -f "%e %U %S %M" -o "$W/t.wget2" wget2 -q -r -l inf --max-threads="$CONC" \
   --compression=gzip -P "$W/wget2" $START ) || true
 report wget2 "$n0" "$W/t.wget2"
+
+# Fetch only, same URL list: wget2 -i urls.txt against malmoi --no-extract fed
+# by each host's sitemap.xml (raw responses kept in SQLite, nothing parsed).
+{ echo "[crawler]"; echo "idle_wait = 1"; echo "max_connections = $CONC"
+  for h in $(seq 0 $((HOSTS - 1))); do
+    echo "[site h$h]"; echo "hosts = 127.0.0.$((h + 2))"; echo "sitemap = http://127.0.0.$((h + 2)):$PORT/sitemap.xml"
+  done; } > "$W/fetch.ini"
+n0=$(served)
+/usr/bin/time -f "%e %U %S %M" -o "$W/t.malmoi_fetch" "$MALMOI" crawl --db "$W/f.db" --config "$W/fetch.ini" --no-extract \
+  --user-agent "malmoi-bench/0.1 (+http://127.0.0.1/)" --delay 0 --per-host "$PER_HOST" 2> "$W/malmoi_fetch.log" || { cat "$W/malmoi_fetch.log"; exit 1; }
+report malmoi_fetch "$n0" "$W/t.malmoi_fetch"
+n0=$(served)
+( cd "$W" && /usr/bin/time -f "%e %U %S %M" -o "$W/t.wget2_fetch" wget2 -q --max-threads="$CONC" --compression=gzip \
+  --robots=on -P "$W/wget2f" -i "$W/site/urls.txt" ) || true
+report wget2_fetch "$n0" "$W/t.wget2_fetch"
 
 echo "crawl bench: $HOSTS hosts x $PAGES pages (real Korean news pages, gzip), delay 0, $PER_HOST per host, $CONC connections"
 echo "malmoi documents: $docs; scrapy items: $items"
@@ -85,12 +102,14 @@ rows = {}
 for line in open(sys.argv[1]):
     name, n, wall, cpu, rss = line.split()
     rows[name] = (int(n), float(wall), float(cpu), float(rss))
-print(f"{'tool':8} {'pages':>6} {'wall s':>7} {'pages/s':>8} {'CPU s':>7} {'CPU s/1k':>9} {'pages/CPU-s':>12} {'peak RSS MB':>12}")
+print(f"{'tool':12} {'pages':>6} {'wall s':>7} {'pages/s':>8} {'CPU s':>7} {'CPU s/1k':>9} {'pages/CPU-s':>12} {'peak RSS MB':>12}")
 for name, (n, wall, cpu, rss) in rows.items():
-    print(f"{name:8} {n:6d} {wall:7.2f} {n / wall:8.1f} {cpu:7.2f} {1000 * cpu / max(n, 1):9.2f} {n / max(cpu, 1e-9):12.1f} {rss:12.1f}")
+    print(f"{name:12} {n:6d} {wall:7.2f} {n / wall:8.1f} {cpu:7.2f} {1000 * cpu / max(n, 1):9.2f} {n / max(cpu, 1e-9):12.1f} {rss:12.1f}")
 m, s, w = rows["malmoi"], rows["scrapy"], rows["wget2"]
+mf, wf = rows["malmoi_fetch"], rows["wget2_fetch"]
 print(f"malmoi / scrapy pages per CPU-second: {(m[0] / m[2]) / (s[0] / s[2]):.1f}x (target >= 10x)")
 print(f"malmoi / scrapy pages/s:              {(m[0] / m[1]) / (s[0] / s[1]):.1f}x")
-print(f"malmoi (with extraction) / wget2 (fetch only) pages/s: {(m[0] / m[1]) / (w[0] / w[1]):.2f}x (target > 1)")
-print(f"malmoi / wget2 pages per CPU-second:  {(m[0] / m[2]) / (w[0] / w[2]):.1f}x")
+print(f"malmoi (extracting) / wget2 (recursive, saving) pages/s: {(m[0] / m[1]) / (w[0] / w[1]):.2f}x")
+print(f"fetch only, same URL list: malmoi --no-extract / wget2 -i pages/s: {(mf[0] / mf[1]) / (wf[0] / wf[1]):.2f}x (target > 1)")
+print(f"fetch only: malmoi / wget2 pages per CPU-second: {(mf[0] / mf[2]) / (wf[0] / wf[2]):.2f}x")
 PY
