@@ -28,11 +28,11 @@ idx = json.load(open(f'{SRC}/news/scrapping-webs/index.json'))
 for it in idx:
     n = it['name']
     html = open(f'{SRC}/news/scrapping-webs/html/{n}.html', 'rb').read()
-    if n in BAD and n != 'chosun-01':
+    if n in BAD and not n.startswith('chosun-'):
         continue
     rec = {'url': it['url'], 'source': 'scrapping-webs', 'title': it['title'],
            'published': it['published_at']}
-    if n in BAD:  # chosun-01: body only in Fusion.globalContent; spider text is a caption
+    if n in BAD:  # chosun-*: body only in Fusion.globalContent; spider text is a caption
         rec['text'] = None
     else:
         rec['text'] = open(f'{SRC}/news/scrapping-webs/text/{n}.txt', encoding='utf-8').read()
