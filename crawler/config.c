@@ -77,6 +77,7 @@ void crawl_config_free(struct crawl_config *c) {
     free(c->sites);
     free(c->user_agent);
     free(c->robots_agent);
+    free(c->ca_file);
     free(c);
 }
 
@@ -237,6 +238,11 @@ mm_rc crawl_config_load(struct mm_conf *conf, struct crawl_config **out, const c
         (rc = mm_conf_get_bool(conf, sec, "follow_nofollow", &c->follow_nofollow, err)) != MM_OK ||
         (rc = mm_conf_get_bool(conf, sec, "http2", &c->http2, err)) != MM_OK)
         goto fail;
+    const char *ca = mm_conf_get(conf, sec, "ca_file");
+    if (ca && *ca && (c->ca_file = strdup(ca)) == NULL) {
+        rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+        goto fail;
+    }
     const char *ua = mm_conf_get(conf, sec, "user_agent");
     const char *contact = mm_conf_get(conf, sec, "contact");
     if (ua == NULL || *ua == '\0' || strstr(ua, PLACEHOLDER)) {

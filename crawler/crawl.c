@@ -347,6 +347,8 @@ static mm_rc start(struct crawler *c, struct host *h, struct frontier_item *it, 
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     if (c->resolve)
         curl_easy_setopt(e, CURLOPT_RESOLVE, c->resolve);
+    if (cfg->ca_file) /* verification stays on: this only adds trusted roots */
+        curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_file);
     if (!robots) {
         char line[1200];
         if (x->it.etag) {

@@ -123,6 +123,7 @@ struct crawl_config {
     long idle_wait_s;       /* wait this long for work due soon before ending (default 30) */
     int follow_nofollow;    /* follow rel=nofollow links (default 0) */
     int http2;              /* offer HTTP/2 (default 1) */
+    char *ca_file;          /* extra CA bundle (PEM) for TLS verification; NULL = system */
     struct crawl_site *sites;
     size_t n_sites;
 };

@@ -234,7 +234,7 @@ def nginx_available():
 class Nginx:
     """Debian's nginx on 127.0.0.1 with its own prefix; sites: {server_name: root dir}."""
 
-    def __init__(self, d, sites, extra=""):
+    def __init__(self, d, sites, extra="", ssl=None):
         self.d = d
         port = free_port()
         self.port = port
@@ -242,7 +242,8 @@ class Nginx:
         for name, root in sites.items():
             servers += f"""
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{" ssl http2" if ssl else ""};
+        {f"ssl_certificate {ssl[0]}; ssl_certificate_key {ssl[1]};" if ssl else ""}
         server_name {name};
         root {root};
         default_type text/html;
@@ -258,7 +259,7 @@ worker_processes 1;
 events {{ worker_connections 256; }}
 http {{
     access_log {d}/access.log timed;
-    log_format timed '$host $msec $request_time "$request_uri" $status $http_user_agent';
+    log_format timed '$host $msec $request_time "$request_uri" $status $server_protocol $connection $http_user_agent';
     client_body_temp_path {d}/body;
     proxy_temp_path {d}/proxy;
     fastcgi_temp_path {d}/fastcgi;
@@ -292,11 +293,12 @@ http {{
         if not os.path.exists(p):
             return out
         for line in open(p, encoding="utf-8", errors="replace"):
-            parts = line.split(" ", 5)
-            if len(parts) < 5:
+            parts = line.split(" ", 7)
+            if len(parts) < 7:
                 continue
             host, msec, rt, uri, status = parts[0], float(parts[1]), float(parts[2]), parts[3].strip('"'), int(parts[4])
-            out.append({"host": host, "start": msec - rt, "end": msec, "path": uri, "status": status})
+            out.append({"host": host, "start": msec - rt, "end": msec, "path": uri, "status": status,
+                        "protocol": parts[5], "connection": parts[6]})
         return out
 
     def stop(self):
