@@ -558,10 +558,40 @@ static int written_style(const uint32_t *cp, size_t n) {
     return formal >= 2;
 }
 
+/* Formal prose (encyclopedia, news): written style with no polite or
+ * informal ending before punctuation (요. 죠?) and no laughter. Its
+ * sentences end in punctuation; without it, only an unambiguous verb ending
+ * (-었다 -니다 -이다 -한다 -된다 -는다) ends one: 혼다, 브렌다, 산요, 기미가요
+ * are names. */
+static int formal_prose(const uint32_t *cp, size_t n) {
+    if (!written_style(cp, n))
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if (is_laugh(cp[i]))
+            return 0;
+        if ((cp[i - 1] == 0xC694 /* 요 */ || cp[i - 1] == 0xC8E0 /* 죠 */) &&
+            (is_terminator(cp[i]) || cp[i] == '~'))
+            return 0;
+        /* a polite ending anywhere: -세요 -데요 -어요 -네요 -까요 -해요 ... */
+        if (cp[i] == 0xC694 && (i + 1 == n || !text_is_hangul(cp[i + 1]))) {
+            switch (cp[i - 1]) {
+            case 0xC138: case 0xB370: case 0xC5B4: case 0xC544: case 0xB124: case 0xAE4C: case 0xD574:
+            case 0xB798: case 0xAC8C: case 0xC9C0: case 0xC5D0: case 0xC608: case 0xC6CC: case 0xC640:
+            case 0xBD10: case 0xC918:
+                return 0;
+            default:
+                break;
+            }
+        }
+    }
+    return 1;
+}
+
 /* Mark the cut positions for cp[0..n). */
 static void find_cuts(struct text_splitter *sp, size_t n) {
     const uint32_t *cp = sp->cp;
     int written = written_style(cp, n);
+    int formal = formal_prose(cp, n);
     memset(sp->cut, 0, n + 1);
     size_t i = skip_space(cp, 0, n);
     size_t sent_start = i; /* first index of the current sentence */
@@ -695,7 +725,11 @@ static void find_cuts(struct text_splitter *sp, size_t n) {
             enum ending e = word_ending(cp, wa, i);
             size_t a = skip_space(cp, i, n);
             if (a < n && !is_terminator(cp[a]) && !continues(cp, a, n)) {
-                if (e == END_FINAL || ends_in_jamo_laugh(cp, wa, i) ||
+                uint32_t l = i >= 1 ? cp[i - 1] : 0, p = i >= 2 ? cp[i - 2] : 0;
+                /* -었다 -했다 -니다 -이다 -한다 -된다 -는다 */
+                int sure = l == 0xB2E4 && (jong(p) == 20 || p == 0xB2C8 || p == 0xC774 || p == 0xD55C ||
+                                           p == 0xB41C || p == 0xB294);
+                if ((e == END_FINAL && (!formal || sure)) || ends_in_jamo_laugh(cp, wa, i) ||
                     (e == END_NOMINAL && !written && !nominal_continues(cp, a, n)))
                     cut = i;
             }
