@@ -770,6 +770,14 @@ static mm_rc host_step(struct crawler *c, struct host *h, int64_t nowm, int64_t 
             h->parked_until_s = fh.parked_until;
             h->failures = fh.failures;
         }
+        int64_t left = fh.next_allowed_ms - mm_now_unix_ms(); /* a run just before this one */
+        if (h->robots_state == 0 && left > 0 && nowm + left > h->next_allowed_ms) {
+            h->next_allowed_ms = nowm + (left > 600000 ? 600000 : left);
+            if (nowm < h->next_allowed_ms) {
+                frontier_host_clear(&fh);
+                return MM_OK;
+            }
+        }
         int fresh = fh.robots_status >= 0 && nows - fh.robots_fetched < c->cfg->robots_ttl_s;
         if (fresh && fh.robots_status >= 200 && fh.robots_status < 500 && h->robots_state == 0) {
             crawl_robots_free(h->robots);
@@ -1000,6 +1008,12 @@ done:
     if (c.f) {
         struct mm_err e2;
         mm_err_clear(&e2);
+        /* the next run (cron) keeps each host's delay */
+        int64_t nowm_end = mono_ms(), nowu = mm_now_unix_ms();
+        if (frontier_write(c.f, &e2) == MM_OK)
+            for (size_t i = 0; i < c.n_hosts && e2.code == MM_OK; i++)
+                if (c.hosts[i]->next_allowed_ms > nowm_end)
+                    frontier_host_next(c.f, c.hosts[i]->key, nowu + (c.hosts[i]->next_allowed_ms - nowm_end), &e2);
         if (rc == MM_OK) {
             rc = maybe_commit(&c, 1);
         } else if (frontier_in_txn(c.f)) {

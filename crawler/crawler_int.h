@@ -51,6 +51,7 @@ struct frontier_host {
     int64_t robots_fetched; /* Unix s */
     int failures;
     int64_t parked_until;   /* Unix s */
+    int64_t next_allowed_ms; /* Unix ms: the previous run's politeness deadline */
 };
 
 mm_rc frontier_open(struct store *s, int64_t run_id, struct frontier **out, struct mm_err *err);
@@ -99,6 +100,8 @@ mm_rc frontier_host_get(struct frontier *f, const char *host, struct frontier_ho
 void frontier_host_clear(struct frontier_host *h);
 mm_rc frontier_host_robots(struct frontier *f, const char *host, int status, const char *txt, size_t len,
                            int64_t fetched_s, long delay_ms, struct mm_err *err);
+/* Keep a host's politeness deadline (Unix ms) for the next run. */
+mm_rc frontier_host_next(struct frontier *f, const char *host, int64_t next_allowed_ms, struct mm_err *err);
 mm_rc frontier_host_state(struct frontier *f, const char *host, int failures, int64_t parked_until,
                           const char *reason, struct mm_err *err);
 

@@ -23,6 +23,7 @@ enum {
     Q_HOST_GET,
     Q_HOST_ROBOTS,
     Q_HOST_STATE,
+    Q_HOST_NEXT,
     Q_HOSTS,
     Q_NEXT_DUE,
     Q_COUNT_DUE,
@@ -47,11 +48,12 @@ static const char *const sql[Q_N] = {
                  " document_id = coalesce(?11, document_id), claimed_by = NULL WHERE id = ?1",
     [Q_RESPONSE] = "INSERT INTO responses(url_id, run_id, final_url, status, headers, content_type, body,"
                    " body_size, fetched, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    [Q_HOST_GET] = "SELECT robots_status, robots_txt, robots_fetched, failures, parked_until FROM hosts"
+    [Q_HOST_GET] = "SELECT robots_status, robots_txt, robots_fetched, failures, parked_until, next_allowed FROM hosts"
                    " WHERE host = ?1",
     [Q_HOST_ROBOTS] = "UPDATE hosts SET robots_status = ?2, robots_txt = ?3, robots_fetched = ?4,"
                       " crawl_delay_ms = ?5 WHERE host = ?1",
     [Q_HOST_STATE] = "UPDATE hosts SET failures = ?2, parked_until = ?3, parked_reason = ?4 WHERE host = ?1",
+    [Q_HOST_NEXT] = "UPDATE hosts SET next_allowed = ?2 WHERE host = ?1",
     [Q_HOSTS] = "SELECT host FROM hosts",
     [Q_NEXT_DUE] = "SELECT min(next_fetch) FROM urls WHERE state = 'queued' AND next_fetch > ?1",
     [Q_COUNT_DUE] = "SELECT count(*) FROM urls WHERE state = 'queued' AND next_fetch <= ?1",
@@ -360,6 +362,7 @@ mm_rc frontier_host_get(struct frontier *f, const char *host, struct frontier_ho
         out->robots_fetched = sqlite3_column_int64(st, 2);
         out->failures = sqlite3_column_int(st, 3);
         out->parked_until = sqlite3_column_int64(st, 4);
+        out->next_allowed_ms = sqlite3_column_int64(st, 5);
     } else if (r != SQLITE_DONE) {
         rc = store_fail(f->s, "cannot read a host", err);
     }
@@ -378,6 +381,13 @@ mm_rc frontier_host_robots(struct frontier *f, const char *host, int status, con
     if (delay_ms >= 0)
         sqlite3_bind_int64(st, 5, delay_ms);
     return step_done(f, st, "cannot store robots.txt", err);
+}
+
+mm_rc frontier_host_next(struct frontier *f, const char *host, int64_t next_allowed_ms, struct mm_err *err) {
+    sqlite3_stmt *st = f->q[Q_HOST_NEXT];
+    sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, next_allowed_ms);
+    return step_done(f, st, "cannot update a host", err);
 }
 
 mm_rc frontier_host_state(struct frontier *f, const char *host, int failures, int64_t parked_until,
