@@ -205,7 +205,7 @@ static int run(int argc, char **argv) {
     struct job *jobs = calloc(nt, sizeof *jobs);
     pthread_t *tids = calloc(nt, sizeof *tids);
     struct mm_buf data;
-    mm_buf_init(&data, (size_t)TOK_MAX_TEXT_BYTES + BLOCK);
+    mm_buf_init(&data, (size_t)TOK_MAX_TEXT_BYTES + (size_t)BLOCK * nt);
     const char **lines = NULL;
     size_t *lens = NULL, lines_cap = 0;
     int status = CLI_EXIT_OK;
@@ -235,9 +235,9 @@ static int run(int argc, char **argv) {
     size_t lineno = 1;
     int eof = 0;
     while (!eof || data.len) {
-        /* Fill the block: at least BLOCK bytes or up to the end of input,
+        /* Fill the block: at least BLOCK bytes a thread or up to the end of input,
          * always ending on a line break unless the input ended. */
-        while (!eof && (data.len < BLOCK || !memchr(data.data, '\n', data.len))) {
+        while (!eof && (data.len < BLOCK * nt || !memchr(data.data, '\n', data.len))) {
             if (mm_buf_reserve(&data, 1 << 16)) {
                 mm_err_set(&err, MM_ELIMIT, "%s:%zu: a line is longer than %u bytes; split it",
                            input, lineno, TOK_MAX_TEXT_BYTES);

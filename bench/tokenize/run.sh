@@ -6,7 +6,8 @@
 #                  (the Rust code through its Node binding, tests/tokenize/node)
 # Prints wall and CPU seconds (best of 3), MB/s and lines/s on wall time, the
 # ratios, and checks that the outputs are identical. Not a test: no timing is
-# asserted anywhere.
+# asserted anywhere. On a shared machine compare the CPU columns (wall time
+# then mostly measures the other processes); thread scaling needs idle cores.
 # usage: bench/tokenize/run.sh [CORPUS_DIR]   (env MALMOI=path/to/malmoi, MB=8)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -88,7 +89,7 @@ if command -v node >/dev/null && [ -d "$NODE/node_modules/tokenizers" ]; then
     run w2 "$T/w2.out" "$MALMOI" tokenize --vocab "$VOCAB" --ids --threads 2 "$T/ko.txt"
     row hf1 "HF tokenizers, 1 thread (process)" ""
     echo "$hf1_enc $hf1_enc" > "$T/hf1enc.t"
-    row hf1enc "HF tokenizers, 1 thread (encode only)" ""
+    row hf1enc "HF 1 thread, encode only (wall=cpu)" ""
     row hfn "HF tokenizers, all threads (process)" ""
     row w1 "malmoi, 1 thread (process)" hf1
     awk -v e="$hf1_enc" -v w="$(cut -d' ' -f1 "$T/w1.t")" 'BEGIN{printf "  malmoi 1 thread (whole process) vs HF encode-only time: %.1fx\n", e/w}'

@@ -18,16 +18,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (tok_sp_load(&sp, data, size, "fuzz.model", &err) == MM_OK) {
         static const char *const texts[] = {"", " ", "한국어 모델을 공유합니다.",
                                             "ＡＢＣ ㅋㅋ 😀 [CLS]\t\xff\xc3", "a  b   c"};
-        struct tok_state st = {0};
+        struct tok_state *st = tok_state_new();
+        if (!st)
+            abort();
         for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
             size_t n = 0;
             for (int safe = 0; safe < 2; safe++)
-                if (tok_sp_normalize(&sp, &st, texts[i], strlen(texts[i]), safe, &n) == MM_OK)
-                    (void)tok_sp_viterbi(&sp, &st, n, safe);
+                if (tok_sp_normalize(&sp, st, texts[i], strlen(texts[i]), safe, &n) == MM_OK)
+                    (void)tok_sp_viterbi(&sp, st, n, safe);
         }
-        free(st.norm);
-        free(st.best);
-        free(st.spans);
+        tok_state_free(st);
     }
     tok_sp_free(&sp);
     return 0;

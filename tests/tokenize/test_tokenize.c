@@ -6,6 +6,7 @@
  * truncation and padding, model errors, and sharing a model between threads.
  */
 #include <jansson.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "test.h"
 #include "tokenize.h"
+#include "tokenize_int.h" /* the byte-level fallback path */
 
 static char path_buf[4][1024];
 
@@ -355,6 +357,33 @@ static void test_model_errors(void) {
     write_file(p, "{\"version\":\"1.0\"}\n", 18);
     expect_open_error(p, 0, MM_EMODEL, NULL);
     unlink(p);
+    /* an HF folder with vocab.txt and do_lower_case */
+    char vp[PATH_MAX];
+    snprintf(p, sizeof p, "%s/vocab.txt", dir);
+    CHECK(realpath(data_path(0, "mbert/vocab.txt"), vp) != NULL);
+    CHECK(symlink(vp, p) == 0);
+    snprintf(p, sizeof p, "%s/tokenizer_config.json", dir);
+    write_file(p, "{\"do_lower_case\": true}", 23);
+    {
+        struct mm_err e2;
+        mm_err_clear(&e2);
+        struct tok_model *wm = NULL;
+        CHECK_INT(tok_open(dir, &wm, &e2), MM_OK);
+        if (wm) {
+            CHECK_STR(tok_name(wm), "mbert-wordpiece-uncased");
+            struct tok_state *st = tok_state_new();
+            const int32_t *ids;
+            size_t n;
+            /* uncased: "ÉTÉ" is looked up as "ete" (accents stripped, lowercased) */
+            CHECK_INT(tok_encode(wm, st, "\xc3\x89T\xc3\x89", 5, 0, &ids, &n, NULL), MM_OK);
+            CHECK(n >= 1 && tok_piece(wm, ids[0])[0] == 'e');
+            tok_state_free(st);
+            tok_close(wm);
+        }
+    }
+    unlink(p);
+    snprintf(p, sizeof p, "%s/vocab.txt", dir);
+    unlink(p);
     /* a folder with nothing usable */
     struct mm_err err;
     mm_err_clear(&err);
@@ -409,6 +438,42 @@ static void test_threads_share_model(void) {
     tok_close(m);
 }
 
+/* The byte-level Viterbi (used only if a model's normalized text could be
+ * invalid UTF-8) against the same fixture ids, by switching the character
+ * path off on a loaded model. */
+static void test_byte_path(void) {
+    struct mm_buf b;
+    mm_buf_init(&b, 0);
+    const char *path = src_path(0, "config/models/kobert/spiece.model");
+    CHECK_INT(mm_read_file(path, 0, &b, NULL), MM_OK);
+    struct tok_sp sp;
+    CHECK_INT(tok_sp_load(&sp, (const unsigned char *)b.data, b.len, path, NULL), MM_OK);
+    CHECK(sp.nlabels > 0);
+    sp.nlabels = 0;
+    struct tok_state *st = tok_state_new();
+    json_t *cases = load_jsonl(data_path(1, "kobert/parity_cases.jsonl"));
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c) {
+        const char *text = json_string_value(json_object_get(c, "text"));
+        size_t n = 0;
+        CHECK_INT(tok_sp_normalize(&sp, st, text, strlen(text), 0, &n), MM_OK);
+        CHECK_INT(tok_sp_viterbi(&sp, st, n, 0), MM_OK);
+        json_t *want = json_object_get(c, "ids");
+        int ok = json_array_size(want) == st->spans_len;
+        for (size_t k = 0; ok && k < st->spans_len; k++)
+            ok = json_integer_value(json_array_get(want, k)) == st->spans[k].id;
+        if (!ok) {
+            fprintf(stderr, "byte path differs on case %zu: %s\n", i, text);
+            CHECK(0);
+        }
+    }
+    json_decref(cases);
+    tok_state_free(st);
+    tok_sp_free(&sp);
+    mm_buf_free(&b);
+}
+
 int main(void) {
     RUN(test_kobert_parity);
     RUN(test_kobert_legacy_route);
@@ -417,5 +482,6 @@ int main(void) {
     RUN(test_mbert_parity);
     RUN(test_model_errors);
     RUN(test_threads_share_model);
+    RUN(test_byte_path);
     return test_summary();
 }
