@@ -21,6 +21,7 @@
 #define HEADERS_MAX (64u << 10)
 #define ROBOTS_MAX (500u << 10)
 #define RETRY_AFTER_MAX 3600
+#define SEEN_SLOTS (1u << 16)  /* recently enqueued links: 512 KiB, fixed */
 
 struct host {
     char *key;       /* scheme://host:port */
@@ -66,6 +67,7 @@ struct crawler {
     char **seed_hosts;
     size_t n_seed_hosts;
     int running;
+    uint64_t *seen;            /* SEEN_SLOTS hashes of links already in the frontier */
     struct xfer *xfers;
     int64_t ops;
     double last_commit;
@@ -170,6 +172,15 @@ static int in_scope(struct crawler *c, const char *url, const char *from_host, i
  * seeds). Out-of-scope and malformed URLs are dropped silently. */
 static mm_rc enqueue(struct crawler *c, const char *base, const char *raw, enum crawl_kind kind, int depth,
                      const struct frontier_item *from, const char *from_host, const char *lastmod) {
+    /* Pages repeat the same navigation links: one already in the frontier
+     * (same text, same base) needs neither normalising nor an INSERT. */
+    uint64_t k = 0;
+    if (c->seen && from && kind == CRAWL_KIND_PAGE && (lastmod == NULL || *lastmod == '\0')) {
+        int absolute = strncmp(raw, "http://", 7) == 0 || strncmp(raw, "https://", 8) == 0;
+        k = mm_hash64(raw, strlen(raw), absolute ? 0 : mm_hash64(base, strlen(base), 0)) | 1;
+        if (c->seen[k & (SEEN_SLOTS - 1)] == k)
+            return MM_OK;
+    }
     char *url;
     if (crawl_url_normalize(base, raw, &url) != MM_OK)
         return MM_OK;
@@ -182,6 +193,8 @@ static mm_rc enqueue(struct crawler *c, const char *base, const char *raw, enum 
                           priority_of(kind, depth, is_article(site, url)), from ? from->id : 0, lastmod, &added,
                           c->err);
         c->ops++;
+        if (rc == MM_OK && k)
+            c->seen[k & (SEEN_SLOTS - 1)] = k;
         if (rc == MM_OK && added) {
             c->st->enqueued++;
             struct host *h = host_get(c, key);
@@ -898,6 +911,10 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
         }
         c.resolve = n;
     }
+    if ((c.seen = calloc(SEEN_SLOTS, sizeof *c.seen)) == NULL) {
+        rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+        goto done;
+    }
     if ((c.multi = curl_multi_init()) == NULL) {
         rc = mm_err_set(err, MM_ENOMEM, "cannot start libcurl");
         goto done;
@@ -1028,6 +1045,7 @@ done:
     for (size_t i = 0; i < c.n_hosts; i++)
         host_free(c.hosts[i]);
     free(c.hosts);
+    free(c.seen);
     for (size_t i = 0; i < c.n_seed_hosts; i++)
         free(c.seed_hosts[i]);
     free(c.seed_hosts);
