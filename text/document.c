@@ -66,8 +66,18 @@ mm_rc text_doc_process(struct text_doc *d, const struct text_config *cfg, const 
     mm_rc rc;
     if (d->sp == NULL && (rc = text_splitter_new(&d->sp, err)) != MM_OK)
         return rc;
-    if ((rc = text_normalize(text, len, &d->text, &d->norm, err)) != MM_OK)
+    if (presplit) {
+        /* the user's own sentences: kept byte for byte, not normalised */
+        size_t bad;
+        memset(&d->norm, 0, sizeof d->norm);
+        if (!mm_utf8_valid(text, len, &bad))
+            return mm_err_set(err, MM_ECHARSET, "text: invalid UTF-8 at byte %zu; decode the text first", bad);
+        mm_buf_reset(&d->text);
+        if ((rc = mm_buf_append(&d->text, text, len)) != MM_OK)
+            return mm_err_set(err, rc, "text: a %zu-byte document is over the buffer limit", len);
+    } else if ((rc = text_normalize(text, len, &d->text, &d->norm, err)) != MM_OK) {
         return rc;
+    }
     const char *t = d->text.data ? d->text.data : "";
     size_t n = d->text.len;
     /* text kept for the quality filters: paragraphs that are not boilerplate */
@@ -80,7 +90,13 @@ mm_rc text_doc_process(struct text_doc *d, const struct text_config *cfg, const 
         const char *line = t + pos;
         size_t ll = end - pos;
         if (presplit) {
-            rc = add_sentence(d, pos, ll, para, NULL, err);
+            int blank = 1;
+            for (size_t k = 0; k < ll && blank; k++)
+                blank = line[k] == ' ' || line[k] == '\t' || line[k] == '\r';
+            if (blank)
+                para--; /* not a line of the document */
+            else
+                rc = add_sentence(d, pos, ll, para, NULL, err);
         } else {
             const char *why = cfg->filters ? text_boilerplate(line, ll) : NULL;
             if (!why && cfg->filters && site_line) {

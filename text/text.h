@@ -174,8 +174,8 @@ void text_doc_free(struct text_doc *d);
 
 /* Normalise, drop boilerplate paragraphs, split, filter and hash one
  * document text[0..len) (paragraphs separated by "\n"). With `presplit`
- * (imports already one sentence a line and cleaned), every non-empty line is
- * one sentence, kept, and no filter runs. `site_line` (may be NULL) is asked
+ * (imports already one sentence a line and cleaned), every non-blank line is
+ * one sentence, kept byte for byte (not normalised), and no filter runs. `site_line` (may be NULL) is asked
  * for each short paragraph whether the site repeats it (the DB-backed
  * learning); it returns 1 for boilerplate. MM_ECHARSET, MM_ENOMEM.
  * Tested by: tests/text/test_filters.c. */

@@ -245,6 +245,17 @@ static void test_document(void) {
     CHECK_INT(d.n_sentences, 3);
     for (size_t i = 0; i < d.n_sentences; i++)
         CHECK(d.sentences[i].reject == NULL);
+    /* byte for byte: double spaces, trailing space, decomposed jamo stay;
+     * blank lines are not sentences */
+    const char *raw = "두  칸 띄움 \n\n\xe1\x84\x92\xe1\x85\xa1\xe1\x86\xab 조합형\n";
+    CHECK_INT(text_doc_process(&d, &cfg, raw, strlen(raw), 1, NULL, NULL, &err), MM_OK);
+    CHECK_INT(d.n_sentences, 2);
+    if (d.n_sentences == 2) {
+        CHECK(d.sentences[0].len == strlen("두  칸 띄움 ") &&
+              memcmp(d.text.data + d.sentences[0].start, "두  칸 띄움 ", d.sentences[0].len) == 0);
+        CHECK(d.sentences[1].len == strlen("\xe1\x84\x92\xe1\x85\xa1\xe1\x86\xab 조합형"));
+        CHECK_INT(d.sentences[1].paragraph, 1);
+    }
     /* everything boilerplate: nothing left */
     const char *junk = "ⓒ 가상뉴스, 무단전재 및 재배포 금지\n사진=가상뉴스 DB\n";
     CHECK_INT(text_doc_process(&d, &cfg, junk, strlen(junk), 0, NULL, NULL, &err), MM_OK);
