@@ -494,21 +494,6 @@ mm_rc tok_encode(const struct tok_model *m, struct tok_state *st, const char *te
     return MM_OK;
 }
 
-static mm_rc put_id(struct mm_buf *out, int32_t id, int first) {
-    char tmp[16];
-    int k = (int)sizeof tmp;
-    uint32_t v = id < 0 ? 0u - (uint32_t)id : (uint32_t)id;
-    do {
-        tmp[--k] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    if (id < 0)
-        tmp[--k] = '-';
-    if (!first)
-        tmp[--k] = ' ';
-    return mm_buf_append(out, tmp + k, sizeof tmp - (size_t)k);
-}
-
 mm_rc tok_encode_line(const struct tok_model *m, struct tok_state *st, const char *text,
                       size_t len, unsigned flags, int as_ids, struct mm_buf *out,
                       struct mm_err *err) {
@@ -520,15 +505,37 @@ mm_rc tok_encode_line(const struct tok_model *m, struct tok_state *st, const cha
         rc = tok_encode(m, st, text, len, flags, &ids, &n, err);
         if (rc)
             return rc;
-        for (size_t i = 0; i < n && rc == MM_OK; i++) {
-            if (as_ids) {
-                rc = put_id(out, ids[i], i == 0);
-            } else {
+        if (as_ids) {
+            /* at most 11 digits and sign plus a space per id */
+            rc = mm_buf_reserve(out, n * 13 + 1);
+            char *o = rc == MM_OK ? out->data + out->len : NULL;
+            for (size_t i = 0; i < n && o; i++) {
+                char tmp[16];
+                int k = (int)sizeof tmp;
+                int32_t id = ids[i];
+                uint32_t v = id < 0 ? 0u - (uint32_t)id : (uint32_t)id;
+                do {
+                    tmp[--k] = (char)('0' + v % 10);
+                    v /= 10;
+                } while (v);
+                if (id < 0)
+                    tmp[--k] = '-';
                 if (i)
-                    rc = mm_buf_putc(out, ' ');
-                if (rc == MM_OK)
-                    rc = mm_buf_puts(out, tok_piece(m, ids[i]));
+                    *o++ = ' ';
+                memcpy(o, tmp + k, sizeof tmp - (size_t)k);
+                o += sizeof tmp - (size_t)k;
             }
+            if (o) {
+                out->len = (size_t)(o - out->data);
+                out->data[out->len] = 0;
+            }
+            n = 0; /* done */
+        }
+        for (size_t i = 0; i < n && rc == MM_OK; i++) { /* WordPiece tokens */
+            if (i)
+                rc = mm_buf_putc(out, ' ');
+            if (rc == MM_OK)
+                rc = mm_buf_puts(out, tok_piece(m, ids[i]));
         }
     } else {
         if ((rc = check_len(len, err)))

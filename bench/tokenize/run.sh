@@ -24,6 +24,9 @@ KOBERT=$ROOT/config/models/kobert/spiece.model
 VOCAB=$ROOT/tests/data/tokenize/mbert/vocab.txt
 NODE=$ROOT/tests/tokenize/node
 T=$(mktemp -d)
+# tokenizing uses no BLAS; keep the OpenBLAS thread pool that malmoi links
+# for embed/ from spinning next to the measurement
+export OPENBLAS_NUM_THREADS=1
 trap 'rm -rf "$T"' EXIT
 
 /usr/bin/python3 "$ROOT/bench/tokenize/make_text.py" "$CORPUS" "${MB:-8}" > "$T/ko.txt"
