@@ -137,7 +137,8 @@ void tok_encoding_free(struct tok_encoding *e);
 
 /* Build `[CLS] A [SEP]` (b == NULL) or `[CLS] A [SEP] B [SEP]`. With
  * max_len > 0 the tokens are truncated to fit (pairs: BERT's
- * truncate_seq_pair, always cutting the end of the longer side, A on ties)
+ * run_classifier.py _truncate_seq_pair: drop the last token of the longer
+ * side, of B when both are equal)
  * and, when `pad` is non-zero, padded on the right with the pad id to
  * exactly max_len (token type 0, mask 0). max_len must be >= 2 for a
  * single text and >= 3 for a pair (MM_EINVAL otherwise). `flags`: TOK_SAFE.
