@@ -183,7 +183,8 @@ static const char ARTICLE[] =
     "<link rel='canonical' href='https://news.example.kr/a/1'>"
     "<link rel='alternate' type='application/rss+xml' href='/rss.xml'></head><body>"
     "<nav><a href='/'>홈</a> <a href='/politics'>정치</a></nav>"
-    "<div id='main'><div class='article_body'>"
+    "<div id='main'><div class='info'><span>입력 2023.04.12. 오후 3:05</span> "
+    "<span>수정 2023.04.12. 오후 4:10</span></div><div class='article_body'>"
     "<p>첫째 문단은 기사의 본문으로, 충분히 긴 문장이 여러 개 들어 있어 추출기가 본문으로 고를 수 있다.</p>"
     "<figure><img src='a.jpg'><figcaption>사진 설명은 본문이 아니다</figcaption></figure>"
     "<p>둘째 문단에도 본문이 계속되며, 쉼표와 마침표가 있는 평범한 기사 문장이 이어진다.</p>"
@@ -210,6 +211,8 @@ static void test_generic_and_meta(void) {
     CHECK_STR(r->site, "가상일보");
     CHECK_STR(r->lang, "ko");
     CHECK_STR(r->published, "2023-04-12T15:05:00+09:00");
+    CHECK_STR(r->modified, "2023-04-12T16:10:00+09:00"); /* from the visible 수정 label */
+    CHECK(strstr(r->text, "수정") == NULL);
     CHECK_STR(r->canonical_url, "https://news.example.kr/a/1");
     CHECK_INT(r->n_authors, 1);
     if (r->n_authors) CHECK_STR(r->authors[0], "홍길동");
