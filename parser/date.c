@@ -97,7 +97,7 @@ static int parse_time(const char **pp, int *h, int *mi, int *s, char tz[16]) {
     skip_sp(&p);
     tz[0] = 0;
     if (*p == 'Z') {
-        strcpy(tz, "+00:00");
+        snprintf(tz, 16, "+00:00");
     } else if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1])) {
         char sign = *p++;
         int th = 0, tm = 0;
@@ -108,9 +108,9 @@ static int parse_time(const char **pp, int *h, int *mi, int *s, char tz[16]) {
             snprintf(tz, 16, "%c%02d:%02d", sign, th % 24, tm % 60);
         }
     } else if (!strncmp(p, "GMT", 3) || !strncmp(p, "UTC", 3)) {
-        strcpy(tz, "+00:00");
+        snprintf(tz, 16, "+00:00");
     }
-    if (!tz[0]) strcpy(tz, "+09:00"); /* KST, also for an explicit "KST" */
+    if (!tz[0]) snprintf(tz, 16, "+09:00"); /* KST, also for an explicit "KST" */
     *pp = p;
     return 1;
 }

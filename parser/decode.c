@@ -46,7 +46,7 @@ static int map_label(const char *s, size_t n, char out[32]) {
     low[n] = 0;
     for (size_t i = 0; i < sizeof LABELS / sizeof LABELS[0]; i++)
         if (strcmp(low, LABELS[i].label) == 0) {
-            strcpy(out, LABELS[i].iconv);
+            snprintf(out, 32, "%s", LABELS[i].iconv);
             return 1;
         }
     for (size_t i = 0; i < n; i++)
@@ -252,13 +252,13 @@ mm_rc parse_decode(const char *bytes, size_t len, const char *content_type, char
     const unsigned char *u = (const unsigned char *)bytes;
     size_t skip = 0;
     if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
-        strcpy(cs, "UTF-8");
+        snprintf(cs, sizeof cs, "UTF-8");
         skip = 3;
     } else if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE) {
-        strcpy(cs, "UTF-16LE");
+        snprintf(cs, sizeof cs, "UTF-16LE");
         skip = 2;
     } else if (len >= 2 && u[0] == 0xFE && u[1] == 0xFF) {
-        strcpy(cs, "UTF-16BE");
+        snprintf(cs, sizeof cs, "UTF-16BE");
         skip = 2;
     }
     bytes += skip;
@@ -267,11 +267,11 @@ mm_rc parse_decode(const char *bytes, size_t len, const char *content_type, char
         /* Bytes that are valid UTF-8 and not pure ASCII are UTF-8: a legacy
          * multibyte text is almost never valid UTF-8 by accident, while stale
          * labels on re-saved pages are common. */
-        if (has_high(u + skip, len) && mostly_utf8(bytes, len)) strcpy(cs, "UTF-8");
+        if (has_high(u + skip, len) && mostly_utf8(bytes, len)) snprintf(cs, sizeof cs, "UTF-8");
         else if (content_type && charset_param(content_type, strlen(content_type), cs)) {
         } else if (prescan(bytes, len, cs)) {
         } else {
-            strcpy(cs, sniff(bytes, len));
+            snprintf(cs, sizeof cs, "%s", sniff(bytes, len));
         }
     }
     struct mm_buf b;
@@ -282,7 +282,7 @@ mm_rc parse_decode(const char *bytes, size_t len, const char *content_type, char
     } else {
         rc = convert(cs, bytes, len, &b, &repl, 0);
         if (rc == MM_EINVAL) { /* a label iconv does not know: sniff instead */
-            strcpy(cs, sniff(bytes, len));
+            snprintf(cs, sizeof cs, "%s", sniff(bytes, len));
             mm_buf_reset(&b);
             repl = 0;
             rc = strcmp(cs, "UTF-8") == 0 ? utf8_repair(bytes, len, &b, &repl)
@@ -312,7 +312,7 @@ mm_rc parse_decode(const char *bytes, size_t len, const char *content_type, char
     if (out_len) *out_len = b.len;
     *out = mm_buf_steal(&b);
     if (!*out) return mm_err_set(err, MM_ENOMEM, "out of memory decoding a page");
-    if (charset) strcpy(charset, cs);
+    if (charset) snprintf(charset, 32, "%s", cs);
     if (replacements) *replacements = repl;
     return MM_OK;
 }

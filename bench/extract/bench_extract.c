@@ -35,15 +35,19 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
-    int repeat = argc > 4 ? atoi(argv[4]) : 1;
+    int repeat = argc > 4 ? (int)strtol(argv[4], NULL, 10) : 1;
     if (repeat < 1) repeat = 1;
     struct page *pages = NULL;
     size_t n = 0, cap = 0, bytes = 0;
     char line[8192];
     while (fgets(line, sizeof line, mf)) {
         line[strcspn(line, "\r\n")] = 0;
-        char *id = strtok(line, "\t"), *url = strtok(NULL, "\t"), *path = strtok(NULL, "\t"),
-             *set = strtok(NULL, "\t");
+        char *f[4] = {line, NULL, NULL, NULL};
+        for (int k = 1; k < 4 && f[k - 1]; k++) {
+            char *tab = strchr(f[k - 1], '\t');
+            if (tab) *tab = 0, f[k] = tab + 1;
+        }
+        char *id = f[0], *url = f[1], *path = f[2], *set = f[3];
         if (!id || !url || !path || !set) continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 256;
