@@ -10,8 +10,8 @@
 #include "parser.h"
 
 static const char USAGE[] =
-    "usage: malmoi extract [--url URL] [--content-type CT] [--format text|json]\n"
-    "                      [--config FILE] FILE|-";
+    "malmoi extract [--url URL] [--content-type CT] [--format text|json]\n"
+    "               [--config FILE] FILE|-";
 
 static const char HELP[] =
     "Extract the article text and metadata of one saved HTML page.\n"
@@ -76,7 +76,7 @@ static int print_json(const struct parse_result *r) {
 
 static int run(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) {
-        printf("%s\n\n%s", USAGE, HELP);
+        printf("usage: %s\n\n%s", USAGE, HELP);
         return CLI_EXIT_OK;
     }
     static const struct option LONG[] = {{"url", required_argument, NULL, 'u'},
