@@ -11,7 +11,7 @@
 
 static const char USAGE[] =
     "malmoi extract [--url URL] [--content-type CT] [--format text|json]\n"
-    "               [--config FILE] FILE|-";
+    "                      [--config FILE] FILE|-";
 
 static const char HELP[] =
     "Extract the article text and metadata of one saved HTML page.\n"
