@@ -46,7 +46,10 @@ struct xfer {
     struct host *h;
     struct frontier_item it;
     int robots;
-    struct mm_buf body, headers;
+    struct mm_buf body, headers; /* body: decoded bytes */
+    struct mm_buf wire;          /* gzip/deflate bytes as received, kept for storage */
+    struct crawl_body dec;
+    int dec_started, bad_encoding;
     int too_big, not_html;
     double started;
     struct curl_slist *req_headers;
@@ -261,28 +264,47 @@ static int sniff_html(const char *p, size_t n) {
     return 0;
 }
 
+static int header_value(const char *block, const char *name, char *out, size_t n);
+
 static size_t on_body(char *p, size_t size, size_t n, void *ud) {
     struct xfer *x = ud;
     size_t len = size * n;
-    if (!x->robots && x->it.kind == CRAWL_KIND_PAGE && x->body.len == 0) {
-        char *ct = NULL;
-        curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct);
-        if (html_type(ct) == 0) {
-            x->not_html = 1;
-            return 0; /* abort: non-HTML bodies are recorded, not downloaded */
+    if (!x->dec_started) {
+        if (!x->robots && x->it.kind == CRAWL_KIND_PAGE) {
+            char *ct = NULL;
+            curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct);
+            if (html_type(ct) == 0) {
+                x->not_html = 1;
+                return 0; /* abort: non-HTML bodies are recorded, not downloaded */
+            }
+        }
+        /* the header block of this (final) response is complete now */
+        char ce[64];
+        int enc = header_value(x->headers.data ? x->headers.data : "", "Content-Encoding", ce, sizeof ce)
+                      ? crawl_body_encoding(ce)
+                      : CRAWL_ENC_IDENTITY;
+        crawl_body_init(&x->dec, enc, x->max_body, &x->body);
+        x->dec_started = 1;
+        if (enc == CRAWL_ENC_UNKNOWN) {
+            x->bad_encoding = 1;
+            return 0;
         }
     }
-    if (x->body.len + len > x->max_body) {
-        if (x->robots) { /* RFC 9309 2.5: parse the first 500 KiB */
-            size_t room = x->max_body - x->body.len;
-            if (room)
-                mm_buf_append(&x->body, p, room);
+    if (x->dec.enc == CRAWL_ENC_GZIP || x->dec.enc == CRAWL_ENC_DEFLATE) {
+        if (x->wire.len + len > x->max_body) {
+            x->too_big = 1;
+            return 0;
         }
-        x->too_big = 1;
+        if (mm_buf_append(&x->wire, p, len) != MM_OK)
+            return 0;
+    }
+    if (crawl_body_feed(&x->dec, p, len) != 0) {
+        if (x->dec.too_big)
+            x->too_big = 1; /* robots.txt keeps what fit: RFC 9309 2.5 reads the first 500 KiB */
+        else
+            x->bad_encoding = 1;
         return 0;
     }
-    if (mm_buf_append(&x->body, p, len) != MM_OK)
-        return 0;
     return len;
 }
 
@@ -329,6 +351,7 @@ static mm_rc start(struct crawler *c, struct host *h, struct frontier_item *it, 
     x->robots = robots;
     x->max_body = robots ? ROBOTS_MAX : (size_t)c->cfg->max_body;
     mm_buf_init(&x->body, 0);
+    mm_buf_init(&x->wire, 0);
     mm_buf_init(&x->headers, HEADERS_MAX);
     x->started = mm_now_monotonic();
     CURL *e = x->easy = curl_easy_init();
@@ -345,13 +368,18 @@ static mm_rc start(struct crawler *c, struct host *h, struct frontier_item *it, 
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, robots ? 5L : cfg->max_redirects);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding libcurl has: gzip, deflate, br, zstd */
+    /* ask for every encoding libcurl knows (gzip, deflate, br, zstd) but
+     * decode here (body.c): the cap then holds for decoded bytes and a gzip
+     * body is stored without compressing it again */
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, cfg->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout_s);
     curl_easy_setopt(e, CURLOPT_TIMEOUT, cfg->timeout_s);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, cfg->low_speed_bytes);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, cfg->low_speed_s);
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_body);
+    if (!robots) /* robots.txt past 500 KiB is cut, not refused */
+        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_body);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -405,7 +433,9 @@ static void xfer_free(struct crawler *c, struct xfer *x) {
     curl_multi_remove_handle(c->multi, x->easy);
     curl_easy_cleanup(x->easy);
     curl_slist_free_all(x->req_headers);
+    crawl_body_free(&x->dec);
     mm_buf_free(&x->body);
+    mm_buf_free(&x->wire);
     mm_buf_free(&x->headers);
     frontier_item_clear(&x->it);
     free(x);
@@ -602,12 +632,17 @@ static mm_rc page_done(struct crawler *c, struct xfer *x, long status) {
         c->st->skipped++;
         r.state = "skipped";
         r.error = "not_html";
-        rc = frontier_response(c->f, x->it.id, final, status, x->headers.data, ct, NULL, 0, dur, c->err);
+        rc = frontier_response(c->f, x->it.id, final, status, x->headers.data, ct, NULL, 0, 0, dur, c->err);
         return rc == MM_OK ? frontier_finish(c->f, x->it.id, &r, c->err) : rc;
     }
     if (unchanged)
         return frontier_finish(c->f, x->it.id, &r, c->err);
-    rc = frontier_response(c->f, x->it.id, final, status, x->headers.data, ct, x->body.data, x->body.len, dur, c->err);
+    unsigned char *z = NULL;
+    size_t zlen = 0;
+    if (x->dec_started && crawl_body_zlib(&x->dec, (const unsigned char *)x->wire.data, x->wire.len, &z, &zlen) != MM_OK)
+        return mm_err_set(c->err, MM_ENOMEM, "out of memory storing %s", final);
+    rc = frontier_response(c->f, x->it.id, final, status, x->headers.data, ct, z, zlen, x->body.len, dur, c->err);
+    free(z);
     if (rc != MM_OK)
         return rc;
     if (x->it.kind != CRAWL_KIND_PAGE) {
@@ -715,7 +750,7 @@ static mm_rc finished(struct crawler *c, CURLMsg *m) {
         c->st->skipped++;
         h->failures = 0;
         struct frontier_result r = {.state = "skipped", .status = status, .error = "not_html"};
-        rc = frontier_response(c->f, x->it.id, final ? final : x->it.url, status, x->headers.data, ct, NULL, 0, 0,
+        rc = frontier_response(c->f, x->it.id, final ? final : x->it.url, status, x->headers.data, ct, NULL, 0, 0, 0,
                                c->err);
         if (rc == MM_OK)
             rc = frontier_finish(c->f, x->it.id, &r, c->err);
@@ -723,6 +758,12 @@ static mm_rc finished(struct crawler *c, CURLMsg *m) {
     }
     if ((res == CURLE_WRITE_ERROR && x->too_big) || res == CURLE_FILESIZE_EXCEEDED) {
         rc = fail(c, x, status, "limit", 0, -1, 0);
+        goto out;
+    }
+    if ((res == CURLE_WRITE_ERROR && x->bad_encoding) ||
+        (res == CURLE_OK && x->dec_started && !crawl_body_complete(&x->dec))) {
+        /* corrupt or cut-off gzip/br/zstd data: try again later */
+        rc = retry_or_fail(c, x, status, "encoding", -1);
         goto out;
     }
     if (res == CURLE_TOO_MANY_REDIRECTS || res == CURLE_UNSUPPORTED_PROTOCOL) {

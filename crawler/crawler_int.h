@@ -6,12 +6,51 @@
 #define MALMOI_CRAWLER_INT_H
 
 #include <stdint.h>
+#include <zlib.h>
 
 #include "crawler.h"
 
 /* url.c */
 int crawl_url_host_name(const char *url, char *out, size_t n);
 const char *crawl_url_path(const char *url);
+
+/* body.c: content decoding with a cap on decoded bytes */
+enum {
+    CRAWL_ENC_IDENTITY = 0,
+    CRAWL_ENC_GZIP = 1,
+    CRAWL_ENC_DEFLATE = 2,
+    CRAWL_ENC_BR = 3,
+    CRAWL_ENC_ZSTD = 4,
+    CRAWL_ENC_UNKNOWN = 5,
+};
+struct crawl_body {
+    int enc;
+    size_t max;            /* cap on decoded bytes */
+    size_t fed;            /* encoded bytes seen */
+    struct mm_buf *out;    /* decoded bytes (borrowed) */
+    int ended;             /* the coded stream ended properly */
+    int trailing, junk;    /* more gzip members / junk after the end */
+    int raw_deflate;       /* "deflate" without the zlib wrapper */
+    unsigned char head[2]; /* first bytes of a "deflate" body, to tell which */
+    int head_n;
+    int too_big;
+    int z_init;
+    z_stream z;
+    void *br, *zs;         /* BrotliDecoderState, ZSTD_DStream */
+};
+/* The CRAWL_ENC_ value of a Content-Encoding header (NULL = identity). */
+int crawl_body_encoding(const char *content_encoding);
+void crawl_body_init(struct crawl_body *d, int encoding, size_t max, struct mm_buf *out);
+/* Decode n more bytes; 0 ok, -1 corrupt data or past the cap (too_big). */
+int crawl_body_feed(struct crawl_body *d, const void *p, size_t n);
+/* 1 when the coded stream ended (a truncated gzip body gives 0). */
+int crawl_body_complete(const struct crawl_body *d);
+void crawl_body_free(struct crawl_body *d);
+/* The body as a zlib stream for responses.body: a gzip body's own deflate
+ * data re-wrapped, a zlib "deflate" body as is, anything else compressed at
+ * level 1. *out is NULL for an empty body; free() it. */
+mm_rc crawl_body_zlib(const struct crawl_body *d, const unsigned char *wire, size_t wire_len, unsigned char **out,
+                      size_t *out_len);
 
 /* config.c: 1 when any of the n compiled regexes in `res` matches url. */
 int crawl_site_match(const void *res, size_t n, const char *url);
@@ -92,10 +131,11 @@ struct frontier_result {
     int64_t document_id;      /* 0 keeps the stored value */
 };
 mm_rc frontier_finish(struct frontier *f, int64_t url_id, const struct frontier_result *r, struct mm_err *err);
-/* Keep a raw response (body zlib-compressed here). */
+/* Keep a raw response: zbody is the body as a zlib stream (NULL: none),
+ * body_size its decoded length. */
 mm_rc frontier_response(struct frontier *f, int64_t url_id, const char *final_url, long status,
-                        const char *headers, const char *content_type, const char *body, size_t body_len,
-                        int64_t duration_ms, struct mm_err *err);
+                        const char *headers, const char *content_type, const unsigned char *zbody, size_t zlen,
+                        size_t body_size, int64_t duration_ms, struct mm_err *err);
 mm_rc frontier_host_get(struct frontier *f, const char *host, struct frontier_host *out, struct mm_err *err);
 void frontier_host_clear(struct frontier_host *h);
 mm_rc frontier_host_robots(struct frontier *f, const char *host, int status, const char *txt, size_t len,

@@ -310,20 +310,8 @@ mm_rc frontier_finish(struct frontier *f, int64_t url_id, const struct frontier_
 }
 
 mm_rc frontier_response(struct frontier *f, int64_t url_id, const char *final_url, long status,
-                        const char *headers, const char *content_type, const char *body, size_t body_len,
-                        int64_t duration_ms, struct mm_err *err) {
-    unsigned char *z = NULL;
-    uLongf zlen = 0;
-    if (body && body_len > 0) {
-        zlen = compressBound((uLong)body_len);
-        if ((z = malloc(zlen)) == NULL)
-            return mm_err_set(err, MM_ENOMEM, "out of memory compressing a response");
-        /* level 1: raw pages are kept for re-extraction, not archived */
-        if (compress2(z, &zlen, (const Bytef *)body, (uLong)body_len, 1) != Z_OK) {
-            free(z);
-            return mm_err_set(err, MM_ENOMEM, "cannot compress a response of %s", final_url);
-        }
-    }
+                        const char *headers, const char *content_type, const unsigned char *zbody, size_t zlen,
+                        size_t body_size, int64_t duration_ms, struct mm_err *err) {
     char now[32];
     mm_format_utc(mm_now_unix_ms() / 1000, now);
     sqlite3_stmt *st = f->q[Q_RESPONSE];
@@ -333,14 +321,12 @@ mm_rc frontier_response(struct frontier *f, int64_t url_id, const char *final_ur
     sqlite3_bind_int64(st, 4, status);
     sqlite3_bind_text(st, 5, headers ? headers : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, content_type, -1, SQLITE_STATIC);
-    if (z)
-        sqlite3_bind_blob(st, 7, z, (int)zlen, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, (int64_t)body_len);
+    if (zbody)
+        sqlite3_bind_blob(st, 7, zbody, (int)zlen, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, (int64_t)body_size);
     sqlite3_bind_text(st, 9, now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 10, duration_ms);
-    mm_rc rc = step_done(f, st, "cannot store a response", err);
-    free(z);
-    return rc;
+    return step_done(f, st, "cannot store a response", err);
 }
 
 mm_rc frontier_host_get(struct frontier *f, const char *host, struct frontier_host *out, struct mm_err *err) {
