@@ -197,7 +197,7 @@ mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char
         if (rc == MM_OK && !r->text) {
             rc = parse_site_apply(site, doc, &r->text, err);
             if (rc == MM_OK && r->text) r->method = PARSE_METHOD_RULE;
-            else r->rule_fallback = 1;
+            else if (rc == MM_OK && parse_site_has_body(site)) r->rule_fallback = 1;
         }
     }
     if (rc == MM_OK && !r->text) {

@@ -52,10 +52,11 @@ mm_rc parse_decode(const char *bytes, size_t len, const char *content_type, char
  * Opaque; immutable once loaded, so one set can serve many threads. */
 struct parse_rules;
 
-/* Read every `[site NAME]` section of `conf` that has body_xpath or
- * drop_xpath keys. An XPath that does not compile is an MM_EINVAL naming
- * FILE:LINE. *out is owned by the caller (parse_rules_free). A config with no
- * site sections gives an empty rule set.
+/* Read every `[site NAME]` section of `conf`. A section without body_xpath
+ * (one the crawler alone uses) still applies its drop_xpath/title_suffix, and
+ * a page of it never counts as a rule fallback. An XPath that does not
+ * compile is an MM_EINVAL naming FILE:LINE. *out is owned by the caller
+ * (parse_rules_free). A config with no site sections gives an empty set.
  * Tested by: tests/parser/test_extract.c */
 mm_rc parse_rules_load(struct mm_conf *conf, struct parse_rules **out, struct mm_err *err);
 /* Parse rules from INI text (for tests and tools); `name` is used in messages. */
@@ -112,12 +113,13 @@ struct parse_result {
 
 /* Decode and extract one page.
  *   rules:        site rules (NULL: none, generic and embedded only)
- *   url:          the page URL (NULL allowed); used to pick a site rule and
- *                 to resolve links
+ *   url:          the page URL (NULL allowed); picks the site rule (by host;
+ *                 without a URL, by the page's canonical URL) and resolves links
  *   content_type: the HTTP Content-Type header (NULL allowed)
- * A page with no article text is not an error: text is "" and method NONE.
- * Returns MM_OK, MM_ELIMIT (page over PARSE_MAX_INPUT), MM_ENOMEM, or
- * MM_EPARSE when libxml2 cannot build any tree. *out is set only on MM_OK.
+ * A page with no article text is not an error: text is "" and method NONE
+ * (empty input, binary data, markup libxml2 cannot build a tree from).
+ * Returns MM_OK, MM_ELIMIT (page over PARSE_MAX_INPUT) or MM_ENOMEM; both
+ * concern this page only. *out is set only on MM_OK.
  * Tested by: tests/parser/test_extract.c, tests/parser/gate_korean.py */
 mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char *content_type,
                     const char *bytes, size_t len, struct parse_result **out, struct mm_err *err);

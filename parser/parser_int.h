@@ -51,6 +51,8 @@ const struct parse_site *parse_rules_match(const struct parse_rules *rules, cons
 const char *parse_site_name(const struct parse_site *s);
 const char *parse_site_title_suffix(const struct parse_site *s);
 int parse_site_prefers_embedded(const struct parse_site *s);
+/* 1 when the site has body_xpath rules (a miss is then a rule fallback). */
+int parse_site_has_body(const struct parse_site *s);
 /* Remove drop_xpath nodes, then collect the body_xpath text (NULL when the
  * rule found nothing). */
 mm_rc parse_site_apply(const struct parse_site *s, xmlDoc *doc, char **out, struct mm_err *err);

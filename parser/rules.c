@@ -179,6 +179,7 @@ const char *parse_site_title_suffix(const struct parse_site *s) {
     return s ? s->title_suffix : NULL;
 }
 int parse_site_prefers_embedded(const struct parse_site *s) { return s && s->embedded; }
+int parse_site_has_body(const struct parse_site *s) { return s && s->n_body > 0; }
 
 /* Inside a rule's container, captions and hidden parts are never body text. */
 static int rule_skip(const xmlNode *n, void *ctx) {

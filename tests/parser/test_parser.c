@@ -248,13 +248,16 @@ static const char RULES[] =
     "title_suffix = | 가상일보\n"
     "[site gone]\n"
     "hosts = gone.example.kr\n"
-    "body_xpath = //div[@id='no-such-container']\n";
+    "body_xpath = //div[@id='no-such-container']\n"
+    "[site crawlonly]\n"
+    "hosts = crawl.example.kr\n"
+    "drop_xpath = //p[contains(., '셋째')]\n";
 
 static void test_rules(void) {
     struct parse_rules *rules = NULL;
     struct mm_err err = {0};
     CHECK_INT(parse_rules_parse("rules.ini", RULES, &rules, &err), MM_OK);
-    CHECK_INT(parse_rules_count(rules), 2);
+    CHECK_INT(parse_rules_count(rules), 3);
     struct parse_result *r = run(rules, "https://m.news.example.kr/a/1", ARTICLE);
     if (r) {
         CHECK_STR(parse_method_name(r->method), "rule");
@@ -272,6 +275,14 @@ static void test_rules(void) {
         CHECK_STR(r->rule, "gone");
         CHECK(r->rule_fallback);
         CHECK(strstr(r->text, "첫째 문단은") != NULL);
+    }
+    parse_result_free(r);
+    /* a site section without body_xpath: drops apply, no fallback counted */
+    r = run(rules, "https://crawl.example.kr/a/1", ARTICLE);
+    if (r) {
+        CHECK_STR(parse_method_name(r->method), "generic");
+        CHECK(!r->rule_fallback);
+        CHECK(strstr(r->text, "셋째") == NULL);
     }
     parse_result_free(r);
     /* the host must match on a label boundary */
