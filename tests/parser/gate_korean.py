@@ -3,8 +3,10 @@
 korean, ground truth from the site spiders, fundus, goose3 and the
 ScrapingHub annotators). Scored with the ScrapingHub shingle metric
 (aeb_metric.py). Fails when
-  - corpus F1 with the site rules of config/malmoi.ini drops below 0.95,
-  - corpus F1 of the generic extractor alone (no rules) drops below 0.94,
+  - corpus F1 with the site rules of config/malmoi.ini drops below 0.96
+    (0.972 when last raised; the issue's target is 0.95),
+  - corpus F1 of the generic extractor alone (no rules) drops below 0.95
+    (0.970 when last raised),
   - a page scores under its floor in korean_expect.tsv or uses another method,
   - a title or published time differs from the ground truth where the
     expectation file marks them as checked."""
@@ -77,10 +79,10 @@ def main():
     Pg, Rg, Fg = corpus_scores(pairs_gen)
     print(f'with site rules: P={P:.4f} R={R:.4f} F1={F:.4f} ({len(pairs_rule)} pages)')
     print(f'generic only:    P={Pg:.4f} R={Rg:.4f} F1={Fg:.4f}')
-    if F < 0.95:
-        fails.append(f'corpus F1 with rules {F:.4f} < 0.95')
-    if Fg < 0.94:
-        fails.append(f'corpus F1 generic only {Fg:.4f} < 0.94')
+    if F < 0.96:
+        fails.append(f'corpus F1 with rules {F:.4f} < 0.96')
+    if Fg < 0.95:
+        fails.append(f'corpus F1 generic only {Fg:.4f} < 0.95')
     for f in fails:
         print('FAIL', f)
     return 1 if fails else 0
