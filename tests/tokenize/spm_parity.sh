@@ -20,7 +20,10 @@ trap 'rm -rf "$T"' EXIT
 cat "$D/text/sentences.txt" "$D/text/apache-manual-ko.txt" > "$T/train.txt"
 cat "$D"/text/*.euckr.html > "$T/euckr.txt"
 cut -f1 "$D/mbert/hf-fast-reference.tsv" | grep -v '^#' > "$T/news.txt"
-small="$D/text/sentences.txt $D/text/apache-manual-ko.txt $T/euckr.txt $T/news.txt $T/edge.txt"
+# the small inputs go through together (lines are independent)
+cat "$D/text/sentences.txt" "$D/text/apache-manual-ko.txt" "$T/euckr.txt" "$T/news.txt" \
+    "$T/edge.txt" > "$T/small.txt"
+small="$T/small.txt"
 inputs="$small $T/codepoints.txt $T/oneline.txt"
 
 # Models that reach the branches KoBERT does not use.
