@@ -201,6 +201,9 @@ mm_rc tok_sp_normalize(const struct tok_sp *sp, struct tok_state *st, const char
             while (plen && *p == ' ') { p++; plen--; }
         if (plen) {
             if (len + plen * 3 + 8 > cap) {
+                /* a hostile charsmap could expand text without bound */
+                if (len + plen * 3 > (size_t)64 * n + 4096)
+                    return MM_ELIMIT;
                 if (tok_state_reserve((void **)&st->norm, &st->norm_cap,
                                       len + plen * 3 + (n - pos) * 3 + 8, 1))
                     return MM_ENOMEM;

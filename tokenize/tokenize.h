@@ -110,7 +110,8 @@ void tok_state_free(struct tok_state *st);
 /* Encode one text (any bytes; invalid UTF-8 is handled as the references
  * do) to ids, without [CLS]/[SEP]. On MM_OK *ids points into `st` (valid
  * until the next call with `st`) and *n is the count. `flags`: TOK_SAFE.
- * Returns MM_OK, MM_ELIMIT (text over TOK_MAX_TEXT_BYTES), MM_ENOMEM. */
+ * Returns MM_OK, MM_ELIMIT (text over TOK_MAX_TEXT_BYTES, or a corrupt
+ * charsmap expanding it past 64x), MM_ENOMEM. */
 mm_rc tok_encode(const struct tok_model *m, struct tok_state *st, const char *text, size_t len,
                  unsigned flags, const int32_t **ids, size_t *n, struct mm_err *err);
 

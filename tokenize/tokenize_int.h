@@ -154,7 +154,8 @@ mm_rc tok_push_id(struct tok_state *st, int32_t id);
 /* Fill sp->pass (call once the tries and the charsmap are loaded). */
 void tok_sp_build_pass(struct tok_sp *sp);
 /* Normalize text[0..n) into st->norm; sets *out_len. `safe` skips
- * user-defined symbols flagged special. */
+ * user-defined symbols flagged special. MM_ELIMIT past 64 bytes of output
+ * per input byte (only a corrupt charsmap gets near), MM_ENOMEM. */
 mm_rc tok_sp_normalize(const struct tok_sp *sp, struct tok_state *st, const char *text, size_t n,
                        int safe, size_t *out_len);
 /* Viterbi over st->norm[0..len): fills st->spans (unknown runs merged unless

@@ -232,6 +232,11 @@ mm_rc tok_open_sp(const char *model_path, const char *vocab_path, struct tok_mod
                         model_path);
         goto fail;
     }
+    if (b.data[0] == '{') {
+        rc = mm_err_set(err, MM_EMODEL, "%s: a JSON file (tokenizer.json?), not a SentencePiece "
+                        ".model; give spiece.model or a vocab.txt", model_path);
+        goto fail;
+    }
     rc = tok_sp_load(&m->sp, (const unsigned char *)b.data, b.len, model_path, err);
     mm_buf_free(&b);
     if (rc)
