@@ -455,6 +455,8 @@ static void count_error(struct crawl_stats *st, const char *kind) {
         st->err_robots++;
     else if (strcmp(kind, "extract") == 0)
         st->err_extract++;
+    else if (strcmp(kind, "encoding") == 0)
+        st->err_encoding++;
     else
         st->err_net++;
 }
@@ -462,10 +464,12 @@ static void count_error(struct crawl_stats *st, const char *kind) {
 char *crawl_stats_errors_json(const struct crawl_stats *st) {
     struct mm_buf b;
     mm_buf_init(&b, 0);
-    mm_buf_printf(&b, "{\"http\":%lld,\"net\":%lld,\"timeout\":%lld,\"limit\":%lld,\"robots\":%lld,"
-                      "\"extract\":%lld,\"robots_denied\":%lld,\"not_html\":%lld,\"parked_hosts\":%lld}",
+    mm_buf_printf(&b, "{\"http\":%lld,\"net\":%lld,\"timeout\":%lld,\"limit\":%lld,\"encoding\":%lld,"
+                      "\"robots\":%lld,\"extract\":%lld,\"robots_denied\":%lld,\"not_html\":%lld,"
+                      "\"parked_hosts\":%lld}",
                   (long long)st->err_http, (long long)st->err_net, (long long)st->err_timeout,
-                  (long long)st->err_limit, (long long)st->err_robots, (long long)st->err_extract,
+                  (long long)st->err_limit, (long long)st->err_encoding, (long long)st->err_robots,
+                  (long long)st->err_extract,
                   (long long)st->robots_denied, (long long)st->err_type, (long long)st->parked_hosts);
     return mm_buf_steal(&b);
 }

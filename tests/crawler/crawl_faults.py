@@ -174,7 +174,9 @@ others = [(e["start"], e["end"]) for e in srv.log if e["host"] == H]
 check(max_overlap(others) <= 2, "faults.test: more than 2 requests at once")
 
 runs = db_rows(db, "SELECT status, errors FROM runs ORDER BY id DESC LIMIT 1")
-check(runs and runs[0][0] == "ok" and '"timeout":2' in runs[0][1], f"runs row {runs}")
+check(runs and runs[0][0] == "ok" and '"timeout":2' in runs[0][1] and '"encoding":1' in runs[0][1]
+      and '"limit":1' in runs[0][1], f"runs row {runs}")
+check(state("/truncgz")[2] in ("encoding", "net"), f"/truncgz error kind {state('/truncgz')}")
 
 # Conditional GET: when the page is due again (made due here), a 304 keeps the stored page.
 db_rows(db, "UPDATE urls SET state = 'queued', next_fetch = 0 WHERE url LIKE '%/etag'")
