@@ -17,7 +17,7 @@ from harness import (DATA, UA, Resp, Server, check, db_rows, finish, html_page, 
                      tmpdir, write_config)
 
 H = "faults.test"
-paths = ["/retry429", "/retry503", "/drip", "/stall", "/reset", "/truncgz", "/bomb", "/wrongtype", "/notype",
+paths = ["/retry429", "/retry503", "/drip", "/stall", "/reset", "/truncgz", "/cutgz", "/bomb", "/wrongtype", "/notype",
          "/redir1", "/loop1", "/toftp", "/euckr", "/etag"]
 euc = open(os.path.join(DATA, "pages", "apache-ko-bind.html"), "rb").read()
 bomb = gzip.compress(b"\0" * (40 << 20), 9)
@@ -47,6 +47,8 @@ routes = {
     (H, "/stall"): Resp(200, good, mode="stall"),
     (H, "/reset"): Resp(200, good, mode="reset"),
     (H, "/truncgz"): Resp(200, gzip.compress(good.encode()), {"Content-Encoding": "gzip"}, mode="truncate"),
+    # a complete HTTP response whose gzip stream stops half way
+    (H, "/cutgz"): Resp(200, gzip.compress(good.encode())[:300], {"Content-Encoding": "gzip"}),
     (H, "/bomb"): Resp(200, bomb, {"Content-Encoding": "gzip"}),
     (H, "/wrongtype"): Resp(200, good, ctype="image/png"),
     (H, "/notype"): Resp(200, html_page("형식 없음"), ctype=None),
@@ -148,6 +150,9 @@ loops = len([e for e in srv.log if e["path"] in ("/loop1", "/loop2")])
 check(loops <= 11 * 3, f"redirect loop fetched {loops} times")
 check(state("/toftp")[2] in ("http", "net") and state("/toftp")[0] != "done", f"/toftp: {state('/toftp')}")
 
+check(not db_rows(db, "SELECT 1 FROM responses r JOIN urls u ON u.id = r.url_id WHERE u.url LIKE '%/cutgz'"),
+      "a cut gzip body was stored")
+
 # EUC-KR: the document text equals what Python's own decoder finds in the page
 doc = db_rows(db, "SELECT d.text FROM documents d JOIN urls u ON u.document_id = d.id WHERE u.url LIKE '%/euckr'")
 ref = euc.decode("euc-kr")
@@ -177,6 +182,7 @@ runs = db_rows(db, "SELECT status, errors FROM runs ORDER BY id DESC LIMIT 1")
 check(runs and runs[0][0] == "ok" and '"timeout":2' in runs[0][1] and '"encoding":1' in runs[0][1]
       and '"limit":1' in runs[0][1], f"runs row {runs}")
 check(state("/truncgz")[2] in ("encoding", "net"), f"/truncgz error kind {state('/truncgz')}")
+check(state("/cutgz")[0] == "queued" and state("/cutgz")[2] == "encoding", f"/cutgz: {state('/cutgz')}")
 
 # Conditional GET: when the page is due again (made due here), a 304 keeps the stored page.
 db_rows(db, "UPDATE urls SET state = 'queued', next_fetch = 0 WHERE url LIKE '%/etag'")
