@@ -22,6 +22,16 @@ static int write_file(const char *path, const void *p, size_t n) {
     return fclose(f) == 0 && w == n ? 0 : -1;
 }
 
+static void cleanup(void) {
+    char p[128];
+    static const char *const names[] = {"config.json", "model.safetensors", "pytorch_model.bin"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char st[128], bin[128];
     if (!dir[0]) {
@@ -36,6 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         "\"type_vocab_size\":2}";
         if (write_file(cfg, c, strlen(c)))
             abort();
+        atexit(cleanup);
     }
     if (size < 1)
         return 0;
