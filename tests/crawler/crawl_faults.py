@@ -17,8 +17,10 @@ from harness import (DATA, UA, Resp, Server, check, db_rows, finish, html_page, 
                      tmpdir, write_config)
 
 H = "faults.test"
-paths = ["/retry429", "/retry503", "/drip", "/stall", "/reset", "/truncgz", "/cutgz", "/bomb", "/wrongtype", "/notype",
-         "/redir1", "/loop1", "/toftp", "/euckr", "/etag"]
+# good pages between the faulty ones: a success resets the host's failure
+# count, so its back-off pause (which doubles per failure) stays short
+paths = ["/retry429", "/retry503", "/drip", "/ok1", "/stall", "/ok2", "/reset", "/ok3", "/truncgz", "/ok4", "/cutgz",
+         "/bomb", "/wrongtype", "/notype", "/redir1", "/loop1", "/toftp", "/euckr", "/etag"]
 euc = open(os.path.join(DATA, "pages", "apache-ko-bind.html"), "rb").read()
 bomb = gzip.compress(b"\0" * (40 << 20), 9)
 good = html_page("정상 페이지")
@@ -60,6 +62,10 @@ routes = {
     (H, "/toftp"): Resp(302, "", {"Location": "ftp://127.0.0.1/x"}),
     (H, "/euckr"): Resp(200, euc, ctype="text/html; charset=EUC-KR"),
     (H, "/etag"): etag,
+    (H, "/ok1"): Resp(200, html_page("정상 1")),
+    (H, "/ok2"): Resp(200, html_page("정상 2")),
+    (H, "/ok3"): Resp(200, html_page("정상 3")),
+    (H, "/ok4"): Resp(200, html_page("정상 4")),
     # robots.txt 500: the host is off limits for now (RFC 9309 2.3.1.4)
     ("down.test", "/robots.txt"): Resp(500, "oops", ctype="text/plain"),
     ("down.test", "/"): Resp(200, html_page("금지")),
