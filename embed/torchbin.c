@@ -50,7 +50,7 @@ static mm_rc zip_read(const char *path, const unsigned char *f, size_t len, stru
     if ((n == 0xFFFF || cd_off == 0xFFFFFFFFu || cd_size == 0xFFFFFFFFu) && eocd >= 20 &&
         rd32(f + eocd - 20) == 0x07064b50u) {
         uint64_t z = rd64(f + eocd - 20 + 8);
-        if (z > len - 56 || rd32(f + z) != 0x06064b50u)
+        if (len < 56 || z > len - 56 || rd32(f + z) != 0x06064b50u)
             return mm_err_set(err, MM_EMODEL, "%s: bad zip64 end record; the file is damaged", path);
         n = rd64(f + z + 32);
         cd_size = rd64(f + z + 40);
@@ -91,7 +91,7 @@ static mm_rc zip_read(const char *path, const unsigned char *f, size_t len, stru
             free(e);
             return MM_EMODEL;
         }
-        if (loff > len - 30 || rd32(f + loff) != 0x04034b50u)
+        if (len < 30 || loff > len - 30 || rd32(f + loff) != 0x04034b50u)
             goto bad;
         uint64_t doff = loff + 30 + rd16(f + loff + 26) + rd16(f + loff + 28);
         if (doff > len || usize > len - doff) {
