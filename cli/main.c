@@ -1,6 +1,7 @@
 /*
  * main.c -- `malmoi COMMAND [options]`, git-style dispatch.
  */
+#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,9 @@ int main(int argc, char **argv) {
         print_usage(stderr);
         return CLI_EXIT_USAGE;
     }
+    /* OpenBLAS starts a spinning thread pool when loaded; only embed uses
+     * BLAS, and it runs its own threads with single-threaded BLAS calls. */
+    openblas_set_num_threads(1);
     const char *name = argv[1];
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         print_usage(stdout);
