@@ -134,6 +134,18 @@ def main():
     check(hits_after == hits_before, f"articles fetched again: {hits_before} -> {hits_after}")
     check(db_rows(db, "SELECT count(*) FROM examples")[0][0] == n_ex, "no new examples on the second run")
 
+    # With a model configured, the next run embeds every example (the model's
+    # numbers are checked against transformers in tests/embed).
+    model = os.path.join(os.environ.get("MALMOI_TEST_DATA", "tests/data"), "embed", "bert-tiny-random", "safetensors")
+    emb_config = os.path.join(d, "embed.ini")
+    with open(emb_config, "w", encoding="utf-8") as f:
+        f.write(open(config, encoding="utf-8").read())
+        f.write(f"[pipeline]\nembed_model = {os.path.abspath(model)}\nembed_pooling = mean\n")
+    rc, out, err = malmoi("run", "--db", db, "--config", emb_config, "--no-crawl")
+    check(rc == 0, f"malmoi run with a model exit {rc}: {err[-1000:]}")
+    emb = db_rows(db, "SELECT count(*), min(dim), max(length(vector) = 4 * dim), min(pooling) FROM embeddings")[0]
+    check(emb == (n_ex, 64, 1, "mean"), f"one 64-float mean embedding per example: {emb}, {n_ex} examples")
+
     # Export and check every segment against the pages.
     outdir = os.path.join(d, "shards")
     rc, out, err = malmoi("export", "--db", db, "--out", outdir, "--format", "jsonl", "--seed", "7",
