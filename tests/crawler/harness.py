@@ -25,6 +25,7 @@ DATA = os.path.join(os.environ.get("MALMOI_TEST_DATA", "tests/data"), "crawler")
 UA = "malmoi-test/0.1 (+http://127.0.0.1/contact)"
 
 failures = []
+_tmpdirs = []
 
 
 def check(cond, msg):
@@ -36,8 +37,10 @@ def check(cond, msg):
 
 def finish():
     if failures:
-        print(f"{len(failures)} check(s) failed", file=sys.stderr)
+        print(f"{len(failures)} check(s) failed; files kept in {' '.join(_tmpdirs)}", file=sys.stderr)
         sys.exit(1)
+    for d in _tmpdirs:
+        shutil.rmtree(d, ignore_errors=True)
     print("ok")
     sys.exit(0)
 
@@ -171,6 +174,7 @@ def max_overlap(intervals):
 def tmpdir():
     d = tempfile.mkdtemp(prefix="malmoi-crawl-")
     os.chmod(d, 0o755)  # nginx workers run as www-data
+    _tmpdirs.append(d)
     return d
 
 
