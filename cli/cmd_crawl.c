@@ -15,7 +15,8 @@
 
 static const char usage[] =
     "malmoi crawl --db FILE [--config FILE] [--seed URL]... [--max-pages N] [--max-seconds S]\n"
-    "             [--delay MS] [--per-host N] [--user-agent S] [--resolve HOST:PORT:ADDR]... [--no-extract]";
+    "             [--delay MS] [--per-host N] [--user-agent S] [--resolve HOST:PORT:ADDR]... [--no-extract]\n"
+    "             [--warc DIR]";
 
 #define MAX_LIST 256
 
@@ -113,6 +114,8 @@ static void help(void) {
            "  --user-agent S       the User-Agent header; needed unless the config sets\n"
            "                       user_agent and contact in [crawler]\n"
            "  --resolve H:P:A      connect to address A for host H port P (repeatable)\n"
+           "  --warc DIR           also write every response to WARC 1.1 files in DIR\n"
+           "                       (malmoi-RUN-NNNNN.warc.gz, one gzip member per record)\n"
            "  --no-extract         keep raw responses only (run 'malmoi reextract' later); links\n"
            "                       in pages are then not followed, feeds and sitemaps still are\n\n"
            "Exit status: 0 done (or stopped by a limit or a signal), 1 failure, 2 usage\n"
@@ -135,8 +138,9 @@ static int run(int argc, char **argv) {
                                          {"user-agent", required_argument, NULL, 'u'},
                                          {"resolve", required_argument, NULL, 'r'},
                                          {"no-extract", no_argument, NULL, 'x'},
+                                         {"warc", required_argument, NULL, 'w'},
                                          {0}};
-    const char *db = NULL, *config = NULL, *ua = NULL;
+    const char *db = NULL, *config = NULL, *ua = NULL, *warc = NULL;
     const char *seeds[MAX_LIST], *resolve[MAX_LIST];
     size_t n_seeds = 0, n_resolve = 0;
     long max_pages = 0, delay = -1, per_host = -1;
@@ -149,6 +153,7 @@ static int run(int argc, char **argv) {
         case 'c': config = optarg; break;
         case 'u': ua = optarg; break;
         case 'x': no_extract = 1; break;
+        case 'w': warc = optarg; break;
         case 's':
             if (n_seeds == MAX_LIST)
                 return cli_usage_error("crawl", usage, "at most %d --seed options", MAX_LIST);
@@ -263,6 +268,7 @@ static int run(int argc, char **argv) {
                                .max_seconds = max_seconds,
                                .stop = &stop,
                                .on_page = no_extract ? NULL : on_page,
+                               .warc_dir = warc,
                                .ctx = &hctx,
                                .progress = progress};
     struct crawl_stats st;

@@ -49,7 +49,7 @@ struct xfer {
     struct mm_buf body, headers; /* body: decoded bytes */
     struct mm_buf wire;          /* gzip/deflate bytes as received, kept for storage */
     struct crawl_body dec;
-    int dec_started, bad_encoding;
+    int dec_started, bad_encoding, keep_wire;
     int too_big, not_html;
     double started;
     struct curl_slist *req_headers;
@@ -65,6 +65,7 @@ struct crawler {
     struct crawl_stats *st;
     CURLM *multi;
     struct curl_slist *resolve;
+    struct crawl_warc *warc;
     struct host **hosts;
     size_t n_hosts, cap_hosts;
     char **seed_hosts;
@@ -290,7 +291,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud) {
             return 0;
         }
     }
-    if (x->dec.enc == CRAWL_ENC_GZIP || x->dec.enc == CRAWL_ENC_DEFLATE) {
+    if (x->dec.enc == CRAWL_ENC_GZIP || x->dec.enc == CRAWL_ENC_DEFLATE ||
+        (x->keep_wire && x->dec.enc != CRAWL_ENC_IDENTITY)) {
         if (x->wire.len + len > x->max_body) {
             x->too_big = 1;
             return 0;
@@ -349,6 +351,7 @@ static mm_rc start(struct crawler *c, struct host *h, struct frontier_item *it, 
     x->it = *it;
     memset(it, 0, sizeof *it);
     x->robots = robots;
+    x->keep_wire = c->warc != NULL;
     x->max_body = robots ? ROBOTS_MAX : (size_t)c->cfg->max_body;
     mm_buf_init(&x->body, 0);
     mm_buf_init(&x->wire, 0);
@@ -647,6 +650,11 @@ static mm_rc page_done(struct crawler *c, struct xfer *x, long status) {
         return mm_err_set(c->err, MM_ENOMEM, "out of memory storing %s", final);
     rc = frontier_response(c->f, x->it.id, final, status, x->headers.data, ct, z, zlen, x->body.len, dur, c->err);
     free(z);
+    if (rc == MM_OK && c->warc) {
+        int coded = x->dec_started && x->dec.enc != CRAWL_ENC_IDENTITY;
+        rc = crawl_warc_response(c->warc, final, x->headers.data, coded ? x->wire.data : x->body.data,
+                                 coded ? x->wire.len : x->body.len, c->err);
+    }
     if (rc != MM_OK)
         return rc;
     if (x->it.kind != CRAWL_KIND_PAGE) {
@@ -956,6 +964,8 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
         }
         c.resolve = n;
     }
+    if (o->warc_dir && (rc = crawl_warc_open(o->warc_dir, o->run_id, &c.warc, err)) != MM_OK)
+        goto done;
     if ((c.seen = calloc(SEEN_SLOTS, sizeof *c.seen)) == NULL) {
         rc = mm_err_set(err, MM_ENOMEM, "out of memory");
         goto done;
@@ -1091,6 +1101,7 @@ done:
         host_free(c.hosts[i]);
     free(c.hosts);
     free(c.seen);
+    crawl_warc_close(c.warc);
     for (size_t i = 0; i < c.n_seed_hosts; i++)
         free(c.seed_hosts[i]);
     free(c.seed_hosts);

@@ -198,6 +198,7 @@ struct crawl_run_opts {
     volatile int *stop;       /* set to 1 by a signal: stop new fetches */
     crawl_page_fn on_page;    /* NULL: store responses only */
     void *ctx;
+    const char *warc_dir;     /* also write WARC 1.1 files there (NULL: none) */
     /* Called about once a second with the running counts (NULL allowed). */
     void (*progress)(void *ctx, const struct crawl_stats *st);
 };

@@ -52,6 +52,16 @@ void crawl_body_free(struct crawl_body *d);
 mm_rc crawl_body_zlib(const struct crawl_body *d, const unsigned char *wire, size_t wire_len, unsigned char **out,
                       size_t *out_len);
 
+/* warc.c: WARC 1.1 files, one gzip member per record */
+struct crawl_warc;
+/* Start DIR/malmoi-RUN-00001.warc.gz with its warcinfo record. */
+mm_rc crawl_warc_open(const char *dir, int64_t run_id, struct crawl_warc **out, struct mm_err *err);
+/* A response record: the HTTP header block as received and the body bytes
+ * as they came over the wire (still gzip/br/zstd when so encoded). */
+mm_rc crawl_warc_response(struct crawl_warc *w, const char *uri, const char *headers, const void *body, size_t n,
+                          struct mm_err *err);
+void crawl_warc_close(struct crawl_warc *w);
+
 /* config.c: 1 when any of the n compiled regexes in `res` matches url. */
 int crawl_site_match(const void *res, size_t n, const char *url);
 
