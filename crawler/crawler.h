@@ -206,7 +206,7 @@ struct crawl_run_opts {
 /* Crawl until nothing is due, a limit is reached or *stop is set. URLs
  * claimed by a run that died are claimed again first. Every response is
  * committed with its URL's new state, so a kill at any moment loses at most
- * the uncommitted last few hundred milliseconds of work, which the next run
+ * the last second of uncommitted work (commits are batched: each is an fsync), which the next run
  * fetches again. Returns MM_OK (also when stopped: stats say why),
  * MM_EINVAL (no user agent, bad seed or resolve entry), MM_EDB, MM_ENOMEM.
  * Tested by: tests/crawler/crawl_*.py */
