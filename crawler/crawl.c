@@ -271,7 +271,9 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud) {
     struct xfer *x = ud;
     size_t len = size * n;
     if (!x->dec_started) {
-        if (!x->robots && x->it.kind == CRAWL_KIND_PAGE) {
+        long code = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+        if (!x->robots && x->it.kind == CRAWL_KIND_PAGE && (code < 300 || code > 399)) {
             char *ct = NULL;
             curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct);
             if (html_type(ct) == 0) {
@@ -369,8 +371,11 @@ static mm_rc start(struct crawler *c, struct host *h, struct frontier_item *it, 
     curl_easy_setopt(e, CURLOPT_USERAGENT, cfg->user_agent);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, robots ? 5L : cfg->max_redirects);
+    /* robots.txt: libcurl follows up to 5 redirects (RFC 9309 2.3.1.2).
+     * Everything else: a redirect target becomes a frontier URL of its own,
+     * so its host's robots.txt, politeness and de-duplication apply. */
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, robots ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
     /* ask for every encoding libcurl knows (gzip, deflate, br, zstd) but
      * decode here (body.c): the cap then holds for decoded bytes and a gzip
      * body is stored without compressing it again */
@@ -712,6 +717,54 @@ static mm_rc page_done(struct crawler *c, struct xfer *x, long status) {
     return frontier_finish(c->f, x->it.id, &r, c->err);
 }
 
+/* Redirects in a row that led to URL `id` (its found_from chain of 3xx). */
+static mm_rc redirect_hops(struct crawler *c, int64_t id, int *hops) {
+    sqlite3_stmt *st;
+    mm_rc rc = store_prepare(c->s,
+                             "WITH RECURSIVE ch(id, n) AS (SELECT ?1, 0 UNION ALL"
+                             " SELECT u.found_from, ch.n + 1 FROM urls u JOIN ch ON u.id = ch.id"
+                             " JOIN urls p ON p.id = u.found_from"
+                             " WHERE ch.n < 64 AND p.last_status BETWEEN 300 AND 399 AND p.last_status <> 304)"
+                             " SELECT max(n) FROM ch",
+                             &st, c->err);
+    if (rc != MM_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    *hops = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return MM_OK;
+}
+
+/* A 3xx: the URL is done; its target is queued as a URL of its own (same
+ * kind and depth), at most max_redirects hops from the URL first found. */
+static mm_rc redirect_done(struct crawler *c, struct xfer *x, long status) {
+    char loc[4096];
+    const char *hdrs = x->headers.data ? x->headers.data : "";
+    char *target = NULL;
+    if (!header_value(hdrs, "Location", loc, sizeof loc) || crawl_url_normalize(x->it.url, loc, &target) != MM_OK)
+        return fail(c, x, status, "http", 0, -1, 0); /* no Location, or not http(s): it will not heal */
+    struct host *h = x->h;
+    h->failures = 0;
+    int hops = 0;
+    mm_rc rc = redirect_hops(c, x->it.id, &hops);
+    int64_t dur = (int64_t)((mm_now_monotonic() - x->started) * 1000);
+    if (rc == MM_OK)
+        rc = frontier_response(c->f, x->it.id, x->it.url, status, hdrs, NULL, NULL, 0, 0, dur, c->err);
+    long revisit = revisit_for(c, h->site, x->it.kind, x->it.depth, is_article(h->site, x->it.url));
+    struct frontier_result r = {.state = "done", .status = status};
+    r.next_fetch = revisit > 0 ? wall_s() + revisit : 0;
+    if (rc == MM_OK && hops + 1 > c->cfg->max_redirects) {
+        r.error = "redirects";
+        count_error(c->st, "http");
+    }
+    if (rc == MM_OK)
+        rc = frontier_finish(c->f, x->it.id, &r, c->err);
+    if (rc == MM_OK && r.error == NULL)
+        rc = enqueue(c, NULL, target, x->it.kind, x->it.depth, &x->it, h->name, NULL);
+    free(target);
+    return rc;
+}
+
 static const char *curl_kind(CURLcode res) {
     switch (res) {
     case CURLE_OPERATION_TIMEDOUT:
@@ -790,6 +843,8 @@ static mm_rc finished(struct crawler *c, CURLMsg *m) {
         rc = retry_or_fail(c, x, status, "http", retry_after_s(x->headers.data ? x->headers.data : ""));
     } else if (status >= 500) {
         rc = retry_or_fail(c, x, status, "http", -1);
+    } else if (status >= 300 && status < 400 && status != 304) {
+        rc = redirect_done(c, x, status);
     } else if (status == 304 || (status >= 200 && status < 300)) {
         rc = page_done(c, x, status);
     } else {
