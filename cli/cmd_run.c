@@ -86,13 +86,8 @@ static int run(int argc, char **argv) {
         status = cli_fail("run", &err);
         goto out;
     }
-    struct mm_buf args;
-    mm_buf_init(&args, 1 << 16);
-    for (int i = 1; i < argc; i++)
-        mm_buf_printf(&args, "%s%s", i > 1 ? " " : "", argv[i]);
     int64_t run_id = 0;
-    mm_rc rc = store_run_begin(s, "run", args.data ? args.data : "", &run_id, &err);
-    mm_buf_free(&args);
+    mm_rc rc = pipeline_run_begin(s, "run", argc, argv, &run_id, &err);
     if (rc != MM_OK) {
         status = cli_fail("run", &err);
         goto out;

@@ -437,6 +437,9 @@ int pipeline_crawl_option(const char *cmd, const char *usage, int c, const char 
         return cli_parse_long(cmd, usage, "--delay", arg, 0, 600000, &o->delay_ms) ? -1 : 1;
     case PIPELINE_OPT_PER_HOST:
         return cli_parse_long(cmd, usage, "--per-host", arg, 1, 64, &o->per_host) ? -1 : 1;
+    case PIPELINE_OPT_WARC:
+        o->warc_dir = arg;
+        return 1;
     }
     return 0;
 }
@@ -446,6 +449,11 @@ static void crawl_progress(void *ctx, const struct crawl_stats *st) {
     cli_progress("%lld pages, %lld documents, %lld queued, %d in flight, %lld errors, %.1f MB",
                  (long long)st->pages, (long long)st->documents, (long long)st->queued, st->in_flight,
                  (long long)st->errors, st->bytes / 1e6);
+}
+
+static void report_host(void *ctx, const char *host, const char *why) {
+    (void)ctx;
+    cli_log("crawl: %s: %s", host, why);
 }
 
 mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_crawl_opts *o, struct mm_err *err) {
@@ -490,11 +498,29 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
                                 .max_pages = o->max_pages,
                                 .max_seconds = o->max_seconds,
                                 .stop = stop,
-                                .on_page = pipeline_store_page,
+                                .on_page = o->no_extract ? NULL : pipeline_store_page,
+                                .warc_dir = o->warc_dir,
                                 .ctx = pages,
                                 .progress = crawl_progress};
     mm_rc rc = crawl_run(s, pc->crawl, &ro, st, err);
     cli_progress_done();
+    if (rc == MM_OK) {
+        struct mm_err report_err; /* a report only: its failure is not the crawl's */
+        mm_err_clear(&report_err);
+        crawl_blocked_hosts(s, report_host, NULL, &report_err);
+    }
+    return rc;
+}
+
+mm_rc pipeline_run_begin(struct store *s, const char *command, int argc, char **argv, int64_t *run_id,
+                         struct mm_err *err) {
+    struct mm_buf args;
+    mm_buf_init(&args, 1 << 16);
+    for (int i = 1; i < argc; i++)
+        if (mm_buf_printf(&args, "%s%s", i > 1 ? " " : "", argv[i]) != MM_OK)
+            break; /* a very long command line is recorded cut */
+    mm_rc rc = store_run_begin(s, command, args.data ? args.data : "", run_id, err);
+    mm_buf_free(&args);
     return rc;
 }
 

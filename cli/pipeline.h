@@ -74,6 +74,10 @@ mm_rc pipeline_reextract(struct store *s, struct pipeline_pages *pages, volatile
  * bytes into `out`. */
 mm_rc pipeline_inflate(const void *z, size_t zlen, size_t size, struct mm_buf *out, struct mm_err *err);
 
+/* Record the start of a run in `runs` with the command line as its args. */
+mm_rc pipeline_run_begin(struct store *s, const char *command, int argc, char **argv, int64_t *run_id,
+                         struct mm_err *err);
+
 /* ---- crawling (shared by `malmoi crawl` and `malmoi run`) ---- */
 
 #define PIPELINE_MAX_LIST 256
@@ -84,12 +88,14 @@ struct pipeline_crawl_opts {
     size_t n_seeds, n_resolve;
     long max_pages, delay_ms, per_host;
     double max_seconds;
+    const char *warc_dir; /* also write WARC files there */
+    int no_extract;       /* keep raw responses only (`malmoi crawl --no-extract`) */
 };
 #define PIPELINE_CRAWL_OPTS_INIT {.delay_ms = -1, .per_host = -1}
 /* getopt_long values of the crawl options, and their table entries. */
 enum {
     PIPELINE_OPT_SEED = 1000, PIPELINE_OPT_RESOLVE, PIPELINE_OPT_USER_AGENT, PIPELINE_OPT_MAX_PAGES,
-    PIPELINE_OPT_MAX_SECONDS, PIPELINE_OPT_DELAY, PIPELINE_OPT_PER_HOST,
+    PIPELINE_OPT_MAX_SECONDS, PIPELINE_OPT_DELAY, PIPELINE_OPT_PER_HOST, PIPELINE_OPT_WARC,
 };
 #define PIPELINE_CRAWL_LONG_OPTIONS                                                                      \
     {"seed", required_argument, NULL, PIPELINE_OPT_SEED},                                                \
@@ -98,7 +104,8 @@ enum {
         {"max-pages", required_argument, NULL, PIPELINE_OPT_MAX_PAGES},                                  \
         {"max-seconds", required_argument, NULL, PIPELINE_OPT_MAX_SECONDS},                              \
         {"delay", required_argument, NULL, PIPELINE_OPT_DELAY},                                          \
-        {"per-host", required_argument, NULL, PIPELINE_OPT_PER_HOST}
+        {"per-host", required_argument, NULL, PIPELINE_OPT_PER_HOST},                                    \
+        {"warc", required_argument, NULL, PIPELINE_OPT_WARC}
 /* The crawl options' help lines. */
 #define PIPELINE_CRAWL_HELP                                                                              \
     "  --seed URL           crawl from this URL (repeatable); with seeds, the config's\n"                \
@@ -109,7 +116,9 @@ enum {
     "  --per-host N         connections per host (default 1)\n"                                          \
     "  --user-agent S       the User-Agent header, with a contact ('mybot/1.0 (+https://…)');\n"        \
     "                       needed unless the config sets user_agent and contact\n"                      \
-    "  --resolve H:P:A      connect to address A for host H port P (repeatable)\n"
+    "  --resolve H:P:A      connect to address A for host H port P (repeatable)\n"                      \
+    "  --warc DIR           also write every response to WARC 1.1 files in DIR\n"                        \
+    "                       (malmoi-RUN-NNNNN.warc.gz, one gzip member per record)\n"
 
 /* Handle getopt_long value `c` if it is a crawl option: 1 = handled,
  * 0 = not a crawl option, -1 = bad value (a usage error was printed). */
@@ -117,7 +126,9 @@ int pipeline_crawl_option(const char *cmd, const char *usage, int c, const char 
 /* Apply the command line to the crawl config; fails when no honest user
  * agent is known (naming the config key to fill in). */
 mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_crawl_opts *o, struct mm_err *err);
-/* Crawl with pipeline_store_page as the page handler. */
+/* Crawl with pipeline_store_page as the page handler (none with
+ * no_extract), then log the hosts that are parked or whose robots.txt is
+ * unreachable. */
 mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct pipeline_crawl_opts *o, int64_t run_id,
                      volatile int *stop, struct pipeline_pages *pages, struct crawl_stats *st, struct mm_err *err);
 

@@ -18,7 +18,7 @@ CREATE TABLE runs (
     pid         INTEGER NOT NULL,
     started     TEXT NOT NULL,
     ended       TEXT,                        -- NULL while running or if killed
-    status      TEXT NOT NULL DEFAULT 'running', -- running | ok | failed | interrupted
+    status      TEXT NOT NULL DEFAULT 'running', -- running | ok | failed | interrupted | killed
     pages       INTEGER NOT NULL DEFAULT 0,  -- pages fetched
     bytes       INTEGER NOT NULL DEFAULT 0,  -- bytes downloaded (as transferred)
     documents   INTEGER NOT NULL DEFAULT 0,  -- documents added or changed

@@ -234,7 +234,15 @@ mm_rc store_run_begin(struct store *s, const char *command, const char *args, in
     sqlite3_stmt *st;
     char now[32];
     now_utc(now);
-    mm_rc rc = store_prepare(s, "INSERT INTO runs(command, args, pid, started) VALUES (?1, ?2, ?3, ?4)", &st, err);
+    /* Runs only start under the run lock, so a row still 'running' belongs
+     * to a process that died without closing it (SIGKILL, power loss). */
+    mm_rc rc = exec(s,
+                    "UPDATE runs SET status = 'killed', message = 'the process ended without closing the run"
+                    " (killed or crashed); the next run resumed its work' WHERE status = 'running'",
+                    "cannot close the rows of killed runs", err);
+    if (rc != MM_OK)
+        return rc;
+    rc = store_prepare(s, "INSERT INTO runs(command, args, pid, started) VALUES (?1, ?2, ?3, ?4)", &st, err);
     if (rc != MM_OK)
         return rc;
     sqlite3_bind_text(st, 1, command, -1, SQLITE_STATIC);

@@ -49,7 +49,9 @@ void store_rollback(struct store *s);
 /* Prepare `sql` on the store's connection; failure names the statement. */
 mm_rc store_prepare(struct store *s, const char *sql, sqlite3_stmt **out, struct mm_err *err);
 
-/* Runs: a row per command that changes the database. */
+/* Runs: a row per command that changes the database. Call with the run
+ * lock held (STORE_LOCK): starting a run also marks rows left 'running' by
+ * a process that died as 'killed'. */
 struct store_run_counts {
     int64_t pages, bytes, documents;
     const char *errors_json; /* JSON object kind -> count; NULL = "{}" */

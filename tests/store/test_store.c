@@ -121,6 +121,24 @@ static void test_import_rollback(void) {
     store_close(s);
 }
 
+static void test_killed_runs_closed(void) {
+    struct store *s;
+    struct mm_err err;
+    mm_err_clear(&err);
+    CHECK_INT(store_open(db_path, STORE_LOCK, "test", &s, &err), MM_OK);
+    int64_t a, b;
+    CHECK_INT(store_run_begin(s, "crawl", "", &a, &err), MM_OK); /* never ended: as after SIGKILL */
+    CHECK_INT(store_run_begin(s, "crawl", "", &b, &err), MM_OK);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM runs WHERE id = %lld AND status = 'killed'", (long long)a);
+    CHECK_INT(count(s, sql), 1);
+    CHECK_INT(store_run_end(s, b, "ok", NULL, "done", &err), MM_OK);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM runs WHERE id = %lld AND status = 'ok' AND ended IS NOT NULL",
+             (long long)b);
+    CHECK_INT(count(s, sql), 1);
+    store_close(s);
+}
+
 int main(void) {
     if (mkdtemp(dir) == NULL)
         return 1;
@@ -130,6 +148,7 @@ int main(void) {
     RUN(test_lock_busy);
     RUN(test_document_dedup_and_update);
     RUN(test_import_rollback);
+    RUN(test_killed_runs_closed);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
