@@ -12,6 +12,9 @@
 
 /* url.c */
 int crawl_url_host_name(const char *url, char *out, size_t n);
+/* Value of a hex digit, -1 for anything else (url.c; robots.c compares
+ * percent-encodings with it too). */
+int crawl_hexval(int c);
 const char *crawl_url_path(const char *url);
 
 /* body.c: content decoding with a cap on decoded bytes */

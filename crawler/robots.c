@@ -33,16 +33,6 @@ struct crawl_robots {
     int all; /* -1 rules decide; 0 deny everything; 1 allow everything */
 };
 
-static int hexval(int c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* One spelling for comparing octets: non-ASCII octets percent-encoded,
  * %xx of unreserved characters decoded, other %xx upper-cased (2.2.2). */
 static char *norm(const char *s, size_t n) {
@@ -53,8 +43,9 @@ static char *norm(const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         mm_rc rc;
-        if (c == '%' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 && hexval((unsigned char)s[i + 2]) >= 0) {
-            int v = hexval((unsigned char)s[i + 1]) * 16 + hexval((unsigned char)s[i + 2]);
+        if (c == '%' && i + 2 < n && crawl_hexval((unsigned char)s[i + 1]) >= 0 &&
+            crawl_hexval((unsigned char)s[i + 2]) >= 0) {
+            int v = crawl_hexval((unsigned char)s[i + 1]) * 16 + crawl_hexval((unsigned char)s[i + 2]);
             if (isalnum(v) || v == '-' || v == '.' || v == '_' || v == '~')
                 rc = mm_buf_putc(&b, (char)v);
             else

@@ -15,7 +15,7 @@
 
 #define URL_MAX (8u << 10) /* longer URLs are junk or traps */
 
-static int hexval(int c) {
+int crawl_hexval(int c) {
     if (c >= '0' && c <= '9')
         return c - '0';
     if (c >= 'a' && c <= 'f')
@@ -65,8 +65,8 @@ static mm_rc put_normalized(struct mm_buf *b, const char *s, size_t n) {
         unsigned char c = (unsigned char)s[i];
         mm_rc rc;
         if (c == '%') {
-            int hi = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
-            int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
+            int hi = i + 1 < n ? crawl_hexval((unsigned char)s[i + 1]) : -1;
+            int lo = i + 2 < n ? crawl_hexval((unsigned char)s[i + 2]) : -1;
             if (hi < 0 || lo < 0) {
                 rc = mm_buf_puts(b, "%25");
             } else {
