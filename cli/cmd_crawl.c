@@ -5,7 +5,6 @@
  * alone. Cron-safe: the run lock makes an overlapping run exit 75;
  * SIGINT/SIGTERM stop it cleanly.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -96,24 +95,7 @@ static int run(int argc, char **argv) {
              (long long)st.pages, (long long)st.html, (long long)st.not_modified, (long long)pages.documents,
              (long long)st.enqueued, (long long)st.errors, (long long)st.robots_denied, (long long)st.parked_hosts,
              st.bytes / 1e6, mm_now_monotonic() - t0, stop ? " (stopped by signal)" : "");
-    char *errors = crawl_stats_errors_json(&st);
-    struct store_run_counts counts = {.pages = st.pages, .bytes = st.bytes, .documents = pages.documents,
-                                      .errors_json = errors};
-    struct mm_err end_err;
-    mm_err_clear(&end_err);
-    store_run_end(s, run_id, rc != MM_OK ? "failed" : stop ? "interrupted" : "ok", &counts,
-                  rc != MM_OK ? err.msg : msg, &end_err);
-    free(errors);
-    if (rc != MM_OK)
-        status = cli_fail("crawl", &err);
-    else if (end_err.code != MM_OK)
-        status = cli_fail("crawl", &end_err);
-    else
-        cli_log("crawl: %s", msg);
-    if (pages.rule_fallbacks)
-        cli_log("extract: %lld pages matched a site rule that found no body (generic extractor used); "
-                "the site's markup may have changed",
-                (long long)pages.rule_fallbacks);
+    status = pipeline_run_end(s, "crawl", run_id, rc, stop, &st, &pages, msg, &err);
 out:
     store_close(s);
     pipeline_config_free(&pc);

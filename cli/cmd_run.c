@@ -4,7 +4,6 @@
  * embed when a model is configured. Every step keeps its state in the
  * database, so a killed run resumes and a second run only does new work.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -106,10 +105,6 @@ static int run(int argc, char **argv) {
                     "%lld errors, %.1f MB",
                     (long long)st.pages, (long long)st.html, (long long)st.not_modified, (long long)pages.documents,
                     (long long)st.errors, st.bytes / 1e6);
-        if (pages.rule_fallbacks)
-            cli_log("extract: %lld pages matched a site rule that found no body (generic extractor used); "
-                    "the site's markup may have changed",
-                    (long long)pages.rule_fallbacks);
     }
     if (rc == MM_OK && !stop)
         rc = pipeline_split(s, &pc, &stop, &counts, &err);
@@ -124,20 +119,7 @@ static int run(int argc, char **argv) {
              (long long)st.pages, (long long)pages.documents, (long long)counts.documents_split,
              (long long)counts.documents_rejected, (long long)counts.sentences, (long long)counts.examples,
              (long long)counts.embeddings, mm_now_monotonic() - t0, stop ? " (stopped by a signal)" : "");
-    char *errors = crawl_stats_errors_json(&st);
-    struct store_run_counts rcounts = {.pages = st.pages, .bytes = st.bytes, .documents = pages.documents,
-                                       .errors_json = errors};
-    struct mm_err end_err;
-    mm_err_clear(&end_err);
-    store_run_end(s, run_id, rc != MM_OK ? "failed" : stop ? "interrupted" : "ok", &rcounts,
-                  rc != MM_OK ? err.msg : msg, &end_err);
-    free(errors);
-    if (rc != MM_OK)
-        status = cli_fail("run", &err);
-    else if (end_err.code != MM_OK)
-        status = cli_fail("run", &end_err);
-    else
-        cli_log("run: %s", msg);
+    status = pipeline_run_end(s, "run", run_id, rc, stop, &st, &pages, msg, &err);
 out:
     store_close(s);
     tok_close(tok);

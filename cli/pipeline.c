@@ -512,6 +512,31 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
     return rc;
 }
 
+int pipeline_run_end(struct store *s, const char *command, int64_t run_id, mm_rc rc, int stopped,
+                     const struct crawl_stats *st, const struct pipeline_pages *pages, const char *msg,
+                     const struct mm_err *err) {
+    char *errors = st ? crawl_stats_errors_json(st) : NULL;
+    struct store_run_counts counts = {.pages = st ? st->pages : 0,
+                                      .bytes = st ? st->bytes : 0,
+                                      .documents = pages ? pages->documents : 0,
+                                      .errors_json = errors};
+    struct mm_err end_err;
+    mm_err_clear(&end_err);
+    store_run_end(s, run_id, rc != MM_OK ? "failed" : stopped ? "interrupted" : "ok", &counts,
+                  rc != MM_OK ? err->msg : msg, &end_err);
+    free(errors);
+    if (pages && pages->rule_fallbacks)
+        cli_log("extract: %lld pages matched a site rule that found no body (generic extractor used); "
+                "the site's markup may have changed",
+                (long long)pages->rule_fallbacks);
+    if (rc != MM_OK)
+        return cli_fail(command, err);
+    if (end_err.code != MM_OK)
+        return cli_fail(command, &end_err);
+    cli_log("%s: %s", command, msg);
+    return CLI_EXIT_OK;
+}
+
 mm_rc pipeline_run_begin(struct store *s, const char *command, int argc, char **argv, int64_t *run_id,
                          struct mm_err *err) {
     struct mm_buf args;

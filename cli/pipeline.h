@@ -78,6 +78,14 @@ mm_rc pipeline_inflate(const void *z, size_t zlen, size_t size, struct mm_buf *o
 mm_rc pipeline_run_begin(struct store *s, const char *command, int argc, char **argv, int64_t *run_id,
                          struct mm_err *err);
 
+/* Close the run's row (status ok, failed or interrupted; the crawl's counts
+ * and errors by kind; `msg` or the error as its message), then report:
+ * the error, or "CMD: MSG" as the closing log line. Returns the exit
+ * status. `st` and `pages` may be NULL when nothing was crawled. */
+int pipeline_run_end(struct store *s, const char *command, int64_t run_id, mm_rc rc, int stopped,
+                     const struct crawl_stats *st, const struct pipeline_pages *pages, const char *msg,
+                     const struct mm_err *err);
+
 /* ---- crawling (shared by `malmoi crawl` and `malmoi run`) ---- */
 
 #define PIPELINE_MAX_LIST 256
