@@ -111,7 +111,7 @@ int main(int argc, char **argv) {
         double f8 = 8 * seq_flops(128, (double)H, FF, L);
         for (int p = 0; p < 2; p++) {
             double best = 1e9;
-            for (int r = 0; r < reps + 2; r++) {
+            for (int r = 0; r < reps + 1; r++) {
                 double t = mm_now_monotonic();
                 emb_encode(m, &fin, pools[p], &run, out, &err);
                 t = mm_now_monotonic() - t;
