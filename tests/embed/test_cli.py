@@ -96,8 +96,10 @@ def main():
         r = malmoi("--model", MODEL, "--db", db)
         n = con.execute("SELECT count(*) FROM embeddings").fetchone()[0]
         check(r.returncode == 0 and n == 0, "examples of another tokenizer are left alone (%d rows)" % n)
-        # the tag malmoi tokenize gives KoBERT's spiece.model (name:sha256 prefix)
-        con.execute("UPDATE examples SET tokenizer = 'kobert-spm:17dc4710'")
+        # the tag the pipeline gives examples of KoBERT's spiece.model: tok_name:sha256[:8]
+        import hashlib
+        sha = hashlib.sha256(open(os.path.join(MODEL, "spiece.model"), "rb").read()).hexdigest()
+        con.execute("UPDATE examples SET tokenizer = ?", ("kobert-spm:" + sha[:8],))
         con.commit()
         r = malmoi("--model", MODEL, "--db", db, "--batch", "10")
         rows = con.execute("SELECT example_id, model, pooling, dim, vector, length(model_sha256) FROM embeddings ORDER BY example_id").fetchall()
