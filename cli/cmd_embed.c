@@ -228,7 +228,7 @@ static int run(int argc, char **argv) {
         struct mm_err terr = {0};
         /* Only examples this model's tokenizer made fit its vocabulary. */
         if (tok_open(model_dir, &tok, &terr) == MM_OK) {
-            snprintf(tokid, sizeof tokid, "%s:%.8s", tok_name(tok), tok_sha256(tok));
+            tok_key(tok, tokid, sizeof tokid);
             tokp = tokid;
             tok_close(tok);
         } else {

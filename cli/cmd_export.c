@@ -182,7 +182,7 @@ static int run(int argc, char **argv) {
     static volatile int stop;
     cli_install_stop(&stop);
     char key[128];
-    export_tokenizer_key(tok, key, sizeof key);
+    tok_key(tok, key, sizeof key);
     struct export_counts ec;
     double t0 = mm_now_monotonic();
     /* Any database with documents exports: the pipeline's text step splits

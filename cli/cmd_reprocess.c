@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "export.h"
 #include "pipeline.h"
 
 static const char usage[] = "malmoi reprocess --db FILE [--config FILE] [--from extract|split|encode] [--threads N]";
@@ -107,7 +106,7 @@ static int reprocess(const char *cmd, const char *from, int argc, char **argv) {
     cli_install_stop(&stop);
     double t0 = mm_now_monotonic();
     char tok_id[128];
-    export_tokenizer_key(tok, tok_id, sizeof tok_id);
+    tok_key(tok, tok_id, sizeof tok_id);
     struct pipeline_pages pages = {.rules = pc.rules};
     struct pipeline_counts counts = {0};
     int64_t n_pages = 0;

@@ -124,7 +124,7 @@ static mm_rc json_ids(struct mm_buf *b, const int32_t *v, size_t n, int32_t fill
 mm_rc pipeline_encode(struct store *s, const struct tok_model *tok, volatile int *stop, struct pipeline_counts *counts,
                       struct mm_err *err) {
     char key[128];
-    export_tokenizer_key(tok, key, sizeof key);
+    tok_key(tok, key, sizeof key);
     struct tok_specials sp = tok_specials(tok);
     if (sp.cls < 0 || sp.sep < 0)
         return mm_err_set(err, MM_EINVAL, "tokenizer %s has no [CLS]/[SEP]; examples need a BERT vocabulary", key);
@@ -609,7 +609,7 @@ mm_rc pipeline_embed(struct store *s, const struct pipeline_config *pc, const st
     if (rc != MM_OK)
         return rc;
     char tok_id[128];
-    export_tokenizer_key(tok, tok_id, sizeof tok_id);
+    tok_key(tok, tok_id, sizeof tok_id);
     struct emb_db_opts o = {0};
     o.pool = (enum emb_pooling)emb_pooling_parse(pc->embed_pooling);
     o.run.threads = threads > 0 ? threads : 1;

@@ -146,7 +146,7 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
  * EXPORT_MAX_SENTENCE_IDS pieces; longer ones are cut and marked
  * truncated), in safe corpus mode: text like "[MASK]" never yields special
  * ids. Then documents at stage 'split' move to 'encoded'. The key in
- * examples.tokenizer is export_tokenizer_key(): "kobert-spm:17dc4710".
+ * examples.tokenizer is tok_key(): "kobert-spm:17dc4710".
  * Stops between batches when *stop becomes non-zero. */
 mm_rc pipeline_encode(struct store *s, const struct tok_model *tok, volatile int *stop, struct pipeline_counts *counts,
                       struct mm_err *err);

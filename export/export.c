@@ -229,7 +229,7 @@ mm_rc export_run(struct store *s, const struct tok_model *tok, const char *out_d
         return mm_err_set(err, MM_EINVAL, "tokenizer %s has no [CLS], [SEP] or [MASK]; export needs a BERT vocabulary",
                           tok_name(tok));
     char key[128];
-    export_tokenizer_key(tok, key, sizeof key);
+    tok_key(tok, key, sizeof key);
     if ((rc = prepare_dir(out_dir, err)) != MM_OK)
         return rc;
 

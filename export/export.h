@@ -54,9 +54,6 @@ struct export_params {
 /* Fill `p` with the defaults above (format TFRecord). */
 void export_params_default(struct export_params *p);
 
-/* The name under which `tok`'s encodings are stored in `examples`:
- * "NAME:SHA8", e.g. "kobert-spm:17dc4710". Writes at most `n` bytes. */
-void export_tokenizer_key(const struct tok_model *tok, char *out, size_t n);
 
 /* Counts of one split (train or validation). */
 struct export_split_counts {

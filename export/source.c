@@ -10,10 +10,6 @@
 #include "export_int.h"
 
 
-void export_tokenizer_key(const struct tok_model *tok, char *out, size_t n) {
-    snprintf(out, n, "%s:%.8s", tok_name(tok), tok_sha256(tok));
-}
-
 /* Which sentences export uses: every sentence of a BERT-text document;
  * kept sentences of other documents that were not rejected (the same rule
  * as pipeline_encode in cli/pipeline.c, which encodes them). */

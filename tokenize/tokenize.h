@@ -90,6 +90,11 @@ const char *tok_name(const struct tok_model *m);
 /* SHA-256 (64 hex digits) of the model file (.model, or vocab.txt for
  * WordPiece; for the .model + vocab.txt route, of the .model). Borrowed. */
 const char *tok_sha256(const struct tok_model *m);
+/* The name under which this tokenizer's encodings are stored in
+ * examples.tokenizer: "NAME:SHA8", e.g. "kobert-spm:17dc4710". Writes at
+ * most `n` bytes (TOK_KEY_MAX is enough). */
+#define TOK_KEY_MAX 96
+void tok_key(const struct tok_model *m, char *out, size_t n);
 /* Number of ids (embedding rows). */
 int32_t tok_vocab_size(const struct tok_model *m);
 /* The special ids (KoBERT: 0 1 2 3 4; mBERT: 100 0 101 102 103). */

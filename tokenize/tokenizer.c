@@ -402,6 +402,7 @@ mm_rc tok_open(const char *path, struct tok_model **out, struct mm_err *err) {
 enum tok_kind tok_kind(const struct tok_model *m) { return m->kind; }
 const char *tok_name(const struct tok_model *m) { return m->name; }
 const char *tok_sha256(const struct tok_model *m) { return m->sha; }
+void tok_key(const struct tok_model *m, char *out, size_t n) { snprintf(out, n, "%s:%.8s", tok_name(m), m->sha); }
 int32_t tok_vocab_size(const struct tok_model *m) { return m->nvocab; }
 struct tok_specials tok_specials(const struct tok_model *m) { return m->spec; }
 
