@@ -9,6 +9,7 @@ import html.parser
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import unicodedata
@@ -133,6 +134,35 @@ def main():
     hits_after = sum(srv.hits(h, p) for (h, p) in routes if p != "/")
     check(hits_after == hits_before, f"articles fetched again: {hits_before} -> {hits_after}")
     check(db_rows(db, "SELECT count(*) FROM examples")[0][0] == n_ex, "no new examples on the second run")
+
+    # Redo the later steps from what is stored, without fetching: the same
+    # documents, sentences and examples come back.
+    hits = sum(srv.hits(h, p) for (h, p) in routes)
+    rc, out, err = malmoi("reprocess", "--db", db, "--config", config, "--from", "extract")
+    check(rc == 0, f"malmoi reprocess exit {rc}: {err[-1000:]}")
+    check(f"extract: {len(pages) + 1} stored pages, 0 documents changed" in err, f"reprocess re-read the pages: {err[-600:]}")
+    check(db_rows(db, "SELECT count(*) FROM examples")[0][0] == n_ex, "reprocess gives back the same examples")
+    check(sum(srv.hits(h, p) for (h, p) in routes) == hits, "reprocess fetched nothing")
+
+    # A crawl that keeps raw responses only, extracted afterwards.
+    raw_db = os.path.join(d, "raw.db")
+    raw_run = [a if a != "run" else "crawl" for a in run]
+    raw_run[raw_run.index(db)] = raw_db
+    for link in links:  # the articles themselves: --no-extract follows no page links
+        raw_run += ["--seed", link]
+    rc, out, err = malmoi(*raw_run, "--no-extract")
+    check(rc == 0, f"malmoi crawl --no-extract exit {rc}: {err[-1000:]}")
+    check(db_rows(raw_db, "SELECT count(*) FROM documents")[0][0] == 0, "--no-extract stores no documents")
+    rc, out, err = malmoi("reextract", "--db", raw_db, "--config", config)
+    check(rc == 0, f"malmoi reextract exit {rc}: {err[-1000:]}")
+    got = db_rows(raw_db, "SELECT count(*) FROM documents WHERE source = 'crawl'")[0][0]
+    check(got >= len(pages), f"reextract made {got} documents from {len(pages)} stored articles")
+    con = sqlite3.connect(raw_db)
+    con.execute("ATTACH ? AS first", (db,))
+    same = con.execute("SELECT count(*) FROM documents WHERE content_hash IN"
+                       " (SELECT content_hash FROM first.documents)").fetchone()[0]
+    con.close()
+    check(same == got, f"re-extracted text equals the text extracted while crawling ({same} of {got})")
 
     # With a model configured, the next run embeds every example (the model's
     # numbers are checked against transformers in tests/embed).
