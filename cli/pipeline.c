@@ -72,18 +72,19 @@ mm_rc pipeline_config_load(const char *path, struct pipeline_config *pc, struct 
     else /* the shipped KoBERT model: next to the config, or in the source tree */
         pc->tokenizer = resolve(chosen ? chosen : MALMOI_SOURCE_CONFIG, "models/kobert/spiece.model");
     pc->embed_model = model && *model ? resolve(chosen, model) : NULL;
-    pc->embed_pooling = strdup(pooling && *pooling ? pooling : "pooled");
-    if (pc->tokenizer == NULL || pc->embed_pooling == NULL || (model && *model && !pc->embed_model))
+    if (pc->tokenizer == NULL || (model && *model && !pc->embed_model))
         goto oom;
     if ((rc = mm_conf_get_long(pc->conf, "pipeline", "embed_max_length", 8, 4096, &pc->embed_max_length, err)) != MM_OK ||
         (rc = mm_conf_get_long(pc->conf, "pipeline", "batch_documents", 1, 100000, &pc->batch_documents, err)) != MM_OK)
         goto fail;
-    if (strcmp(pc->embed_pooling, "pooled") && strcmp(pc->embed_pooling, "cls") && strcmp(pc->embed_pooling, "mean")) {
+    int pool = emb_pooling_parse(pooling && *pooling ? pooling : "pooled");
+    if (pool < 0) {
         const struct mm_conf_entry *e = mm_conf_get_nth(pc->conf, "pipeline", "embed_pooling", 0);
         rc = mm_err_set(err, MM_EINVAL, "%s:%d: key 'embed_pooling' in [pipeline] wants pooled, cls or mean, not '%s'",
-                        chosen, e ? e->line : 0, pc->embed_pooling);
+                        chosen, e ? e->line : 0, pooling);
         goto fail;
     }
+    pc->embed_pooling = (enum emb_pooling)pool;
     if ((rc = mm_conf_check_unused(pc->conf, err)) != MM_OK)
         goto fail;
     return MM_OK;
@@ -101,7 +102,6 @@ void pipeline_config_free(struct pipeline_config *pc) {
     free(pc->config_path);
     free(pc->tokenizer);
     free(pc->embed_model);
-    free(pc->embed_pooling);
     memset(pc, 0, sizeof *pc);
 }
 
@@ -116,9 +116,6 @@ static mm_rc json_ids(struct mm_buf *b, const int32_t *v, size_t n, int32_t fill
     return rc;
 }
 
-/* Which sentences are training data: every sentence of a BERT-text
- * document; kept sentences of the other documents that were not rejected. */
-#define USED_SENTENCE "(d.source = 'import:bert-text' OR (d.stage != 'rejected' AND s.reject_reason IS NULL))"
 #define ENCODE_BATCH 512 /* sentences per transaction */
 
 mm_rc pipeline_encode(struct store *s, const struct tok_model *tok, volatile int *stop, struct pipeline_counts *counts,
@@ -142,7 +139,7 @@ mm_rc pipeline_encode(struct store *s, const struct tok_model *tok, volatile int
     if (rc == MM_OK)
         rc = store_prepare(s,
                            "SELECT s.id, s.text FROM sentences s JOIN documents d ON d.id = s.document_id"
-                           " WHERE s.id > ?1 AND " USED_SENTENCE
+                           " WHERE s.id > ?1 AND " EXPORT_USED_SENTENCE
                            " AND NOT EXISTS (SELECT 1 FROM examples e WHERE e.sentence_id = s.id"
                            " AND e.tokenizer = ?2) ORDER BY s.id LIMIT ?3",
                            &find, err);
@@ -611,7 +608,7 @@ mm_rc pipeline_embed(struct store *s, const struct pipeline_config *pc, const st
     char tok_id[128];
     tok_key(tok, tok_id, sizeof tok_id);
     struct emb_db_opts o = {0};
-    o.pool = (enum emb_pooling)emb_pooling_parse(pc->embed_pooling);
+    o.pool = pc->embed_pooling;
     o.run.threads = threads > 0 ? threads : 1;
     o.max_length = (size_t)pc->embed_max_length;
     o.tokenizer = tok_id;

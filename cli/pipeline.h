@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "crawler.h"
+#include "embed.h"
 #include "parser.h"
 #include "store.h"
 #include "text.h"
@@ -29,7 +30,7 @@ struct pipeline_config {
     char *tokenizer;             /* .model, vocab.txt or model folder */
     long embed_max_length;       /* ids per sentence embedded (longer: cut) */
     char *embed_model;           /* model folder, or NULL for no embeddings */
-    char *embed_pooling;         /* pooled | cls | mean */
+    enum emb_pooling embed_pooling; /* pooled (default), cls or mean */
     long batch_documents;        /* documents per transaction */
 };
 

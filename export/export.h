@@ -34,6 +34,13 @@ enum export_format {
 #define EXPORT_MAX_SENTENCE_IDS 4096       /* ids per stored sentence example (longer: cut, truncated = 1) */
 #define EXPORT_MAX_DOCUMENT_TOKENS (1u << 20) /* a longer document continues as a new one */
 
+/* Which sentences are training data, as an SQL condition over `sentences s`
+ * joined with `documents d`: every sentence of a BERT-text document (taken
+ * as the user gave it); kept sentences of the other documents that were not
+ * rejected. Export reads them; the pipeline encodes them. */
+#define EXPORT_USED_SENTENCE \
+    "(d.source = 'import:bert-text' OR (d.stage != 'rejected' AND s.reject_reason IS NULL))"
+
 struct export_params {
     enum export_format format;
     uint64_t seed;              /* default 12345 (BERT's) */

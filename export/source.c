@@ -9,13 +9,6 @@
 
 #include "export_int.h"
 
-
-/* Which sentences export uses: every sentence of a BERT-text document;
- * kept sentences of other documents that were not rejected (the same rule
- * as pipeline_encode in cli/pipeline.c, which encodes them). */
-#define USED_SENTENCE                                                                              \
-    "(d.source = 'import:bert-text' OR (d.stage != 'rejected' AND s.reject_reason IS NULL))"
-
 /* ---- the reader ---------------------------------------------------------- */
 
 struct export_reader {
@@ -42,7 +35,7 @@ mm_rc export_reader_open(struct store *s, const char *tok_key, int drop_duplicat
                              "SELECT s.document_id, s.id, e.input_ids FROM sentences s"
                              " JOIN documents d ON d.id = s.document_id"
                              " LEFT JOIN examples e ON e.sentence_id = s.id AND e.tokenizer = ?1"
-                             " WHERE " USED_SENTENCE
+                             " WHERE " EXPORT_USED_SENTENCE
                              " AND (?2 = 0 OR d.source = 'import:bert-text' OR s.duplicate_of IS NULL)"
                              " ORDER BY s.document_id, s.position",
                              &r->st, err);
