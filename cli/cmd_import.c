@@ -59,15 +59,15 @@ static int run(int argc, char **argv) {
     if (store_open(db, STORE_CREATE | STORE_LOCK, "import", &s, &err) != MM_OK)
         return cli_fail("import", &err);
     int64_t added = 0, present = 0;
-    int failed = 0;
+    int failed = 0, status = CLI_EXIT_OK;
     for (int i = optind; i < argc; i++) {
         struct store_import_counts n;
         struct mm_err ferr;
         mm_err_clear(&ferr);
         if (store_import_file(s, argv[i], fmt, &n, &ferr) != MM_OK) {
-            cli_fail("import", &ferr);
-            if (err.code == MM_OK)
-                err = ferr;
+            int st = cli_fail("import", &ferr);
+            if (status == CLI_EXIT_OK)
+                status = st; /* the first failure decides the exit status */
             failed++;
             continue;
         }
@@ -81,7 +81,7 @@ static int run(int argc, char **argv) {
              argc - optind - failed, argc - optind, (long long)added, (long long)present);
     store_close(s);
     fprintf(stderr, "malmoi import: %s\n", summary);
-    return failed ? (err.code == MM_EBUSY ? CLI_EXIT_LOCKED : CLI_EXIT_FAIL) : CLI_EXIT_OK;
+    return status;
 }
 
 const struct cli_command cli_cmd_import = {"import", 12, "import a corpus in BERT text or JSON Lines format", run};
