@@ -190,9 +190,7 @@ static int run(int argc, char **argv) {
      * given), and sentences without an example for the tokenizer are
      * encoded first. */
     struct pipeline_counts prep = {0};
-    mm_rc rc = pipeline_split(s, &pc, &stop, &prep, &err);
-    if (rc == MM_OK)
-        rc = pipeline_encode(s, tok, &stop, &prep, &err);
+    mm_rc rc = pipeline_process(s, &pc, tok, 0, &stop, &prep, &err);
     if (rc == MM_OK && stop)
         rc = mm_err_set(&err, MM_EINTR, "stopped by a signal before writing shards; run it again to continue");
     if (rc == MM_OK && (prep.documents_split || prep.examples))

@@ -119,12 +119,8 @@ static int reprocess(const char *cmd, const char *from, int argc, char **argv) {
     }
     if (rc == MM_OK && !stop)
         rc = rewind_to(s, strcmp(from, "encode") == 0 ? "encode" : "split", tok_id, &err);
-    if (rc == MM_OK && !stop)
-        rc = pipeline_split(s, &pc, &stop, &counts, &err);
-    if (rc == MM_OK && !stop)
-        rc = pipeline_encode(s, tok, &stop, &counts, &err);
-    if (rc == MM_OK && !stop)
-        rc = pipeline_embed(s, &pc, tok, (int)threads, &stop, &counts, &err);
+    if (rc == MM_OK)
+        rc = pipeline_process(s, &pc, tok, (int)threads, &stop, &counts, &err);
     if (rc != MM_OK)
         status = cli_fail(cmd, &err);
     else

@@ -106,12 +106,8 @@ static int run(int argc, char **argv) {
                     (long long)st.pages, (long long)st.html, (long long)st.not_modified, (long long)pages.documents,
                     (long long)st.errors, st.bytes / 1e6);
     }
-    if (rc == MM_OK && !stop)
-        rc = pipeline_split(s, &pc, &stop, &counts, &err);
-    if (rc == MM_OK && !stop)
-        rc = pipeline_encode(s, tok, &stop, &counts, &err);
-    if (rc == MM_OK && !stop)
-        rc = pipeline_embed(s, &pc, tok, (int)threads, &stop, &counts, &err);
+    if (rc == MM_OK)
+        rc = pipeline_process(s, &pc, tok, (int)threads, &stop, &counts, &err);
     char msg[512];
     snprintf(msg, sizeof msg,
              "%lld pages fetched, %lld documents added or changed, %lld split (%lld rejected), %lld sentences, "

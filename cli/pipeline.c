@@ -623,3 +623,15 @@ mm_rc pipeline_embed(struct store *s, const struct pipeline_config *pc, const st
     emb_model_close(m);
     return rc;
 }
+
+mm_rc pipeline_process(struct store *s, const struct pipeline_config *pc, const struct tok_model *tok,
+                       int embed_threads, volatile int *stop, struct pipeline_counts *counts, struct mm_err *err) {
+    mm_rc rc = MM_OK;
+    if (!*stop)
+        rc = pipeline_split(s, pc, stop, counts, err);
+    if (rc == MM_OK && !*stop)
+        rc = pipeline_encode(s, tok, stop, counts, err);
+    if (rc == MM_OK && !*stop && embed_threads > 0)
+        rc = pipeline_embed(s, pc, tok, embed_threads, stop, counts, err);
+    return rc;
+}

@@ -163,4 +163,9 @@ mm_rc pipeline_split(struct store *s, const struct pipeline_config *pc, volatile
 mm_rc pipeline_embed(struct store *s, const struct pipeline_config *pc, const struct tok_model *tok, int threads,
                      volatile int *stop, struct pipeline_counts *counts, struct mm_err *err);
 
+/* The steps after extraction, each skipped once *stop is set: split,
+ * encode, and (when `embed_threads` > 0) embed. */
+mm_rc pipeline_process(struct store *s, const struct pipeline_config *pc, const struct tok_model *tok,
+                       int embed_threads, volatile int *stop, struct pipeline_counts *counts, struct mm_err *err);
+
 #endif
