@@ -320,6 +320,23 @@ mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *p
     return rc;
 }
 
+/* Inflate a zlib-compressed response body (responses.body) of `size`
+ * bytes into `out`. */
+static mm_rc inflate_body(const void *z, size_t zlen, size_t size, struct mm_buf *out, struct mm_err *err) {
+    if (zlen == 0 || size == 0)
+        return MM_OK;
+    mm_rc rc = mm_buf_reserve(out, size);
+    if (rc != MM_OK)
+        return mm_err_set(err, rc, "a stored response of %zu bytes does not fit in memory", size);
+    uLongf n = (uLongf)size;
+    int zr = uncompress((Bytef *)out->data + out->len, &n, z, (uLong)zlen);
+    if (zr != Z_OK || n != size)
+        return mm_err_set(err, MM_EDB, "a stored response body is damaged (zlib %d); fetch the page again", zr);
+    out->len += n;
+    out->data[out->len] = '\0';
+    return MM_OK;
+}
+
 mm_rc pipeline_reextract(struct store *s, struct pipeline_pages *pages, volatile int *stop, int64_t *n_pages,
                          struct mm_err *err) {
     /* The newest successful HTML response of every URL, oldest URL first. */
@@ -347,7 +364,7 @@ mm_rc pipeline_reextract(struct store *s, struct pipeline_pages *pages, volatile
             if (ct && !strstr(ct, "html"))
                 continue;
             mm_buf_reset(&body);
-            rc = pipeline_inflate(sqlite3_column_blob(sel, 7), (size_t)sqlite3_column_bytes(sel, 7),
+            rc = inflate_body(sqlite3_column_blob(sel, 7), (size_t)sqlite3_column_bytes(sel, 7),
                                   (size_t)sqlite3_column_int64(sel, 8), &body, err);
             if (rc != MM_OK)
                 break;
@@ -388,20 +405,6 @@ mm_rc pipeline_reextract(struct store *s, struct pipeline_pages *pages, volatile
     return rc;
 }
 
-mm_rc pipeline_inflate(const void *z, size_t zlen, size_t size, struct mm_buf *out, struct mm_err *err) {
-    if (zlen == 0 || size == 0)
-        return MM_OK;
-    mm_rc rc = mm_buf_reserve(out, size);
-    if (rc != MM_OK)
-        return mm_err_set(err, rc, "a stored response of %zu bytes does not fit in memory", size);
-    uLongf n = (uLongf)size;
-    int zr = uncompress((Bytef *)out->data + out->len, &n, z, (uLong)zlen);
-    if (zr != Z_OK || n != size)
-        return mm_err_set(err, MM_EDB, "a stored response body is damaged (zlib %d); fetch the page again", zr);
-    out->len += n;
-    out->data[out->len] = '\0';
-    return MM_OK;
-}
 
 int pipeline_crawl_option(const char *cmd, const char *usage, int c, const char *arg, struct pipeline_crawl_opts *o) {
     switch (c) {

@@ -71,10 +71,6 @@ mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *p
 mm_rc pipeline_reextract(struct store *s, struct pipeline_pages *pages, volatile int *stop, int64_t *n_pages,
                          struct mm_err *err);
 
-/* Inflate a zlib-compressed response body (responses.body) of `size`
- * bytes into `out`. */
-mm_rc pipeline_inflate(const void *z, size_t zlen, size_t size, struct mm_buf *out, struct mm_err *err);
-
 /* Record the start of a run in `runs` with the command line as its args. */
 mm_rc pipeline_run_begin(struct store *s, const char *command, int argc, char **argv, int64_t *run_id,
                          struct mm_err *err);
