@@ -120,8 +120,8 @@ struct scripts {
 /* self.__next_f.push([1,"..."]): the string is a JSON string literal. */
 static void rsc_add(struct scripts *s, const char *js) {
     const char *p = js;
-    while ((p = strstr(p, "__next_f.push([1,")) != NULL) {
-        p += strlen("__next_f.push([1,");
+    while ((p = strstr(p, PARSE_MARK_NEXT_FLIGHT)) != NULL) {
+        p += strlen(PARSE_MARK_NEXT_FLIGHT);
         if (*p != '"') continue;
         json_error_t je;
         json_t *j = json_loads(p, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &je);
@@ -179,9 +179,9 @@ static void find_scripts(const xmlNode *n, struct scripts *s, int depth) {
             const char *js = c->children && c->children->content
                                  ? (const char *)c->children->content : NULL;
             if (id && !strcmp(id, "__NEXT_DATA__")) s->next = c;
-            else if (js && strstr(js, "__next_f.push([1,")) rsc_add(s, js);
+            else if (js && strstr(js, PARSE_MARK_NEXT_FLIGHT)) rsc_add(s, js);
             else if (!s->fusion && c->children && c->children->content &&
-                     strstr((const char *)c->children->content, "Fusion.globalContent"))
+                     strstr((const char *)c->children->content, PARSE_MARK_FUSION))
                 s->fusion = c;
             continue;
         }
@@ -210,7 +210,7 @@ mm_rc parse_embedded(xmlDoc *doc, char **out, const char **kind, struct mm_err *
     json_error_t je;
     if (sc.fusion) {
         const char *s = (const char *)sc.fusion->children->content;
-        const char *p = strstr(s, "Fusion.globalContent");
+        const char *p = strstr(s, PARSE_MARK_FUSION);
         p = p ? strchr(p, '{') : NULL;
         json_t *j = p ? json_loads(p, JSON_DISABLE_EOF_CHECK, &je) : NULL;
         if (j) {

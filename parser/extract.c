@@ -153,13 +153,14 @@ mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char
         *out = r;
         return MM_OK;
     }
+    for (char *z = memchr(html, 0, hlen); z; z = memchr(z, 0, hlen - (size_t)(z - html)))
+        *z = ' '; /* NULs would end libxml2's input early */
+    hlen = parse_drop_script_text(html, hlen);
     if (hlen > PARSE_MAX_HTML) { /* bound the tree's memory: cut at a character start */
         hlen = PARSE_MAX_HTML;
         while (hlen > 0 && ((unsigned char)html[hlen] & 0xC0) == 0x80) hlen--;
         html[hlen] = 0;
     }
-    for (char *z = memchr(html, 0, hlen); z; z = memchr(z, 0, hlen - (size_t)(z - html)))
-        *z = ' '; /* NULs would end libxml2's input early */
     htmlDocPtr doc = htmlReadMemory(html, (int)hlen, url && *url ? url : NULL, "UTF-8",
                                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
                                         HTML_PARSE_NOWARNING | HTML_PARSE_NONET |

@@ -38,8 +38,19 @@ void parse_title_strip(char *title, const char *site, const char *suffix);
 /* Article text from __NEXT_DATA__ or Fusion.globalContent scripts; *out is
  * NULL when none; *kind names the source. */
 mm_rc parse_embedded(xmlDoc *doc, char **out, const char **kind, struct mm_err *err);
+/* Script text embedded.c reads: Next.js App Router flight data and Arc XP
+ * Fusion state (rawtext.c keeps scripts holding them). */
+#define PARSE_MARK_NEXT_FLIGHT "__next_f.push([1,"
+#define PARSE_MARK_FUSION "Fusion.globalContent"
 /* Text of an HTML fragment (embedded bodies often hold markup). */
 char *parse_fragment_text(const char *html, size_t len);
+
+/* ---- rawtext.c ------------------------------------------------------- */
+/* Drop, in place, the text of <script> and <style> elements no extractor
+ * reads (JavaScript and CSS), keeping the tags; html[len] must be writable.
+ * Returns the new length (html is NUL-terminated there). The tree libxml2
+ * builds from the result differs only in that text. */
+size_t parse_drop_script_text(char *html, size_t len);
 
 /* ---- generic.c -------------------------------------------------------- */
 /* The content scorer: article text of `doc` (NULL when nothing qualifies). */
