@@ -30,11 +30,7 @@ struct nstat {
 
 enum { F_STRIP_UNLIKELY = 1, F_WEIGHT = 2, F_CLEAN = 4 };
 
-struct gen {
-    struct nstat *st;
-    size_t n, cap;
-    int flags;
-};
+
 
 static struct nstat *S(const xmlNode *n) { return (struct nstat *)n->_private; }
 
@@ -58,10 +54,54 @@ static const char *const POSITIVE[] = {"article", "body", "content", "entry", "h
                                        "h-entry", "main", "page", "post", "text", "blog",
                                        "story", "news_view", "view_cont", "detail", NULL};
 
-static int any_in(const char *s, const char *const *list) {
-    for (size_t i = 0; list[i]; i++)
-        if (strstr(s, list[i])) return 1;
-    return 0;
+/* The four lists as one table grouped by first byte, so that an element's
+ * class and id are matched against all of them in one pass (a strstr per
+ * pattern was 5% of a crawl's CPU time). */
+enum { H_UNLIKELY = 1, H_MAYBE = 2, H_NEGATIVE = 4, H_POSITIVE = 8 };
+#define HINTS_MAX 160
+struct hints {
+    const char *pat[HINTS_MAX];
+    unsigned char len[HINTS_MAX], list[HINTS_MAX];
+    unsigned short start[257]; /* patterns starting with byte c: [start[c], start[c + 1]) */
+};
+
+static void hints_build(struct hints *h) {
+    static const struct {
+        const char *const *v;
+        unsigned char list;
+    } L[] = {{UNLIKELY, H_UNLIKELY}, {MAYBE, H_MAYBE}, {NEGATIVE, H_NEGATIVE}, {POSITIVE, H_POSITIVE}};
+    unsigned short count[257] = {0};
+    for (size_t l = 0; l < 4; l++)
+        for (size_t i = 0; L[l].v[i]; i++) count[(unsigned char)L[l].v[i][0] + 1]++;
+    h->start[0] = 0;
+    for (int c = 0; c < 256; c++) h->start[c + 1] = (unsigned short)(h->start[c] + count[c + 1]);
+    unsigned short next[256];
+    memcpy(next, h->start, sizeof next);
+    for (size_t l = 0; l < 4; l++)
+        for (size_t i = 0; L[l].v[i]; i++) {
+            unsigned short k = next[(unsigned char)L[l].v[i][0]]++;
+            h->pat[k] = L[l].v[i];
+            h->len[k] = (unsigned char)strlen(L[l].v[i]);
+            h->list[k] = L[l].list;
+        }
+}
+
+struct gen {
+    struct nstat *st;
+    size_t n, cap;
+    int flags;
+    struct hints hints;
+};
+
+/* The H_ lists with a pattern occurring in s. */
+static unsigned hints_match(const struct hints *h, const char *s) {
+    unsigned m = 0;
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        for (unsigned k = h->start[c]; k < h->start[c + 1]; k++)
+            if (!(m & h->list[k]) && strncmp(p, h->pat[k], h->len[k]) == 0) m |= h->list[k];
+    }
+    return m;
 }
 
 /* class + " " + id, lower-cased, into buf. */
@@ -132,14 +172,12 @@ static int stat_node(struct gen *g, xmlNode *n, int depth) {
     char ci[256];
     class_id(n, ci, sizeof ci);
     s->hidden = is_hidden(n);
-    if (ci[0] && !parse_tag_is(n, "body") && !parse_tag_is(n, "html") &&
-        !parse_tag_is(n, "article") && !parse_tag_is(n, "main") && !parse_tag_is(n, "a") &&
-        any_in(ci, UNLIKELY) && !any_in(ci, MAYBE))
+    unsigned hint = ci[0] ? hints_match(&g->hints, ci) : 0;
+    if ((hint & H_UNLIKELY) && !(hint & H_MAYBE) && !parse_tag_is(n, "body") && !parse_tag_is(n, "html") &&
+        !parse_tag_is(n, "article") && !parse_tag_is(n, "main") && !parse_tag_is(n, "a"))
         s->unlikely = 1;
-    if (ci[0]) {
-        if (any_in(ci, NEGATIVE)) s->weight -= 25;
-        if (any_in(ci, POSITIVE)) s->weight += 25;
-    }
+    if (hint & H_NEGATIVE) s->weight -= 25;
+    if (hint & H_POSITIVE) s->weight += 25;
     const char *ip = parse_attr(n, "itemprop");
     if (ip && strstr(ip, "articleBody")) s->weight += 50;
     int is_a = parse_tag_is(n, "a");
@@ -443,6 +481,7 @@ mm_rc parse_generic(xmlDoc *doc, char **out, struct mm_err *err) {
     g.cap = count_elems(root, 0) + 1;
     g.st = calloc(g.cap, sizeof *g.st);
     if (!g.st) return mm_err_set(err, MM_ENOMEM, "out of memory scoring a page");
+    hints_build(&g.hints);
     static const int tries[] = {F_STRIP_UNLIKELY | F_WEIGHT | F_CLEAN, F_WEIGHT | F_CLEAN,
                                 F_CLEAN, 0};
     char *bestt = NULL;
