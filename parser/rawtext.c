@@ -121,7 +121,16 @@ static int has_marker(const char *p, size_t n) {
         memmem(p, n, PARSE_MARK_FUSION, strlen(PARSE_MARK_FUSION)))
         return 1;
     const unsigned char *u = (const unsigned char *)p;
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) { /* blocks with no candidate byte, fast */
+        int any = 0;
+        for (int j = 0; j < 32; j++) {
+            unsigned char c = u[i + j];
+            any |= (c < 0x20 && c != '\t' && c != '\n' && c != '\r') | (c == 0xEF);
+        }
+        if (any) break;
+    }
+    for (; i < n; i++)
         if ((u[i] < 0x20 && u[i] != '\t' && u[i] != '\n' && u[i] != '\r') ||
             (u[i] == 0xEF && i + 2 < n && u[i + 1] == 0xBF && (u[i + 2] & 0xFE) == 0xBE))
             return 1;
