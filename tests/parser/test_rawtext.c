@@ -118,6 +118,7 @@ static void test_tricky(void) {
         {"<script>a</scriptx><!--</script><p>kept</p>-->", NULL, "kept"},
         {"<script>gone()</script foo><p>kept</p>", "gone", "kept"},
         {"<style><body>kept", NULL, "kept"},
+        {"<v:style><p>kept</p></v:style><style>.gone{}</style>", "gone", "kept"},
         {"<style><body", NULL, "<body"},
         {"<script><!--\ngone()\n//--></script><p>kept</p>", "gone", "kept"},
     };

@@ -83,12 +83,12 @@ static int td_same_node(const xmlNode *a, const xmlNode *b, char *why, size_t n,
         return 0;
     }
     if ((parse_tag_is(a, "script") || parse_tag_is(a, "style")) && !td_data_script(a)) {
-        for (const xmlNode *c = b->children; c; c = c->next)
-            if (c->type == XML_ELEMENT_NODE) {
-                snprintf(why, n, "depth %d: <%s> inside <%s>", depth, c->name, a->name);
-                return 0;
-            }
-        return 1; /* JavaScript and CSS text may go */
+        /* JavaScript and CSS text may go; elements (<v:style><p>, where
+         * libxml2 reads markup) must stay */
+        int elements = 0;
+        for (const xmlNode *c = a->children; c; c = c->next) elements |= c->type == XML_ELEMENT_NODE;
+        for (const xmlNode *c = b->children; c; c = c->next) elements |= c->type == XML_ELEMENT_NODE;
+        if (!elements) return 1;
     }
     return td_same_list(a->children, b->children, why, n, depth + 1);
 }
