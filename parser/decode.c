@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +113,19 @@ static int prescan(const char *p, size_t n, char out[32]) {
     return 0;
 }
 
+/* Length of the ASCII run at p[0..n), eight bytes at a time: most of a
+ * page is markup and script, so the UTF-8 loops below skip it quickly. */
+static size_t ascii_run(const unsigned char *p, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080ULL) break;
+    }
+    while (i < n && p[i] < 0x80) i++;
+    return i;
+}
+
 /* UTF-8 text, allowing a sequence cut off at the very end (a truncated
  * download) and rare stray bytes among many valid multibyte characters. */
 static int mostly_utf8(const char *p, size_t n) {
@@ -119,7 +133,7 @@ static int mostly_utf8(const char *p, size_t n) {
     const unsigned char *u = (const unsigned char *)p;
     for (size_t i = 0; i < n;) {
         if (u[i] < 0x80) {
-            i++;
+            i += ascii_run(u + i, n - i);
             continue;
         }
         int k = mm_utf8_decode(u + i, n - i, NULL);
@@ -135,11 +149,7 @@ static int mostly_utf8(const char *p, size_t n) {
 }
 
 /* Does the buffer contain non-ASCII bytes? */
-static int has_high(const unsigned char *p, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (p[i] >= 0x80) return 1;
-    return 0;
-}
+static int has_high(const unsigned char *p, size_t n) { return ascii_run(p, n) < n; }
 
 /* Convert with iconv; each invalid sequence becomes U+FFFD. `strict` stops at
  * the first invalid byte and returns MM_ECHARSET (used for sniffing). */
@@ -196,7 +206,7 @@ static mm_rc utf8_repair(const char *in, size_t n, struct mm_buf *b, size_t *rep
         while (i < n) {
             unsigned char c = (unsigned char)in[i];
             if (c < 0x80) {
-                i++;
+                i += ascii_run((const unsigned char *)in + i, n - i);
                 continue;
             }
             int k = mm_utf8_decode((const unsigned char *)in + i, n - i, NULL);
