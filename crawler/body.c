@@ -5,11 +5,19 @@
  * gzip body is kept as it came: its deflate data, re-wrapped as a zlib stream
  * (RFC 1950) with a fresh Adler-32, is what responses.body stores, with no
  * second compression.
+ *
+ * br and zstd are decoded as they arrive. gzip and deflate bodies are kept
+ * whole anyway (for that re-wrap), so they are decoded once at the end
+ * (crawl_body_finish): libdeflate, 2-3x faster than zlib, takes the common
+ * case of one stream that is exactly the body; anything else (several gzip
+ * members, bytes after the end, cut-off or corrupt data, a body cut at the
+ * cap) goes through zlib's streaming inflate, whose rules are the reference.
  */
 #include "crawler.h"
 #include "crawler_int.h"
 
 #include <brotli/decode.h>
+#include <libdeflate.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -195,7 +203,7 @@ int crawl_body_feed(struct crawl_body *d, const void *p, size_t n) {
         return put(d, p, n);
     case CRAWL_ENC_GZIP:
     case CRAWL_ENC_DEFLATE:
-        return feed_zlib(d, p, n);
+        return 0; /* the caller keeps the bytes: crawl_body_finish decodes them */
     case CRAWL_ENC_BR:
         return feed_br(d, p, n);
     case CRAWL_ENC_ZSTD:
@@ -203,6 +211,70 @@ int crawl_body_feed(struct crawl_body *d, const void *p, size_t n) {
     default:
         return -1;
     }
+}
+
+/* One libdeflate call over the whole body into d->out: 0 decoded (one
+ * stream, exactly all of p[0..n)), 1 leave it to zlib (d->out as it was). */
+static int finish_fast(struct crawl_body *d, const unsigned char *p, size_t n) {
+    size_t start = d->out->len, cap;
+    int raw = 0;
+    if (d->enc == CRAWL_ENC_GZIP) {
+        /* FHCRC: zlib checks the header CRC, libdeflate skips it */
+        if (n < 18 || (p[3] & 2))
+            return 1;
+        /* ISIZE, the size mod 2^32, is exact for any web page */
+        cap = (size_t)p[n - 4] | (size_t)p[n - 3] << 8 | (size_t)p[n - 2] << 16 | (size_t)p[n - 1] << 24;
+    } else {
+        if (n < 2)
+            return 1;
+        raw = (p[0] & 0x0f) != 8 || ((p[0] << 8) | p[1]) % 31 != 0;
+        cap = n < (SIZE_MAX >> 3) ? n << 3 : SIZE_MAX; /* a guess: HTML deflates 5-10x */
+    }
+    if (cap < 4096)
+        cap = 4096;
+    if (cap > d->max)
+        cap = d->max;
+    struct libdeflate_decompressor *ld = libdeflate_alloc_decompressor(); /* ~0.1 us: not worth sharing */
+    if (ld == NULL)
+        return 1;
+    enum libdeflate_result r;
+    size_t in_n = 0, out_n = 0;
+    for (;;) {
+        if (mm_buf_reserve(d->out, cap) != MM_OK) {
+            r = LIBDEFLATE_BAD_DATA;
+            break;
+        }
+        void *o = d->out->data + start;
+        if (d->enc == CRAWL_ENC_GZIP)
+            r = libdeflate_gzip_decompress_ex(ld, p, n, o, cap, &in_n, &out_n);
+        else if (raw)
+            r = libdeflate_deflate_decompress_ex(ld, p, n, o, cap, &in_n, &out_n);
+        else
+            r = libdeflate_zlib_decompress_ex(ld, p, n, o, cap, &in_n, &out_n);
+        /* past the cap: zlib decides between too big and corrupt, and keeps
+         * the prefix that fits (robots.txt) */
+        if (r != LIBDEFLATE_INSUFFICIENT_SPACE || cap == d->max)
+            break;
+        cap = cap > d->max / 2 ? d->max : cap * 2;
+    }
+    libdeflate_free_decompressor(ld);
+    if (r != LIBDEFLATE_SUCCESS || in_n != n)
+        return 1;
+    d->out->len = start + out_n;
+    d->out->data[d->out->len] = '\0';
+    d->ended = 1;
+    d->raw_deflate = raw;
+    return 0;
+}
+
+int crawl_body_finish(struct crawl_body *d, const unsigned char *wire, size_t n, int partial) {
+    if ((d->enc != CRAWL_ENC_GZIP && d->enc != CRAWL_ENC_DEFLATE) || n == 0)
+        return 0;
+    if (!partial && finish_fast(d, wire, n) == 0)
+        return 0;
+    if (d->out->data)
+        d->out->data[d->out->len] = '\0'; /* finish_fast may have written past len */
+    return feed_zlib(d, wire, n);
 }
 
 int crawl_body_complete(const struct crawl_body *d) {
@@ -255,7 +327,7 @@ mm_rc crawl_body_zlib(const struct crawl_body *d, const unsigned char *wire, siz
         z[0] = 0x78; /* deflate, 32 KiB window */
         z[1] = 0x01; /* FCHECK: 0x7801 % 31 == 0 */
         memcpy(z + 2, wire + h, dn);
-        uLong a = adler32(adler32(0L, Z_NULL, 0), (const Bytef *)plain, (uInt)pn);
+        uint32_t a = libdeflate_adler32(1, plain, pn);
         z[dn + 2] = (unsigned char)(a >> 24);
         z[dn + 3] = (unsigned char)(a >> 16);
         z[dn + 4] = (unsigned char)(a >> 8);

@@ -47,7 +47,7 @@ struct xfer {
     struct frontier_item it;
     int robots;
     struct mm_buf body, headers; /* body: decoded bytes */
-    struct mm_buf wire;          /* gzip/deflate bytes as received, kept for storage */
+    struct mm_buf wire;          /* gzip/deflate bytes as received: decoded at the end, stored */
     struct crawl_body dec;
     int dec_started, bad_encoding, keep_wire;
     int too_big, not_html;
@@ -631,8 +631,8 @@ static mm_rc page_done(struct crawler *c, struct xfer *x, long status) {
         c->st->not_modified++;
         return frontier_finish(c->f, x->it.id, &r, c->err);
     }
-    char hash[65];
-    mm_sha256_hex(x->body.data ? x->body.data : "", x->body.len, hash);
+    char hash[33]; /* change detection only: a SHA-256 stored by an older version never matches */
+    mm_hash128_hex(x->body.data ? x->body.data : "", x->body.len, hash);
     r.content_hash = hash;
     int unchanged = x->it.content_hash && strcmp(x->it.content_hash, hash) == 0;
     int html = x->it.kind == CRAWL_KIND_PAGE ? html_type(ct) : 0;
@@ -785,6 +785,18 @@ static mm_rc finished(struct crawler *c, CURLMsg *m) {
     CURLcode res = m->data.result;
     long status = 0;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    /* gzip and deflate bodies are decoded now, whole (body.c); a failure
+     * reads as on_body's refusal of the bytes did when they were streamed */
+    if (x->dec_started && !x->bad_encoding &&
+        crawl_body_finish(&x->dec, (const unsigned char *)x->wire.data, x->wire.len, res != CURLE_OK) != 0) {
+        if (x->dec.too_big) {
+            x->too_big = 1; /* robots.txt keeps what fit, as in on_body */
+        } else {
+            x->bad_encoding = 1;
+            x->too_big = 0; /* the bad bytes came before the cut at the cap, if any */
+        }
+        res = CURLE_WRITE_ERROR;
+    }
     curl_off_t down = 0;
     long hsize = 0;
     curl_easy_getinfo(x->easy, CURLINFO_SIZE_DOWNLOAD_T, &down);

@@ -44,8 +44,15 @@ struct crawl_body {
 /* The CRAWL_ENC_ value of a Content-Encoding header (NULL = identity). */
 int crawl_body_encoding(const char *content_encoding);
 void crawl_body_init(struct crawl_body *d, int encoding, size_t max, struct mm_buf *out);
-/* Decode n more bytes; 0 ok, -1 corrupt data or past the cap (too_big). */
+/* Decode n more bytes; 0 ok, -1 corrupt data or past the cap (too_big).
+ * gzip and deflate bytes are only counted here: the caller keeps them and
+ * hands them all to crawl_body_finish. */
 int crawl_body_feed(struct crawl_body *d, const void *p, size_t n);
+/* Decode a gzip or deflate body once its transfer ended (other codings: a
+ * no-op): wire[0..n) is every byte fed, partial says the transfer stopped
+ * early (decoding then keeps what the bytes give, as robots.txt needs). 0 ok,
+ * -1 corrupt data or past the cap (too_big), as crawl_body_feed. Call once. */
+int crawl_body_finish(struct crawl_body *d, const unsigned char *wire, size_t n, int partial);
 /* 1 when the coded stream ended (a truncated gzip body gives 0). */
 int crawl_body_complete(const struct crawl_body *d);
 void crawl_body_free(struct crawl_body *d);

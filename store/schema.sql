@@ -120,7 +120,7 @@ CREATE TABLE urls (
     last_error    TEXT,                      -- error kind of the last failure
     etag          TEXT,                      -- for If-None-Match
     last_modified TEXT,                      -- for If-Modified-Since
-    content_hash  TEXT,                      -- SHA-256 of the last body
+    content_hash  TEXT,                      -- XXH3-128 hex of the last body (an older SHA-256 never matches)
     lastmod       TEXT,                      -- sitemap <lastmod> / feed date, if any
     document_id   INTEGER REFERENCES documents(id) ON DELETE SET NULL
 );

@@ -104,6 +104,9 @@ int mm_utf8_valid(const char *s, size_t n, size_t *bad_offset);
 
 /* SHA-256 of p[0..n) as 64 lowercase hex digits plus NUL. */
 void mm_sha256_hex(const void *p, size_t n, char out[65]);
+/* XXH3-128 of p[0..n) as 32 lowercase hex digits plus NUL: a fast change
+ * check (not collision-resistant against an adversary, unlike SHA-256). */
+void mm_hash128_hex(const void *p, size_t n, char out[33]);
 /* A fast 64-bit hash (XXH3) for in-memory tables and shingles. */
 uint64_t mm_hash64(const void *p, size_t n, uint64_t seed);
 

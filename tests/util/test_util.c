@@ -41,6 +41,15 @@ static void test_sha256(void) {
     CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+static void test_hash128(void) {
+    char hex[33];
+    mm_hash128_hex("", 0, hex); /* xxh128sum of an empty file */
+    CHECK_STR(hex, "99aa06d3014798d86001c324468d497f");
+    char other[33];
+    mm_hash128_hex("abc", 3, other);
+    CHECK(strlen(other) == 32 && strcmp(hex, other) != 0);
+}
+
 static void test_err_first_wins(void) {
     struct mm_err e;
     mm_err_clear(&e);
@@ -55,6 +64,7 @@ int main(void) {
     RUN(test_buf_json);
     RUN(test_utf8);
     RUN(test_sha256);
+    RUN(test_hash128);
     RUN(test_err_first_wins);
     return test_summary();
 }
