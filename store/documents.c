@@ -110,7 +110,8 @@ mm_rc store_document_put(struct store *s, const struct store_document *d, int64_
     if (!same_url)
         *id = sqlite3_last_insert_rowid(store_db(s));
     *inserted = 1;
-    return MM_OK;
+    /* in a transaction the search index is updated at store_commit */
+    return sqlite3_get_autocommit(store_db(s)) ? store_fts_flush(s, err) : MM_OK;
 }
 
 static mm_rc count(struct store *s, const char *sql, int64_t *out, struct mm_err *err) {

@@ -99,7 +99,7 @@ static mm_rc migrate(struct store *s, struct mm_err *err) {
             rc = store_fail(s, "schema migration failed", err);
             store_rollback(s);
         } else if (rc == MM_OK) {
-            rc = store_commit(s, err);
+            rc = exec(s, "COMMIT", "schema migration failed", err); /* no search queue before version 2 */
         }
         free(sql);
         if (rc != MM_OK)
@@ -215,7 +215,25 @@ const char *store_path(const struct store *s) { return s->path; }
 
 mm_rc store_begin(struct store *s, struct mm_err *err) { return exec(s, "BEGIN IMMEDIATE", "cannot begin a transaction", err); }
 
-mm_rc store_commit(struct store *s, struct mm_err *err) { return exec(s, "COMMIT", "commit failed", err); }
+mm_rc store_fts_flush(struct store *s, struct mm_err *err) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM documents_fts_queue LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, "cannot read the search-index queue", err);
+    int queued = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (!queued)
+        return MM_OK;
+    return exec(s,
+                "INSERT INTO documents_fts(rowid, title, text) SELECT d.id, d.title, d.text"
+                " FROM documents_fts_queue q JOIN documents d ON d.id = q.id;"
+                " DELETE FROM documents_fts_queue",
+                "cannot index documents for search", err);
+}
+
+mm_rc store_commit(struct store *s, struct mm_err *err) {
+    mm_rc rc = store_fts_flush(s, err);
+    return rc == MM_OK ? exec(s, "COMMIT", "commit failed", err) : rc;
+}
 
 void store_rollback(struct store *s) {
     if (!sqlite3_get_autocommit(s->db))

@@ -41,9 +41,12 @@ const char *store_path(const struct store *s);
 /* Fill `err` from the connection's last error: "FILE: what: sqlite message". */
 mm_rc store_fail(struct store *s, const char *what, struct mm_err *err);
 
-/* Transactions (BEGIN IMMEDIATE, so writers never deadlock on upgrade). */
+/* Transactions (BEGIN IMMEDIATE, so writers never deadlock on upgrade).
+ * store_commit first indexes the documents queued for search. */
 mm_rc store_begin(struct store *s, struct mm_err *err);
 mm_rc store_commit(struct store *s, struct mm_err *err);
+/* Index the documents waiting in documents_fts_queue, in one batch. */
+mm_rc store_fts_flush(struct store *s, struct mm_err *err);
 void store_rollback(struct store *s);
 
 /* Prepare `sql` on the store's connection; failure names the statement. */

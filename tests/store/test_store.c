@@ -1,6 +1,7 @@
 /* test_store.c -- store/: migrations, the run lock, document de-duplication,
  * import transactions. Checked through plain SQL on the connection. */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -88,6 +89,46 @@ static void test_document_dedup_and_update(void) {
     /* Korean substring search through the trigram FTS index. */
     CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"바뀐 본\"'"), 1);
     CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"첫 문단\"'"), 0);
+    /* In a transaction, documents are indexed in one batch at commit; rows
+     * inserted, changed and deleted before that leave a sound index. */
+    CHECK_INT(store_begin(s, &err), MM_OK);
+    const char *texts[] = {"셋째 기사의 본문입니다.", "넷째 기사의 본문입니다.", "다섯째 기사의 본문입니다."};
+    int64_t ids[3];
+    for (int i = 0; i < 3; i++) {
+        char url[64];
+        snprintf(url, sizeof url, "https://news.example/b/%d", i);
+        d.url = url;
+        d.text = texts[i];
+        d.text_len = strlen(d.text);
+        CHECK_INT(store_document_put(s, &d, &ids[i], &ins, &err), MM_OK);
+    }
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts_queue"), 3);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"기사의 본문\"'"), 0);
+    snprintf(sql, sizeof sql, "DELETE FROM documents WHERE id = %lld", (long long)ids[1]);
+    CHECK_INT(sqlite3_exec(store_db(s), sql, NULL, NULL, NULL), SQLITE_OK);
+    snprintf(sql, sizeof sql, "UPDATE documents SET text = '여섯째 기사의 본문입니다.' WHERE id = %lld", (long long)ids[2]);
+    CHECK_INT(sqlite3_exec(store_db(s), sql, NULL, NULL, NULL), SQLITE_OK);
+    /* an indexed document deleted in the same transaction */
+    snprintf(sql, sizeof sql, "DELETE FROM documents WHERE id = %lld", (long long)id1);
+    CHECK_INT(sqlite3_exec(store_db(s), sql, NULL, NULL, NULL), SQLITE_OK);
+    CHECK_INT(store_commit(s, &err), MM_OK);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts_queue"), 0);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"기사의 본문\"'"), 2);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"여섯째\"'"), 1);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"다섯째\"'"), 0);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"넷째\"'"), 0);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"바뀐 본\"'"), 0);
+    /* an indexed document changed by hand: out of the index at once,
+     * back in at the next commit */
+    snprintf(sql, sizeof sql, "UPDATE documents SET text = '일곱째 기사의 본문입니다.' WHERE id = %lld", (long long)ids[0]);
+    CHECK_INT(sqlite3_exec(store_db(s), sql, NULL, NULL, NULL), SQLITE_OK);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"셋째\"'"), 0);
+    CHECK_INT(store_begin(s, &err), MM_OK);
+    CHECK_INT(store_commit(s, &err), MM_OK);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"일곱째\"'"), 1);
+    /* FTS5's own check of the index against the documents table */
+    CHECK_INT(sqlite3_exec(store_db(s), "INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)",
+                           NULL, NULL, NULL), SQLITE_OK);
     store_close(s);
 }
 
@@ -139,6 +180,48 @@ static void test_killed_runs_closed(void) {
     store_close(s);
 }
 
+/* A database of schema version 1 (its block of store/schema.sql, run by
+ * hand) with indexed documents comes through the upgrade to the search
+ * queue with a sound index. */
+static void test_upgrade_from_v1(void) {
+    char path[300], sql_path[300];
+    snprintf(path, sizeof path, "%s/v1.db", dir);
+    snprintf(sql_path, sizeof sql_path, "%s/store/schema.sql", MM_SOURCE_DIR);
+    FILE *f = fopen(sql_path, "rb");
+    CHECK(f != NULL);
+    if (!f) return;
+    static char schema[1 << 16];
+    size_t n = fread(schema, 1, sizeof schema - 1, f);
+    fclose(f);
+    schema[n] = 0;
+    char *v1 = strstr(schema, "-- version: 1\n"), *v2 = strstr(schema, "-- version: 2\n");
+    CHECK(v1 && v2);
+    if (!v1 || !v2) return;
+    *v2 = 0;
+    sqlite3 *db;
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db,
+                           "PRAGMA user_version = 1;"
+                           "INSERT INTO documents(id, text, content_hash, source, added, updated) VALUES"
+                           " (1, '옛 스키마의 첫 문서', 'h1', 'test', 'now', 'now'),"
+                           " (2, '옛 스키마의 둘째 문서', 'h2', 'test', 'now', 'now')",
+                           NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    struct store *s = NULL;
+    struct mm_err err;
+    mm_err_clear(&err);
+    CHECK_INT(store_open(path, 0, "test", &s, &err), MM_OK);
+    if (!s) return;
+    CHECK_INT(count(s, "PRAGMA user_version"), store_schema_version());
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"옛 스키마\"'"), 2);
+    CHECK_INT(sqlite3_exec(store_db(s), "DELETE FROM documents WHERE id = 1", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"옛 스키마\"'"), 1);
+    CHECK_INT(sqlite3_exec(store_db(s), "INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)",
+                           NULL, NULL, NULL), SQLITE_OK);
+    store_close(s);
+}
+
 int main(void) {
     if (mkdtemp(dir) == NULL)
         return 1;
@@ -149,6 +232,7 @@ int main(void) {
     RUN(test_document_dedup_and_update);
     RUN(test_import_rollback);
     RUN(test_killed_runs_closed);
+    RUN(test_upgrade_from_v1);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
