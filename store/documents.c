@@ -51,11 +51,11 @@ mm_rc store_document_put(struct store *s, const struct store_document *d, int64_
 
     sqlite3_stmt *st = NULL;
     int bad = 0;
-    mm_rc rc = store_prepare(s, "SELECT id FROM documents WHERE content_hash = ?1", &st, err);
+    mm_rc rc = store_prepare_cached(s, "SELECT id FROM documents WHERE content_hash = ?1", &st, err);
     if (rc != MM_OK)
         return rc;
     *id = lookup_id(st, hash, &bad);
-    sqlite3_finalize(st);
+    store_release(st);
     if (bad)
         return store_fail(s, "cannot look up a content hash", err);
     if (*id)
@@ -63,24 +63,24 @@ mm_rc store_document_put(struct store *s, const struct store_document *d, int64_
 
     int64_t same_url = 0;
     if (d->url) {
-        if ((rc = store_prepare(s, "SELECT id FROM documents WHERE url = ?1", &st, err)) != MM_OK)
+        if ((rc = store_prepare_cached(s, "SELECT id FROM documents WHERE url = ?1", &st, err)) != MM_OK)
             return rc;
         same_url = lookup_id(st, d->url, &bad);
-        sqlite3_finalize(st);
+        store_release(st);
         if (bad)
             return store_fail(s, "cannot look up a URL", err);
     }
     if (same_url) {
         /* The page changed: new text, and its old sentences go (examples
          * and embeddings follow by ON DELETE CASCADE). */
-        if ((rc = store_prepare(s, "DELETE FROM sentences WHERE document_id = ?1", &st, err)) != MM_OK)
+        if ((rc = store_prepare_cached(s, "DELETE FROM sentences WHERE document_id = ?1", &st, err)) != MM_OK)
             return rc;
         sqlite3_bind_int64(st, 1, same_url);
         int r = sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_release(st);
         if (r != SQLITE_DONE)
             return store_fail(s, "cannot remove the old sentences of a changed page", err);
-        rc = store_prepare(s,
+        rc = store_prepare_cached(s,
                            "UPDATE documents SET url = ?1, canonical_url = ?2, site = ?3, title = ?4, authors = ?5,"
                            " description = ?6, published = ?7, modified = ?8, fetched = ?9, lang = ?10, text = ?11,"
                            " content_hash = ?12, source = ?13, source_ref = ?14, extract_method = ?15,"
@@ -93,7 +93,7 @@ mm_rc store_document_put(struct store *s, const struct store_document *d, int64_
         sqlite3_bind_int64(st, 18, same_url);
         *id = same_url;
     } else {
-        rc = store_prepare(s,
+        rc = store_prepare_cached(s,
                            "INSERT INTO documents(url, canonical_url, site, title, authors, description, published,"
                            " modified, fetched, lang, text, content_hash, source, source_ref, extract_method,"
                            " replacement_chars, added, updated)"
@@ -104,7 +104,7 @@ mm_rc store_document_put(struct store *s, const struct store_document *d, int64_
         bind_document(st, d, hash, now);
     }
     int r = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (r != SQLITE_DONE)
         return store_fail(s, "cannot store a document", err);
     if (!same_url)

@@ -19,6 +19,11 @@ struct store {
     sqlite3 *db;
     char *path;
     int lock_fd; /* -1 when no run lock is held */
+    struct {
+        const char *sql; /* the caller's literal: its address is the key */
+        sqlite3_stmt *st;
+    } cache[16];         /* store_prepare_cached */
+    int n_cache;
 };
 
 /* Find the block of `version` in the schema: text after its marker up to
@@ -202,6 +207,8 @@ fail:
 void store_close(struct store *s) {
     if (s == NULL)
         return;
+    for (int i = 0; i < s->n_cache; i++)
+        sqlite3_finalize(s->cache[i].st);
     sqlite3_close_v2(s->db);
     if (s->lock_fd >= 0)
         close(s->lock_fd); /* releases the flock */
@@ -248,6 +255,29 @@ mm_rc store_prepare(struct store *s, const char *sql, sqlite3_stmt **out, struct
         return store_fail(s, what, err);
     }
     return MM_OK;
+}
+
+mm_rc store_prepare_cached(struct store *s, const char *sql, sqlite3_stmt **out, struct mm_err *err) {
+    for (int i = 0; i < s->n_cache; i++)
+        if (s->cache[i].sql == sql) {
+            *out = s->cache[i].st;
+            return MM_OK;
+        }
+    mm_rc rc = store_prepare(s, sql, out, err);
+    if (rc == MM_OK && s->n_cache < (int)(sizeof s->cache / sizeof s->cache[0])) {
+        s->cache[s->n_cache].sql = sql;
+        s->cache[s->n_cache++].st = *out;
+    } else if (rc == MM_OK) {
+        sqlite3_finalize(*out); /* the cache is full: a programming error */
+        *out = NULL;
+        rc = mm_err_set(err, MM_EINVAL, "%s: too many cached statements", s->path);
+    }
+    return rc;
+}
+
+void store_release(sqlite3_stmt *st) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
 }
 
 static void now_utc(char out[32]) { mm_format_utc(mm_now_unix_ms() / 1000, out); }

@@ -51,6 +51,12 @@ void store_rollback(struct store *s);
 
 /* Prepare `sql` on the store's connection; failure names the statement. */
 mm_rc store_prepare(struct store *s, const char *sql, sqlite3_stmt **out, struct mm_err *err);
+/* The same for statements run once per page: prepared at the first call and
+ * kept until store_close. `sql` must be a string literal (its address is
+ * the key); give the statement back with store_release, never finalize it. */
+mm_rc store_prepare_cached(struct store *s, const char *sql, sqlite3_stmt **out, struct mm_err *err);
+/* Reset a cached statement and clear its bindings. */
+void store_release(sqlite3_stmt *st);
 
 /* Runs: a row per command that changes the database. Call with the run
  * lock held (STORE_LOCK): starting a run also marks rows left 'running' by
