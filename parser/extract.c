@@ -4,6 +4,7 @@
  * the best source available: a site rule, embedded JSON, the generic scorer.
  */
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,9 +46,17 @@ static int fill_empty(struct parse_result *r) {
  * UTF-16 is excluded (its BOM was seen by the decoder). */
 static int looks_binary(const char *s, size_t n, const char *charset) {
     if (!strncmp(charset, "UTF-16", 6)) return 0;
-    size_t ctl = 0;
+    size_t ctl = 0, i = 0;
     size_t probe = n < 65536 ? n : 65536;
-    for (size_t i = 0; i < probe; i++) {
+    for (; i < probe; i++) {
+        if (i % 8 == 0 && i + 8 <= probe) { /* skip words without a byte below 0x20 */
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!((w - 0x2020202020202020ULL) & ~w & 0x8080808080808080ULL)) {
+                i += 7;
+                continue;
+            }
+        }
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b) ctl++;
     }
