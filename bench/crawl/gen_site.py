@@ -1,10 +1,12 @@
 """gen_site.py OUT HOSTS PAGES PORT -- a static multi-host news site for the crawl
 benchmark: HOSTS sites (one folder each) of PAGES real Korean news pages
 (tests/data/crawler/pages, cycled) with a navigation block of links added,
-so every page is reachable from /index.html, a robots.txt, a /sitemap.xml
+so every page is reachable from /index.html, and one sentence of its own in
+the article (each page is a distinct document), a robots.txt, a /sitemap.xml
 listing every page and OUT/urls.txt with every page URL (for fetch-only runs).
 Host h is served at 127.0.0.(h+2):PORT."""
 import os
+import re
 import sys
 
 out, hosts, pages, port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
@@ -29,6 +31,13 @@ for h in range(hosts):
         links = sorted({(i + 1) % pages, (i * 7 + 3) % pages, (i * 13 + 5) % pages, (i * 31 + 11) % pages})
         nav = "".join(f'<a href="/p/{j}.html">기사 {j}</a> ' for j in links).encode()
         page = templates[(i + h) % len(templates)]
+        # one sentence of its own in the article's longest paragraph, so that
+        # every page is a distinct document (stored, indexed), not a duplicate
+        masked = re.sub(rb"(?is)<(script|style)\b.*?</\1\s*>", lambda m: b" " * len(m.group(0)), page)
+        m = max(re.finditer(rb">([^<>]{80,})<", masked), key=lambda m: len(m.group(1).split()), default=None)
+        if m:
+            mark = f" 이 기사의 벤치마크 번호는 {h}-{i}번입니다.".encode()
+            page = page[:m.end(1)] + mark + page[m.end(1):]
         k = page.rfind(b"</body>")
         page = page[:k] + b'<nav class="bench">' + nav + b"</nav>" + page[k:] if k >= 0 else page + nav
         open(os.path.join(root, "p", f"{i}.html"), "wb").write(page)
