@@ -25,10 +25,14 @@ static char *sample(size_t *n) {
     return mm_buf_steal(&b);
 }
 
-static unsigned char *zenc(const char *p, size_t n, int wbits, size_t *out_n) {
+/* p[0..n) compressed with window bits `wbits` (zlib, raw or 16+ gzip);
+ * `h`, for gzip, sets the header's file name and CRC flag. */
+static unsigned char *zenc_header(const char *p, size_t n, int wbits, gz_header *h, size_t *out_n) {
     z_stream z;
     memset(&z, 0, sizeof z);
     deflateInit2(&z, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY);
+    if (h)
+        deflateSetHeader(&z, h);
     size_t cap = deflateBound(&z, (uLong)n) + 64;
     unsigned char *o = malloc(cap);
     z.next_in = (Bytef *)p;
@@ -39,6 +43,10 @@ static unsigned char *zenc(const char *p, size_t n, int wbits, size_t *out_n) {
     *out_n = cap - z.avail_out;
     deflateEnd(&z);
     return o;
+}
+
+static unsigned char *zenc(const char *p, size_t n, int wbits, size_t *out_n) {
+    return zenc_header(p, n, wbits, NULL, out_n);
 }
 
 /* Feed in chunks of `step` bytes, as libcurl hands them over, then finish as
@@ -222,24 +230,11 @@ static void test_bombs(void) {
 
 /* gzip through deflateSetHeader (file name, header CRC). */
 static unsigned char *gzenc_header(const char *p, size_t n, int hcrc, size_t *out_n) {
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
     gz_header h;
     memset(&h, 0, sizeof h);
     h.name = (Bytef *)"index.html";
     h.hcrc = hcrc;
-    deflateSetHeader(&z, &h);
-    size_t cap = deflateBound(&z, (uLong)n) + 64;
-    unsigned char *o = malloc(cap);
-    z.next_in = (Bytef *)p;
-    z.avail_in = (uInt)n;
-    z.next_out = o;
-    z.avail_out = (uInt)cap;
-    deflate(&z, Z_FINISH);
-    *out_n = cap - z.avail_out;
-    deflateEnd(&z);
-    return o;
+    return zenc_header(p, n, 16 + MAX_WBITS, &h, out_n);
 }
 
 /* Which decoder ran, and that both agree with the encoder. */
