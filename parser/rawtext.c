@@ -176,7 +176,7 @@ size_t parse_drop_script_text(char *html, size_t len) {
             continue;
         }
         if (c == '/') { /* an end tag: to its '>' (recovery mode) */
-            if (lt + 2 < end && is_alpha((unsigned char)lt[2])) {
+            if (lt + 2 < end && is_name_start((unsigned char)lt[2])) {
                 const char *gt = memchr(lt, '>', (size_t)(end - lt));
                 if (!gt) break;
                 r = gt + 1;

@@ -107,6 +107,7 @@ static void test_tricky(void) {
         {"<script @click=\"a > b\">gone()</script><p>kept</p>", NULL, "kept"},
         {"<a href=\"x\" \"bogus\" <script>z</script><p>kept</p>", NULL, "kept"},
         {"</ script><script>gone()</script><p>kept</p>", "gone", "kept"},
+        {"</_<style>kept", NULL, "kept"},
         {"<textarea><script>gone()</script></textarea><p>kept</p>", "gone", "kept"},
         {"<script>a</scriptx>b</script><p>kept</p>", NULL, "kept"},
         {"<p title=\"unterminated><script>x</script><p>kept</p>", NULL, "kept"},
