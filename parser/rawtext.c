@@ -162,14 +162,17 @@ size_t parse_drop_script_text(char *html, size_t len) {
                 if (!e) break;
                 if (memmem(lt + 4, (size_t)(e - lt - 4), "--!>", 4)) break;
                 r = e + 3;
-            } else {
-                const char *gt = memchr(lt, '>', (size_t)(end - lt)); /* doctype or bogus */
+            } else if (end - lt >= 9 && strncasecmp(lt + 2, "doctype", 7) == 0) {
+                const char *gt = memchr(lt, '>', (size_t)(end - lt));
                 if (!gt) break;
                 r = gt + 1;
+            } else {
+                r = lt + 1; /* "<!" and anything else is text to libxml2 */
             }
             continue;
         }
         if (c == '?') { /* a processing instruction ends at '>' */
+            if (lt + 2 >= end || !is_name_start((unsigned char)lt[2])) break; /* no name: unsure */
             const char *gt = memchr(lt, '>', (size_t)(end - lt));
             if (!gt) break;
             r = gt + 1;
