@@ -76,27 +76,15 @@ static int put(struct crawl_body *d, const void *p, size_t n) {
     return mm_buf_append(d->out, p, n) == MM_OK ? 0 : -1;
 }
 
-static int feed_zlib_run(struct crawl_body *d, const unsigned char *p, size_t n);
-
-static int feed_zlib(struct crawl_body *d, const unsigned char *p, size_t n) {
-    if (d->enc == CRAWL_ENC_DEFLATE && !d->z_init) {
-        /* "deflate" should be a zlib stream (RFC 9110 8.4.1.2) but some
-         * servers send raw deflate: the first two bytes tell which */
-        while (d->head_n < 2 && n > 0) {
-            d->head[d->head_n++] = *p++;
-            n--;
-        }
-        if (d->head_n < 2)
-            return 0;
-        d->raw_deflate = (d->head[0] & 0x0f) != 8 || ((d->head[0] << 8) | d->head[1]) % 31 != 0;
-        unsigned char h[2] = {d->head[0], d->head[1]};
-        if (feed_zlib_run(d, h, 2) != 0)
-            return -1;
-    }
-    return n ? feed_zlib_run(d, p, n) : 0;
+/* "deflate" should be a zlib stream (RFC 9110 8.4.1.2) but some servers
+ * send raw deflate: the first two bytes p[0..1] tell which. */
+static int is_raw_deflate(const unsigned char *p) {
+    return (p[0] & 0x0f) != 8 || ((p[0] << 8) | p[1]) % 31 != 0;
 }
 
-static int feed_zlib_run(struct crawl_body *d, const unsigned char *p, size_t n) {
+/* zlib's streaming inflate of p[0..n) into d->out: the reference for every
+ * gzip and deflate body libdeflate does not take whole. */
+static int inflate_stream(struct crawl_body *d, const unsigned char *p, size_t n) {
     if (!d->z_init) {
         /* gzip: 16 + window bits; deflate: zlib wrapper or raw (above) */
         int wbits = d->enc == CRAWL_ENC_GZIP ? 16 + MAX_WBITS : (d->raw_deflate ? -MAX_WBITS : MAX_WBITS);
@@ -225,9 +213,7 @@ static int finish_fast(struct crawl_body *d, const unsigned char *p, size_t n) {
         /* ISIZE, the size mod 2^32, is exact for any web page */
         cap = (size_t)p[n - 4] | (size_t)p[n - 3] << 8 | (size_t)p[n - 2] << 16 | (size_t)p[n - 1] << 24;
     } else {
-        if (n < 2)
-            return 1;
-        raw = (p[0] & 0x0f) != 8 || ((p[0] << 8) | p[1]) % 31 != 0;
+        raw = d->raw_deflate;
         cap = n < (SIZE_MAX >> 3) ? n << 3 : SIZE_MAX; /* a guess: HTML deflates 5-10x */
     }
     if (cap < 4096)
@@ -263,18 +249,22 @@ static int finish_fast(struct crawl_body *d, const unsigned char *p, size_t n) {
     d->out->len = start + out_n;
     d->out->data[d->out->len] = '\0';
     d->ended = 1;
-    d->raw_deflate = raw;
     return 0;
 }
 
 int crawl_body_finish(struct crawl_body *d, const unsigned char *wire, size_t n, int partial) {
     if ((d->enc != CRAWL_ENC_GZIP && d->enc != CRAWL_ENC_DEFLATE) || n == 0)
         return 0;
+    if (d->enc == CRAWL_ENC_DEFLATE) {
+        if (n < 2)
+            return 0; /* too short to tell which: never complete */
+        d->raw_deflate = is_raw_deflate(wire);
+    }
     if (!partial && finish_fast(d, wire, n) == 0)
         return 0;
     if (d->out->data)
         d->out->data[d->out->len] = '\0'; /* finish_fast may have written past len */
-    return feed_zlib(d, wire, n);
+    return inflate_stream(d, wire, n);
 }
 
 int crawl_body_complete(const struct crawl_body *d) {

@@ -34,8 +34,6 @@ struct crawl_body {
     int ended;             /* the coded stream ended properly */
     int trailing, junk;    /* more gzip members / junk after the end */
     int raw_deflate;       /* "deflate" without the zlib wrapper */
-    unsigned char head[2]; /* first bytes of a "deflate" body, to tell which */
-    int head_n;
     int too_big;
     int z_init;
     z_stream z;
