@@ -224,11 +224,14 @@ mm_rc store_begin(struct store *s, struct mm_err *err) { return exec(s, "BEGIN I
 
 mm_rc store_fts_flush(struct store *s, struct mm_err *err) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM documents_fts_queue LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+    mm_rc rc = store_prepare_cached(s, "SELECT 1 FROM documents_fts_queue LIMIT 1", &st, err);
+    if (rc != MM_OK)
+        return rc;
+    int r = sqlite3_step(st);
+    store_release(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
         return store_fail(s, "cannot read the search-index queue", err);
-    int queued = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    if (!queued)
+    if (r == SQLITE_DONE)
         return MM_OK;
     return exec(s,
                 "INSERT INTO documents_fts(rowid, title, text) SELECT d.id, d.title, d.text"
