@@ -58,7 +58,8 @@ static const char *const POSITIVE[] = {"article", "body", "content", "entry", "h
  * class and id are matched against all of them in one pass (a strstr per
  * pattern was 5% of a crawl's CPU time). */
 enum { H_UNLIKELY = 1, H_MAYBE = 2, H_NEGATIVE = 4, H_POSITIVE = 8 };
-#define HINTS_MAX 160
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define HINTS_MAX (COUNT(UNLIKELY) + COUNT(MAYBE) + COUNT(NEGATIVE) + COUNT(POSITIVE)) /* NULLs included */
 struct hints {
     const char *pat[HINTS_MAX];
     unsigned char len[HINTS_MAX], list[HINTS_MAX];
