@@ -26,7 +26,8 @@ static void help(void) {
            "'malmoi run' does this and then splits, encodes and embeds.\n\n"
            "Options:\n"
            "  --db FILE            the corpus database (created if missing)\n"
-           "  --config FILE        settings (default: $MALMOI_CONFIG, else config/malmoi.ini)\n"
+           "  --config FILE        settings (default: $MALMOI_CONFIG, else ./config/malmoi.ini, else\n"
+           "                       the config installed with malmoi; the log names the file used)\n"
            CLI_CRAWL_HELP
            "  --no-extract         keep raw responses only (run 'malmoi reextract' later); links\n"
            "                       in pages are then not followed, feeds and sitemaps still are\n\n"

@@ -24,7 +24,8 @@ static void help(void) {
            "SIGINT/SIGTERM stop it cleanly; an overlapping run exits 75 (cron-safe).\n\n"
            "Options:\n"
            "  --db FILE            the corpus database (created if missing)\n"
-           "  --config FILE        settings (default: $MALMOI_CONFIG, else config/malmoi.ini)\n"
+           "  --config FILE        settings (default: $MALMOI_CONFIG, else ./config/malmoi.ini, else\n"
+           "                       the config installed with malmoi; the log names the file used)\n"
            "  --no-crawl           only process what is already in the database\n"
            "  --threads N          threads for embeddings (default 1)\n"
            CLI_CRAWL_HELP

@@ -43,9 +43,11 @@ struct pipeline_config {
     struct pipeline_log log;     /* where log lines and progress go */
 };
 
-/* Find and read the configuration: `path` if given, else $MALMOI_CONFIG,
- * else ./config/malmoi.ini, else the installed default, else built-in
- * defaults. `log` (may be NULL: silent) is kept in out->log for the
+/* Find and read the configuration: `path` if given ("": none), else
+ * $MALMOI_CONFIG, else ./config/malmoi.ini, else the config belonging to
+ * the binary (PREFIX/share/malmoi/config/malmoi.ini, or the source tree's
+ * for the build tree's binary), else built-in defaults; logs the file used,
+ * or that there is none. `log` (may be NULL: silent) is kept in out->log for the
  * steps that take the config. Every stage reads its keys; a key nobody knows, or a bad value,
  * fails naming FILE:LINE:KEY. */
 mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, struct pipeline_config *out,
