@@ -572,6 +572,8 @@ static mm_rc robots_done(struct crawler *c, struct xfer *x, CURLcode res, long s
     struct host *h = x->h;
     int64_t now = wall_s();
     mm_rc rc;
+    if (status > 0)
+        c->st->robots_answered++; /* the host was reached, whatever it said */
     crawl_robots_free(h->robots);
     h->robots = NULL;
     if (res == CURLE_OK || (res == CURLE_WRITE_ERROR && x->too_big) || res == CURLE_FILESIZE_EXCEEDED) {

@@ -504,11 +504,15 @@ mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_c
         cfg->delay_ms = o->delay_ms;
     if (o->per_host > 0)
         cfg->per_host = o->per_host;
+    if (o->max_depth >= 0)
+        cfg->max_depth = o->max_depth;
     for (size_t i = 0; i < cfg->n_sites; i++) {
         if (o->delay_ms >= 0)
             cfg->sites[i].delay_ms = -1;
         if (o->per_host > 0)
             cfg->sites[i].per_host = -1;
+        if (o->max_depth >= 0)
+            cfg->sites[i].max_depth = -1;
     }
     return MM_OK;
 }
@@ -537,6 +541,14 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
         mm_err_clear(&report_err);
         crawl_blocked_hosts(s, report_host, &pc->log, &report_err);
     }
+    /* Fetches were tried and not one host answered (robots.txt included):
+     * the network, DNS or every seed is wrong, which cron must see. */
+    if (rc == MM_OK && st->errors > 0 && st->pages == 0 && st->robots_answered == 0 && !(stop && *stop))
+        rc = mm_err_set(err, MM_ENET,
+                        "no host could be reached: %lld fetches failed (%lld network, %lld timeouts, %lld robots.txt); "
+                        "check the network, DNS and the seed URLs",
+                        (long long)st->errors, (long long)st->err_net, (long long)st->err_timeout,
+                        (long long)st->err_robots);
     return rc;
 }
 

@@ -107,18 +107,20 @@ struct pipeline_crawl_opts {
     const char *user_agent;
     const char *seeds[PIPELINE_MAX_LIST], *resolve[PIPELINE_MAX_LIST];
     size_t n_seeds, n_resolve;
-    long max_pages, delay_ms, per_host;
+    long max_pages, delay_ms, per_host, max_depth;
     double max_seconds;
     const char *warc_dir; /* also write WARC files there */
     int no_extract;       /* keep raw responses only (`malmoi crawl --no-extract`) */
 };
-#define PIPELINE_CRAWL_OPTS_INIT {.delay_ms = -1, .per_host = -1}
+#define PIPELINE_CRAWL_OPTS_INIT {.delay_ms = -1, .per_host = -1, .max_depth = -1}
 /* Apply the command line to the crawl config; fails when no honest user
  * agent is known (naming the config key to fill in). */
 mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_crawl_opts *o, struct mm_err *err);
 /* Crawl with pipeline_store_page as the page handler (none with
  * no_extract), then log the hosts that are parked or whose robots.txt is
- * unreachable. */
+ * unreachable. Fails with MM_ENET when fetches were tried and no host
+ * answered at all (robots.txt included); some hosts failing is MM_OK, with
+ * the failures counted in `st`. */
 mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct pipeline_crawl_opts *o, int64_t run_id,
                      volatile int *stop, struct pipeline_pages *pages, struct crawl_stats *st, struct mm_err *err);
 
