@@ -11,9 +11,9 @@
 #include "cli_pipeline.h"
 
 static const char usage[] =
-    "malmoi crawl --db FILE [--config FILE] [--seed URL]... [--max-pages N] [--max-seconds S] [--max-depth N]\n"
-    "             [--delay MS] [--per-host N] [--user-agent S] [--resolve HOST:PORT:ADDR]... [--warc DIR]\n"
-    "             [--no-extract]";
+    "malmoi crawl --db FILE [--config FILE] [--seed URL]... [--max-pages N] [--max-seconds S]\n"
+    "             [--max-depth N] [--delay MS] [--per-host N] [--user-agent S]\n"
+    "             [--resolve HOST:PORT:ADDR]... [--warc DIR] [--no-extract]";
 
 static void help(void) {
     printf("usage: %s\n\n"

@@ -117,9 +117,10 @@ mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, str
     mm_rc rc = chosen ? mm_conf_load(chosen, &pc->conf, err) : mm_conf_parse("(built-in defaults)", "", &pc->conf, err);
     if (rc == MM_OK && chosen)
         log_line(&pc->log, "config: %s (%s)", chosen, why);
+    else if (rc == MM_OK && why) /* --config '' */
+        log_line(&pc->log, "no config (%s is empty): site rules and default sites are off", why);
     else if (rc == MM_OK)
-        log_line(&pc->log, "no config%s%s%s: site rules and default sites are off", why ? " (" : "", why ? why : "",
-                 why ? " is empty)" : "");
+        log_line(&pc->log, "no config: site rules and default sites are off");
     if (rc == MM_OK && chosen && (pc->config_path = strdup(chosen)) == NULL)
         rc = mm_err_set(err, MM_ENOMEM, "out of memory reading the configuration");
     free(own);
