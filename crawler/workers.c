@@ -28,6 +28,7 @@ struct crawl_workers {
 
 static void *worker_main(void *arg) {
     struct crawl_workers *w = arg;
+    pthread_setname_np(pthread_self(), "malmoi-extract"); /* seen in top -H and /proc */
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (!w->quit && w->next == NULL)
