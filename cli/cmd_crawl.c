@@ -13,7 +13,7 @@
 static const char usage[] =
     "malmoi crawl --db FILE [--config FILE] [--seed URL]... [--max-pages N] [--max-seconds S]\n"
     "             [--delay MS] [--per-host N] [--user-agent S] [--resolve HOST:PORT:ADDR]... [--warc DIR]\n"
-    "             [--no-extract]";
+    "             [--threads N] [--no-extract]";
 
 static void help(void) {
     printf("usage: %s\n\n"
@@ -28,6 +28,8 @@ static void help(void) {
            "  --db FILE            the corpus database (created if missing)\n"
            "  --config FILE        settings (default: $MALMOI_CONFIG, else config/malmoi.ini)\n"
            CLI_CRAWL_HELP
+           "  --threads N          threads extracting pages while one fetches and stores\n"
+           "                       (default: one per core; 1: all on one thread)\n"
            "  --no-extract         keep raw responses only (run 'malmoi reextract' later); links\n"
            "                       in pages are then not followed, feeds and sitemaps still are\n\n"
            "Exit status: 0 done (or stopped by a limit or a signal), 1 failure, 2 usage\n"

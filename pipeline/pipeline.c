@@ -289,27 +289,25 @@ static mm_rc authors_json(const struct parse_result *r, struct mm_buf *b) {
 
 static const char *or_null(const char *s) { return s && *s ? s : NULL; }
 
-mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *page, struct crawl_found *found,
-                          struct mm_err *err) {
-    struct pipeline_pages *pages = ctx;
-    struct parse_result *r = NULL;
-    mm_rc rc = parse_extract(pages->rules, page->final_url, page->content_type, page->body, page->body_len, &r, err);
-    if (rc != MM_OK)
-        return rc;
+mm_rc pipeline_extract_page(const struct parse_rules *rules, const struct crawl_page *page, struct parse_result **out,
+                            struct mm_err *err) {
+    return parse_extract(rules, page->final_url, page->content_type, page->body, page->body_len, out, err);
+}
+
+mm_rc pipeline_store_result(struct pipeline_pages *pages, struct store *s, const struct crawl_page *page,
+                            const struct parse_result *r, struct crawl_found *found, struct mm_err *err) {
+    mm_rc rc = MM_OK;
     for (size_t i = 0; found && rc == MM_OK && i < r->n_links; i++) {
         enum crawl_kind kind = r->links[i].kind == PARSE_LINK_FEED      ? CRAWL_KIND_FEED
                                : r->links[i].kind == PARSE_LINK_SITEMAP ? CRAWL_KIND_SITEMAP
                                                                         : CRAWL_KIND_PAGE;
         rc = crawl_found_link(found, r->links[i].url, kind, r->links[i].nofollow);
     }
-    if (rc != MM_OK) {
-        parse_result_free(r);
+    if (rc != MM_OK)
         return mm_err_set(err, rc, "%s: out of memory recording links", page->url);
-    }
     pages->rule_fallbacks += r->rule_fallback != 0;
     if (r->text[0] == '\0') {
         pages->empty++;
-        parse_result_free(r);
         return MM_OK; /* an index or media page: links only */
     }
     struct mm_buf authors;
@@ -354,9 +352,39 @@ mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *p
         mm_err_set(err, rc, "%s: out of memory", page->url);
     }
     mm_buf_free(&authors);
+    return rc;
+}
+
+mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *page, struct crawl_found *found,
+                          struct mm_err *err) {
+    struct pipeline_pages *pages = ctx;
+    struct parse_result *r = NULL;
+    mm_rc rc = pipeline_extract_page(pages->rules, page, &r, err);
+    if (rc != MM_OK)
+        return rc;
+    rc = pipeline_store_result(pages, s, page, r, found, err);
     parse_result_free(r);
     return rc;
 }
+
+/* The crawler's page handler in its two parts (ctx: struct pipeline_pages). */
+static mm_rc handler_extract(void *ctx, const struct crawl_page *page, void **result, struct mm_err *err) {
+    const struct pipeline_pages *pages = ctx;
+    struct parse_result *r = NULL;
+    mm_rc rc = pipeline_extract_page(pages->rules, page, &r, err);
+    *result = r;
+    return rc;
+}
+
+static mm_rc handler_store(void *ctx, struct store *s, const struct crawl_page *page, void *result,
+                           struct crawl_found *found, struct mm_err *err) {
+    return pipeline_store_result(ctx, s, page, result, found, err);
+}
+
+static void handler_free(void *result) { parse_result_free(result); }
+
+const struct crawl_page_handler pipeline_page_handler = {
+    .extract = handler_extract, .store = handler_store, .result_free = handler_free};
 
 /* Inflate a zlib-compressed response body (responses.body) of `size`
  * bytes into `out`. */
@@ -444,6 +472,12 @@ mm_rc pipeline_reextract(struct store *s, struct pipeline_pages *pages, volatile
 }
 
 
+/* The extraction threads of a crawl when --threads is not given. */
+static int pipeline_cores(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
 static void crawl_progress(void *ctx, const struct crawl_stats *st) {
     const struct pipeline_pages *pages = ctx;
     log_progress(pages->log, "%lld pages, %lld documents, %lld queued, %d in flight, %lld errors, %.1f MB",
@@ -489,6 +523,7 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
                      volatile int *stop, struct pipeline_pages *pages, struct crawl_stats *st, struct mm_err *err) {
     pages->rules = pc->rules;
     pages->log = &pc->log;
+    parse_global_init(); /* libxml2 set up here, before extraction threads start */
     struct crawl_run_opts ro = {.run_id = run_id,
                                 .seeds = (const char **)o->seeds,
                                 .n_seeds = o->n_seeds,
@@ -498,7 +533,8 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
                                 .max_pages = o->max_pages,
                                 .max_seconds = o->max_seconds,
                                 .stop = stop,
-                                .on_page = o->no_extract ? NULL : pipeline_store_page,
+                                .handler = o->no_extract ? NULL : &pipeline_page_handler,
+                                .threads = (int)(o->threads > 0 ? o->threads : pipeline_cores()),
                                 .warc_dir = o->warc_dir,
                                 .ctx = pages,
                                 .progress = crawl_progress};
