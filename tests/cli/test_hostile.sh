@@ -94,4 +94,11 @@ contains "sentences: offset 10" "$TMP/stderr" "bad.txt:1: invalid UTF-8 at byte 
 expect_exit 1 "bad byte: import" "$MALMOI" import --db "$TMP/bad.db" --format bert-text "$TMP/bad.txt"
 contains "import: offset 10" "$TMP/stderr" "bad.txt:1: invalid UTF-8 at byte offset 10 of the line"
 
+# The issue's pattern: a back-reference is refused when the config loads,
+# naming FILE:LINE, before anything is crawled.
+printf '[crawler]\nuser_agent = t/1\ncontact = mailto:a@example.org\n\n[site evil]\nhosts = 127.0.0.1\ndeny = (b*)(b*)(b*)\\3\\2\\1z\n' >"$TMP/evil.ini"
+expect_exit 1 "back-reference refused" "$MALMOI" crawl --db "$TMP/evil.db" --config "$TMP/evil.ini" --seed http://127.0.0.1:9/
+contains "back-reference: FILE:LINE" "$TMP/stderr" "evil.ini:7: key 'deny' in [site evil]"
+contains "back-reference named" "$TMP/stderr" "back-reference"
+
 finish
