@@ -75,6 +75,7 @@ void crawl_config_free(struct crawl_config *c) {
         free_regex_array(s->article, s->article ? 1 : 0);
     }
     free(c->sites);
+    mm_strmap_free(c->site_hosts);
     free(c->user_agent);
     free(c->robots_agent);
     free(c->ca_file);
@@ -306,19 +307,32 @@ mm_rc crawl_config_load(struct mm_conf *conf, struct crawl_config **out, const c
             goto fail;
     }
     const char *name;
+    size_t cap = 0;
+    if (mm_strmap_new(&c->site_hosts) != MM_OK) {
+        rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+        goto fail;
+    }
     for (size_t i = 0; (name = mm_conf_section(conf, i)) != NULL; i++) {
         if (strncmp(name, "site ", 5) != 0)
             continue;
-        struct crawl_site *ns = realloc(c->sites, (c->n_sites + 1) * sizeof *ns);
-        if (ns == NULL) {
-            rc = mm_err_set(err, MM_ENOMEM, "out of memory");
-            goto fail;
+        if (c->n_sites == cap) {
+            cap = cap ? 2 * cap : 16;
+            struct crawl_site *ns = realloc(c->sites, cap * sizeof *ns);
+            if (ns == NULL) {
+                rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+                goto fail;
+            }
+            c->sites = ns;
         }
-        c->sites = ns;
-        memset(&ns[c->n_sites], 0, sizeof *ns);
-        c->n_sites++;
-        if ((rc = load_site(conf, name, &ns[c->n_sites - 1], err)) != MM_OK)
+        struct crawl_site *s = &c->sites[c->n_sites++];
+        memset(s, 0, sizeof *s);
+        if ((rc = load_site(conf, name, s, err)) != MM_OK)
             goto fail;
+        for (size_t j = 0; j < s->n_hosts; j++)
+            if (mm_strmap_add(c->site_hosts, s->hosts[j], strlen(s->hosts[j]), c->n_sites - 1) != MM_OK) {
+                rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+                goto fail;
+            }
     }
     *out = c;
     return MM_OK;
@@ -328,6 +342,10 @@ fail:
 }
 
 const struct crawl_site *crawl_config_site(const struct crawl_config *c, const char *host) {
+    if (c->site_hosts) { /* the first site whose host is `host` or a domain above it */
+        size_t i = mm_strmap_get_domain(c->site_hosts, host);
+        return i < c->n_sites ? &c->sites[i] : NULL;
+    }
     size_t hl = strlen(host);
     for (size_t i = 0; i < c->n_sites; i++) {
         const struct crawl_site *s = &c->sites[i];

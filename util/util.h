@@ -129,6 +129,21 @@ void mm_hash128_hex(const void *p, size_t n, char out[33]);
 /* A fast 64-bit hash (XXH3) for in-memory tables and shingles. */
 uint64_t mm_hash64(const void *p, size_t n, uint64_t seed);
 
+/* A table from strings to indexes, for lookups by name (configuration
+ * sections, site hosts) in constant time instead of a scan. Keys are
+ * borrowed: they must outlive the table. */
+struct mm_strmap;
+mm_rc mm_strmap_new(struct mm_strmap **out);
+void mm_strmap_free(struct mm_strmap *m); /* NULL allowed */
+/* Map key[0..len) to value; a key already present keeps its first value. */
+mm_rc mm_strmap_add(struct mm_strmap *m, const char *key, size_t len, size_t value);
+/* The value of key[0..len), or SIZE_MAX. */
+size_t mm_strmap_get(const struct mm_strmap *m, const char *key, size_t len);
+/* The smallest value among `host` and its parent domains ("a.b.kr",
+ * "b.kr", "kr"), or SIZE_MAX: with sites numbered in file order, the first
+ * site whose host is `host` or a domain above it. */
+size_t mm_strmap_get_domain(const struct mm_strmap *m, const char *host);
+
 /* Wall-clock and monotonic time. */
 double mm_now_monotonic(void);    /* seconds, for durations */
 int64_t mm_now_unix_ms(void);      /* milliseconds since the epoch */
