@@ -20,7 +20,9 @@ static int run(int argc, char **argv) {
                "Each FILE ('-' for standard input) is imported in one transaction: a bad line\n"
                "(invalid UTF-8, broken JSON) stops that file with an error naming FILE:LINE, and\n"
                "nothing of it is kept. A document whose text is already in the database is skipped,\n"
-               "so importing the same file twice adds nothing.\n\n"
+               "so importing the same file twice adds nothing. A line may hold at most 16 MiB (the\n"
+               "line limit of every malmoi command that reads lines); a bad byte is reported by its\n"
+               "offset in the line, counted from 0.\n\n"
                "Options:\n"
                "  --db FILE        the corpus database (created if missing)\n"
                "  --format FORMAT  bert-text or jsonl\n",

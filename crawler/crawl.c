@@ -104,6 +104,8 @@ static int in_scope(struct crawler *c, const char *url, const char *from_host, i
     if (kind == CRAWL_KIND_PAGE && depth > max_depth)
         return 0;
     if (site) {
+        if ((site->n_deny || site->n_allow) && strlen(url) > CRAWL_PATTERN_URL_MAX)
+            return 0; /* too long for the patterns to judge */
         if (site->n_deny && crawl_site_match(site->deny, site->n_deny, url))
             return 0;
         if (site->n_allow && !crawl_site_match(site->allow, site->n_allow, url) && kind == CRAWL_KIND_PAGE)
@@ -1028,6 +1030,10 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
         int left;
         while ((m = curl_multi_info_read(c.multi, &left)) != NULL) {
             if (m->msg == CURLMSG_DONE && (rc = finished(&c, m)) != MM_OK)
+                break;
+            /* One page's work can be slow: the stop flag and the deadline are
+             * looked at between pages too, not only once all are handled. */
+            if ((o->stop && *o->stop) || (o->max_seconds > 0 && mm_now_monotonic() - t0 >= o->max_seconds))
                 break;
         }
         if (rc != MM_OK || (rc = pages_store(&c, 0)) != MM_OK)

@@ -126,6 +126,7 @@ struct crawl_config {
     char *ca_file;          /* extra CA bundle (PEM) for TLS verification; NULL = system */
     struct crawl_site *sites;
     size_t n_sites;
+    struct mm_strmap *site_hosts; /* host -> index in sites (internal; crawl_config_site) */
 };
 
 /* Defaults (no file). The user agent stays NULL. */
