@@ -507,6 +507,8 @@ static mm_rc robots_done(struct crawler *c, struct xfer *x, CURLcode res, long s
     struct crawl_host *h = x->h;
     int64_t now = wall_s();
     mm_rc rc;
+    if (status > 0)
+        c->st->robots_answered++; /* the host was reached, whatever it said */
     struct crawl_robots *robots = NULL;
     if (res == CURLE_OK || (res == CURLE_WRITE_ERROR && x->too_big) || res == CURLE_FILESIZE_EXCEEDED) {
         if (status >= 200 && status < 300) {

@@ -192,6 +192,7 @@ struct crawl_stats {
     int64_t not_modified; /* 304 answers */
     int64_t enqueued;     /* new URLs added to the frontier */
     int64_t robots_denied, skipped, errors, parked_hosts;
+    int64_t robots_answered; /* robots.txt requests that got an HTTP answer (any status) */
     int64_t err_http, err_net, err_timeout, err_limit, err_type, err_extract, err_robots, err_encoding;
     int in_flight;
     int64_t queued;       /* URLs due now (refreshed now and then) */

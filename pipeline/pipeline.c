@@ -18,9 +18,6 @@
 #ifndef MALMOI_SOURCE_CONFIG
 #define MALMOI_SOURCE_CONFIG "config/malmoi.ini"
 #endif
-#ifndef MALMOI_INSTALLED_CONFIG
-#define MALMOI_INSTALLED_CONFIG "/usr/local/share/malmoi/config/malmoi.ini"
-#endif
 
 /* Format one message and hand it to `fn` (nothing when fn is NULL). */
 static void say(void (*fn)(void *, const char *), void *ctx, const char *fmt, va_list ap) {
@@ -73,6 +70,27 @@ static char *resolve(const char *config_path, const char *value) {
     return out;
 }
 
+/* The config that belongs to the running binary: the source tree's when it
+ * is the binary of the build tree (MALMOI_BUILD_DIR), else
+ * PREFIX/share/malmoi/config/malmoi.ini for PREFIX/bin/malmoi. NULL when
+ * there is none. Found from /proc/self/exe, so a moved prefix still works. */
+static char *binary_config(void) {
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *bin = dirname(exe);
+#ifdef MALMOI_BUILD_DIR
+    char build[PATH_MAX];
+    if (realpath(MALMOI_BUILD_DIR, build) && strcmp(bin, build) == 0)
+        return access(MALMOI_SOURCE_CONFIG, R_OK) == 0 ? strdup(MALMOI_SOURCE_CONFIG) : NULL;
+#endif
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/share/malmoi/config/malmoi.ini", dirname(bin));
+    return access(path, R_OK) == 0 ? strdup(path) : NULL;
+}
+
 mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, struct pipeline_config *pc,
                            struct mm_err *err) {
     memset(pc, 0, sizeof *pc);
@@ -81,23 +99,33 @@ mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, str
     pc->embed_max_length = 128;
     pc->batch_documents = 100;
     text_config_default(&pc->text);
+    /* --config and $MALMOI_CONFIG must exist (--config '': no config);
+     * ./config/malmoi.ini and the binary's own are used when they exist. */
     const char *env = getenv("MALMOI_CONFIG");
-    const char *candidates[] = {path, env && *env ? env : NULL, "config/malmoi.ini", MALMOI_INSTALLED_CONFIG,
-                                MALMOI_SOURCE_CONFIG};
-    const char *chosen = NULL;
-    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
-        if (candidates[i] == NULL)
-            continue;
-        if (i < 2 || access(candidates[i], R_OK) == 0) { /* an explicit path must exist */
-            chosen = candidates[i];
-            break;
-        }
-    }
+    const char *chosen = NULL, *why = NULL;
+    char *own = NULL;
+    if (path)
+        chosen = path, why = "--config";
+    else if (env && *env)
+        chosen = env, why = "$MALMOI_CONFIG";
+    else if (access("config/malmoi.ini", R_OK) == 0)
+        chosen = "config/malmoi.ini", why = "in the current directory";
+    else if ((own = binary_config()) != NULL)
+        chosen = own, why = "belonging to the binary";
+    if (chosen && *chosen == '\0')
+        chosen = NULL;
     mm_rc rc = chosen ? mm_conf_load(chosen, &pc->conf, err) : mm_conf_parse("(built-in defaults)", "", &pc->conf, err);
+    if (rc == MM_OK && chosen)
+        log_line(&pc->log, "config: %s (%s)", chosen, why);
+    else if (rc == MM_OK)
+        log_line(&pc->log, "no config%s%s%s: site rules and default sites are off", why ? " (" : "", why ? why : "",
+                 why ? " is empty)" : "");
+    if (rc == MM_OK && chosen && (pc->config_path = strdup(chosen)) == NULL)
+        rc = mm_err_set(err, MM_ENOMEM, "out of memory reading the configuration");
+    free(own);
+    chosen = pc->config_path;
     if (rc != MM_OK)
-        return rc;
-    if (chosen && (pc->config_path = strdup(chosen)) == NULL)
-        goto oom;
+        goto fail;
     if ((rc = crawl_config_load(pc->conf, &pc->crawl, &pc->ua_placeholder, err)) != MM_OK ||
         (rc = parse_rules_load(pc->conf, &pc->rules, err)) != MM_OK ||
         (rc = text_config_load(pc->conf, &pc->text, err)) != MM_OK)
@@ -510,11 +538,15 @@ mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_c
         cfg->delay_ms = o->delay_ms;
     if (o->per_host > 0)
         cfg->per_host = o->per_host;
+    if (o->max_depth >= 0)
+        cfg->max_depth = o->max_depth;
     for (size_t i = 0; i < cfg->n_sites; i++) {
         if (o->delay_ms >= 0)
             cfg->sites[i].delay_ms = -1;
         if (o->per_host > 0)
             cfg->sites[i].per_host = -1;
+        if (o->max_depth >= 0)
+            cfg->sites[i].max_depth = -1;
     }
     return MM_OK;
 }
@@ -545,6 +577,14 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
         mm_err_clear(&report_err);
         crawl_blocked_hosts(s, report_host, &pc->log, &report_err);
     }
+    /* Fetches were tried and not one host answered (robots.txt included):
+     * the network, DNS or every seed is wrong, which cron must see. */
+    if (rc == MM_OK && st->errors > 0 && st->pages == 0 && st->robots_answered == 0 && !(stop && *stop))
+        rc = mm_err_set(err, MM_ENET,
+                        "no host could be reached: %lld fetches failed (%lld network, %lld timeouts, %lld robots.txt); "
+                        "check the network, DNS and the seed URLs",
+                        (long long)st->errors, (long long)st->err_net, (long long)st->err_timeout,
+                        (long long)st->err_robots);
     return rc;
 }
 

@@ -43,9 +43,11 @@ struct pipeline_config {
     struct pipeline_log log;     /* where log lines and progress go */
 };
 
-/* Find and read the configuration: `path` if given, else $MALMOI_CONFIG,
- * else ./config/malmoi.ini, else the installed default, else built-in
- * defaults. `log` (may be NULL: silent) is kept in out->log for the
+/* Find and read the configuration: `path` if given ("": none), else
+ * $MALMOI_CONFIG, else ./config/malmoi.ini, else the config belonging to
+ * the binary (PREFIX/share/malmoi/config/malmoi.ini, or the source tree's
+ * for the build tree's binary), else built-in defaults; logs the file used,
+ * or that there is none. `log` (may be NULL: silent) is kept in out->log for the
  * steps that take the config. Every stage reads its keys; a key nobody knows, or a bad value,
  * fails naming FILE:LINE:KEY. */
 mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, struct pipeline_config *out,
@@ -122,19 +124,21 @@ struct pipeline_crawl_opts {
     const char *user_agent;
     const char *seeds[PIPELINE_MAX_LIST], *resolve[PIPELINE_MAX_LIST];
     size_t n_seeds, n_resolve;
-    long max_pages, delay_ms, per_host;
+    long max_pages, delay_ms, per_host, max_depth;
     double max_seconds;
     const char *warc_dir; /* also write WARC files there */
     int no_extract;       /* keep raw responses only (`malmoi crawl --no-extract`) */
     long threads;         /* extraction threads (--threads); 0 = one per core, 1 = on the crawl thread */
 };
-#define PIPELINE_CRAWL_OPTS_INIT {.delay_ms = -1, .per_host = -1}
+#define PIPELINE_CRAWL_OPTS_INIT {.delay_ms = -1, .per_host = -1, .max_depth = -1}
 /* Apply the command line to the crawl config; fails when no honest user
  * agent is known (naming the config key to fill in). */
 mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_crawl_opts *o, struct mm_err *err);
-/* Crawl with pipeline_page_handler (none with no_extract), extraction on
- * o->threads worker threads, then log the hosts that are parked or whose robots.txt is
- * unreachable. */
+/* Crawl with pipeline_page_handler (none with no_extract), extraction
+ * on o->threads worker threads, then log the hosts that are parked or whose robots.txt is
+ * unreachable. Fails with MM_ENET when fetches were tried and no host
+ * answered at all (robots.txt included); some hosts failing is MM_OK, with
+ * the failures counted in `st`. */
 mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct pipeline_crawl_opts *o, int64_t run_id,
                      volatile int *stop, struct pipeline_pages *pages, struct crawl_stats *st, struct mm_err *err);
 
