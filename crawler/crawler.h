@@ -121,6 +121,7 @@ struct crawl_config {
     long robots_retry_s;    /* after 5xx / unreachable (default 600) */
     long revisit_page_s, revisit_article_s, revisit_feed_s; /* 0 = never */
     long idle_wait_s;       /* wait this long for work due soon before ending (default 30) */
+    long feed_max_age_s;    /* a feed whose newest item is older is reported stale (default 3 days; 0 = never) */
     int follow_nofollow;    /* follow rel=nofollow links (default 0) */
     int http2;              /* offer HTTP/2 (default 1) */
     char *ca_file;          /* extra CA bundle (PEM) for TLS verification; NULL = system */
@@ -141,6 +142,12 @@ void crawl_config_free(struct crawl_config *c);
 mm_rc crawl_config_set_agent(struct crawl_config *c, const char *user_agent, struct mm_err *err);
 /* The site whose hosts contain `host` (or a parent domain of it), or NULL. */
 const struct crawl_site *crawl_config_site(const struct crawl_config *c, const char *host);
+/* Is `url` an article of its site? 1: it matches the site's article_pattern;
+ * 0: it does not; -1: no site or no pattern (unknown). */
+int crawl_config_article(const struct crawl_config *c, const char *url);
+/* `tmpl` with {YYYY}, {MM} and {DD} replaced by the date of `unix_s` in
+ * Korea time (UTC+9), into out (size cap). 0, or -1 when it does not fit. */
+int crawl_url_expand_date(const char *tmpl, int64_t unix_s, char *out, size_t cap);
 
 /* ---- The crawl (crawl.c) -------------------------------------------------- */
 
