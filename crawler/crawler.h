@@ -82,6 +82,14 @@ struct crawl_entries {
 mm_rc crawl_feed_parse(const char *name, const char *body, size_t len, size_t max_bytes,
                        struct crawl_entries *out, struct mm_err *err);
 void crawl_entries_free(struct crawl_entries *e);
+/* An entry date as feeds and sitemaps write it (RFC 822 "Tue, 18 Nov 2026
+ * 07:41:00 +0900"; ISO 8601 / W3C-DTF "2026-11-18T07:41:00+09:00" as in
+ * dc:date, lastmod, Atom) to Unix seconds; no zone = Korea time (UTC+9).
+ * Returns 1, or 0 when `s` is no such date.
+ * Tested by: tests/crawler/test_feed.c */
+int crawl_feed_date(const char *s, int64_t *out);
+/* How many entries carry a readable date, and the newest (-1: none). */
+void crawl_entries_newest(const struct crawl_entries *e, int64_t *dated, int64_t *newest);
 
 /* ---- Configuration (config.c) -------------------------------------------- */
 
