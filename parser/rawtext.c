@@ -12,7 +12,8 @@
  * rest of the page as it is.
  *
  * Kept: scripts whose type is not JavaScript (JSON-LD, __NEXT_DATA__,
- * templates), scripts with the id meta.c reads as JSON-LD and scripts holding a marker embedded.c looks for.
+ * templates), scripts with the id meta.c reads as JSON-LD
+ * (PARSE_LD_SCRIPT_ID), and scripts holding a marker embedded.c looks for.
  */
 #include <string.h>
 #include <strings.h>
