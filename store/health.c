@@ -80,6 +80,22 @@ static char *dup_col(sqlite3_stmt *st, int i) {
     return strdup(v ? v : "");
 }
 
+/* Room for element n of an array of `size`-byte elements (zeroed); NULL on
+ * out of memory. */
+static void *grow(void **arr, size_t size, size_t n, size_t *cap) {
+    if (n == *cap) {
+        size_t c = *cap ? 2 * *cap : 32;
+        void *p = realloc(*arr, c * size);
+        if (p == NULL)
+            return NULL;
+        *arr = p;
+        *cap = c;
+    }
+    char *x = (char *)*arr + n * size;
+    memset(x, 0, size);
+    return x;
+}
+
 static mm_rc read_sites(struct store *s, size_t last_runs, struct store_health *h, struct mm_err *err) {
     sqlite3_stmt *st;
     mm_rc rc = store_prepare(s,
@@ -94,17 +110,11 @@ static mm_rc read_sites(struct store *s, size_t last_runs, struct store_health *
     size_t cap = 0;
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (h->n_sites == cap) {
-            cap = cap ? 2 * cap : 32;
-            struct store_health_site *n = realloc(h->sites, cap * sizeof *n);
-            if (n == NULL) {
-                sqlite3_finalize(st);
-                return mm_err_set(err, MM_ENOMEM, "out of memory");
-            }
-            h->sites = n;
+        struct store_health_site *x = grow((void **)&h->sites, sizeof *h->sites, h->n_sites, &cap);
+        if (x == NULL) {
+            sqlite3_finalize(st);
+            return mm_err_set(err, MM_ENOMEM, "out of memory");
         }
-        struct store_health_site *x = &h->sites[h->n_sites];
-        memset(x, 0, sizeof *x);
         x->run_id = sqlite3_column_int64(st, 0);
         x->started = dup_col(st, 1);
         x->o.site = dup_col(st, 2);
@@ -140,17 +150,11 @@ static mm_rc read_feeds(struct store *s, int64_t max_age_s, int64_t now, struct 
     size_t cap = 0;
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (h->n_feeds == cap) {
-            cap = cap ? 2 * cap : 32;
-            struct store_health_feed *n = realloc(h->feeds, cap * sizeof *n);
-            if (n == NULL) {
-                sqlite3_finalize(st);
-                return mm_err_set(err, MM_ENOMEM, "out of memory");
-            }
-            h->feeds = n;
+        struct store_health_feed *x = grow((void **)&h->feeds, sizeof *h->feeds, h->n_feeds, &cap);
+        if (x == NULL) {
+            sqlite3_finalize(st);
+            return mm_err_set(err, MM_ENOMEM, "out of memory");
         }
-        struct store_health_feed *x = &h->feeds[h->n_feeds];
-        memset(x, 0, sizeof *x);
         x->url = dup_col(st, 0);
         x->site = dup_col(st, 1);
         x->kind = dup_col(st, 2);
@@ -167,7 +171,9 @@ static mm_rc read_feeds(struct store *s, int64_t max_age_s, int64_t now, struct 
             x->newest = sqlite3_column_int64(st, 7);
             x->newest_from_pages = 1;
         }
-        x->stale = max_age_s > 0 && strcmp(x->kind, "feed") == 0 &&
+        /* a feed no longer fetched (dropped from the config) stops warning
+         * once its last fetch is older than max_age itself */
+        x->stale = max_age_s > 0 && strcmp(x->kind, "feed") == 0 && now - x->fetched <= max_age_s &&
                    (x->items == 0 || (x->newest >= 0 && now - x->newest > max_age_s));
     }
     sqlite3_finalize(st);

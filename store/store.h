@@ -152,7 +152,7 @@ struct store_health_feed {
     int64_t newest;      /* newest entry, or for undated entries the newest published date of the
                             documents fetched from them; -1 when unknown */
     int newest_from_pages; /* newest came from the articles' own dates */
-    int stale;           /* kind feed, and empty or its newest entry older than max_age */
+    int stale;           /* kind feed, fetched within max_age, and empty or its newest entry older than max_age */
 };
 struct store_health {
     struct store_health_site *sites; /* the last runs with rows, newest run first, then site */
