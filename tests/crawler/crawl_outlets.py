@@ -190,6 +190,9 @@ check(jrow and jrow[0]["rule_fallback"] == 3 and jrow[0]["fallback_warning"], f"
 conf2 = write_config(d, open(conf).read().replace("feed_max_age = 259200", "feed_max_age = 0"))
 rc, out, err = malmoi("stats", "--db", db, "--config", conf2)
 check(rc == 0 and "warning: feed" not in out, f"feed_max_age = 0 still warns: {out}")
-print(out)
+# A feed not read for longer than feed_max_age (dropped from the config) stops warning.
+db_rows(db, "UPDATE feeds SET fetched = fetched - 300000 WHERE url = ?", f"{J}/RSS/newsflash.xml")
+rc, out, err = malmoi("stats", "--db", db, "--config", conf)
+check(rc == 0 and "warning: feed" not in out, f"a feed no longer read still warns: {out}")
 srv.stop()
 finish()
