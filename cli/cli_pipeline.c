@@ -55,6 +55,8 @@ int cli_crawl_option(const char *cmd, const char *usage, int c, const char *arg,
     case CLI_OPT_WARC:
         o->warc_dir = arg;
         return 1;
+    case CLI_OPT_THREADS:
+        return cli_parse_long(cmd, usage, "--threads", arg, 1, 256, &o->threads) ? -1 : 1;
     }
     return 0;
 }

@@ -15,7 +15,7 @@ extern const struct pipeline_log cli_pipeline_log;
 /* getopt_long values of the crawl options, and their table entries. */
 enum {
     CLI_OPT_SEED = 1000, CLI_OPT_RESOLVE, CLI_OPT_USER_AGENT, CLI_OPT_MAX_PAGES,
-    CLI_OPT_MAX_SECONDS, CLI_OPT_DELAY, CLI_OPT_PER_HOST, CLI_OPT_WARC, CLI_OPT_MAX_DEPTH,
+    CLI_OPT_MAX_SECONDS, CLI_OPT_DELAY, CLI_OPT_PER_HOST, CLI_OPT_WARC, CLI_OPT_THREADS, CLI_OPT_MAX_DEPTH,
 };
 #define CLI_CRAWL_LONG_OPTIONS                                                                           \
     {"seed", required_argument, NULL, CLI_OPT_SEED},                                                     \
@@ -26,6 +26,7 @@ enum {
         {"delay", required_argument, NULL, CLI_OPT_DELAY},                                               \
         {"per-host", required_argument, NULL, CLI_OPT_PER_HOST},                                         \
         {"warc", required_argument, NULL, CLI_OPT_WARC},                                                 \
+        {"threads", required_argument, NULL, CLI_OPT_THREADS},                                           \
         {"max-depth", required_argument, NULL, CLI_OPT_MAX_DEPTH}
 /* The crawl options' help lines. */
 #define CLI_CRAWL_HELP                                                                              \

@@ -13,7 +13,7 @@
 static const char usage[] =
     "malmoi crawl --db FILE [--config FILE] [--seed URL]... [--max-pages N] [--max-seconds S]\n"
     "             [--max-depth N] [--delay MS] [--per-host N] [--user-agent S]\n"
-    "             [--resolve HOST:PORT:ADDR]... [--warc DIR] [--no-extract]";
+    "             [--resolve HOST:PORT:ADDR]... [--warc DIR] [--threads N] [--no-extract]";
 
 static void help(void) {
     printf("usage: %s\n\n"
@@ -29,6 +29,8 @@ static void help(void) {
            "  --config FILE        settings (default: $MALMOI_CONFIG, else ./config/malmoi.ini, else\n"
            "                       the config installed with malmoi; the log names the file used)\n"
            CLI_CRAWL_HELP
+           "  --threads N          threads extracting pages while one fetches and stores\n"
+           "                       (default: one per core; 1: all on one thread)\n"
            "  --no-extract         keep raw responses only (run 'malmoi reextract' later); links\n"
            "                       in pages are then not followed, feeds and sitemaps still are\n\n"
            "Exit status: 0 done (also when stopped by a limit or a signal, and when some\n"
@@ -98,6 +100,7 @@ static int run(int argc, char **argv) {
              (long long)st.enqueued, (long long)st.errors, (long long)st.robots_denied, (long long)st.parked_hosts,
              st.bytes / 1e6, mm_now_monotonic() - t0, stop ? " (stopped by signal)" : "");
     status = cli_run_end(s, "crawl", run_id, rc, stop, &st, &pages, msg, &err);
+    pipeline_pages_free(&pages);
 out:
     store_close(s);
     pipeline_config_free(&pc);

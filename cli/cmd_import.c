@@ -29,6 +29,8 @@ static void help(void) {
            "(invalid UTF-8, broken JSON) stops that file with an error naming FILE:LINE, and\n"
            "nothing of it is kept; the other files go on. A document whose text is already\n"
            "in the database is skipped, so importing the same file twice adds nothing.\n"
+           "A line may hold at most 16 MiB (the line limit of every malmoi command that\n"
+           "reads lines); a bad byte is reported by its offset in the line, counted from 0.\n"
            "Processing runs once, after the last file, over every document not yet\n"
            "processed (also those of an earlier 'import --no-process').\n\n"
            "Options:\n"

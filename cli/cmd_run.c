@@ -28,7 +28,8 @@ static void help(void) {
            "  --config FILE        settings (default: $MALMOI_CONFIG, else ./config/malmoi.ini, else\n"
            "                       the config installed with malmoi; the log names the file used)\n"
            "  --no-crawl           only process what is already in the database\n"
-           "  --threads N          threads for embeddings (default 1)\n"
+           "  --threads N          threads for extraction (default: one per core) and for\n"
+           "                       embeddings (default 1)\n"
            CLI_CRAWL_HELP
            "\nExit status: 0 done (also when stopped by a limit or a signal, and when some\n"
            "hosts failed: the summary counts the errors), 1 failure (also when the crawl\n"
@@ -44,12 +45,10 @@ static int run(int argc, char **argv) {
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"config", required_argument, NULL, 'c'},
                                          {"no-crawl", no_argument, NULL, 'n'},
-                                         {"threads", required_argument, NULL, 'T'},
                                          CLI_CRAWL_LONG_OPTIONS,
                                          {0}};
     const char *db = NULL, *config = NULL;
     int no_crawl = 0;
-    long threads = 1;
     struct pipeline_crawl_opts co = PIPELINE_CRAWL_OPTS_INIT;
     int c;
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -64,10 +63,7 @@ static int run(int argc, char **argv) {
             config = optarg;
         else if (c == 'n')
             no_crawl = 1;
-        else if (c == 'T') {
-            if (cli_parse_long("run", usage, "--threads", optarg, 1, 256, &threads))
-                return CLI_EXIT_USAGE;
-        } else
+        else
             return cli_bad_option("run", usage, c, argv);
     }
     if (optind < argc)
@@ -110,7 +106,7 @@ static int run(int argc, char **argv) {
                     (long long)st.errors, st.bytes / 1e6);
     }
     if (rc == MM_OK)
-        rc = pipeline_process(s, &pc, tok, (int)threads, &stop, &counts, &err);
+        rc = pipeline_process(s, &pc, tok, co.threads > 0 ? (int)co.threads : 1, &stop, &counts, &err);
     char msg[512];
     snprintf(msg, sizeof msg,
              "%lld pages fetched (%lld fetch errors), %lld documents added or changed, %lld split (%lld rejected), "
@@ -119,6 +115,7 @@ static int run(int argc, char **argv) {
              (long long)counts.documents_rejected, (long long)counts.sentences, (long long)counts.examples,
              (long long)counts.embeddings, mm_now_monotonic() - t0, stop ? " (stopped by a signal)" : "");
     status = cli_run_end(s, "run", run_id, rc, stop, &st, &pages, msg, &err);
+    pipeline_pages_free(&pages);
 out:
     store_close(s);
     tok_close(tok);
