@@ -34,6 +34,8 @@ struct mm_conf {
     struct conf_section *sections; /* distinct, in file order */
     size_t n_sections, cap_sections;
     struct mm_strmap *by_name; /* section name -> index: loading stays linear in sections */
+    const struct mm_conf_entry *again; /* the first one-value key found twice (mm_conf_check_unused) */
+    int again_first_line;
 };
 
 static char *dup_trim_section(const char *s) {
@@ -207,6 +209,13 @@ mm_rc mm_conf_load(const char *path, struct mm_conf **out, struct mm_err *err) {
     struct mm_buf b;
     mm_buf_init(&b, 16u << 20);
     mm_rc rc = mm_read_file(path, b.max, &b, err);
+    const char *nul = rc == MM_OK && b.len ? memchr(b.data, '\0', b.len) : NULL;
+    if (nul) { /* the text would end there: "delay = 5<NUL>junk" read as 5, the rest lost */
+        int line = 1;
+        for (const char *p = b.data; p < nul; p++)
+            line += *p == '\n';
+        rc = mm_err_set(err, MM_EPARSE, "%s:%d: a NUL byte; the configuration must be plain text", path, line);
+    }
     if (rc == MM_OK)
         rc = mm_conf_parse(path, b.data ? b.data : "", out, err);
     mm_buf_free(&b);
@@ -267,23 +276,49 @@ const struct mm_conf_entry *mm_conf_get_nth(struct mm_conf *c, const char *secti
     return NULL;
 }
 
-static const struct mm_conf_entry *last_entry(struct mm_conf *c, const char *section, const char *key) {
-    const struct mm_conf_entry *last = NULL, *e;
-    for (size_t i = 0; (e = mm_conf_get_nth(c, section, key, i)) != NULL; i++)
+/* The value of a one-value key. A key given twice is remembered (the
+ * first such one) for mm_conf_check_unused; *first_line is the line of its
+ * first value, or 0 when it is given once. */
+static const struct mm_conf_entry *last_entry(struct mm_conf *c, const char *section, const char *key,
+                                              int *first_line) {
+    const struct mm_conf_entry *first = NULL, *last = NULL, *e;
+    for (size_t i = 0; (e = mm_conf_get_nth(c, section, key, i)) != NULL; i++) {
+        if (first == NULL)
+            first = e;
         last = e;
+    }
+    *first_line = first != last ? first->line : 0;
+    if (first != last && c->again == NULL) {
+        c->again = last;
+        c->again_first_line = first->line;
+    }
     return last;
 }
 
+static mm_rc given_again(const struct mm_conf *c, const struct mm_conf_entry *e, int first_line,
+                         struct mm_err *err) {
+    return mm_err_set(err, MM_EINVAL, "%s:%d: key '%s' in [%s] is given again (first at line %d); it takes one value: "
+                      "keep one", c->path, e->line, e->key, e->section, first_line);
+}
+
+const struct mm_conf_entry *mm_conf_get_entry(struct mm_conf *c, const char *section, const char *key) {
+    int first_line;
+    return last_entry(c, section, key, &first_line);
+}
+
 const char *mm_conf_get(struct mm_conf *c, const char *section, const char *key) {
-    const struct mm_conf_entry *e = last_entry(c, section, key);
+    const struct mm_conf_entry *e = mm_conf_get_entry(c, section, key);
     return e ? e->value : NULL;
 }
 
 mm_rc mm_conf_get_long(struct mm_conf *c, const char *section, const char *key,
                        long min, long max, long *out, struct mm_err *err) {
-    const struct mm_conf_entry *e = last_entry(c, section, key);
+    int first_line;
+    const struct mm_conf_entry *e = last_entry(c, section, key, &first_line);
     if (e == NULL)
         return MM_OK;
+    if (first_line)
+        return given_again(c, e, first_line, err);
     char *end;
     errno = 0;
     long v = strtol(e->value, &end, 10);
@@ -296,9 +331,12 @@ mm_rc mm_conf_get_long(struct mm_conf *c, const char *section, const char *key,
 
 mm_rc mm_conf_get_double(struct mm_conf *c, const char *section, const char *key,
                          double min, double max, double *out, struct mm_err *err) {
-    const struct mm_conf_entry *e = last_entry(c, section, key);
+    int first_line;
+    const struct mm_conf_entry *e = last_entry(c, section, key, &first_line);
     if (e == NULL)
         return MM_OK;
+    if (first_line)
+        return given_again(c, e, first_line, err);
     char *end;
     errno = 0;
     double v = strtod(e->value, &end);
@@ -311,9 +349,12 @@ mm_rc mm_conf_get_double(struct mm_conf *c, const char *section, const char *key
 
 mm_rc mm_conf_get_bool(struct mm_conf *c, const char *section, const char *key,
                        int *out, struct mm_err *err) {
-    const struct mm_conf_entry *e = last_entry(c, section, key);
+    int first_line;
+    const struct mm_conf_entry *e = last_entry(c, section, key, &first_line);
     if (e == NULL)
         return MM_OK;
+    if (first_line)
+        return given_again(c, e, first_line, err);
     static const char *yes[] = {"1", "yes", "true", "on"}, *no[] = {"0", "no", "false", "off"};
     for (int i = 0; i < 4; i++) {
         if (strcasecmp(e->value, yes[i]) == 0) { *out = 1; return MM_OK; }
@@ -324,6 +365,8 @@ mm_rc mm_conf_get_bool(struct mm_conf *c, const char *section, const char *key,
 }
 
 mm_rc mm_conf_check_unused(const struct mm_conf *c, struct mm_err *err) {
+    if (c->again)
+        return given_again(c, c->again, c->again_first_line, err);
     for (size_t i = 0; i < c->n; i++) {
         const struct conf_item *it = &c->items[i];
         if (!it->used)

@@ -101,6 +101,12 @@ expect_exit 1 "back-reference refused" "$MALMOI" crawl --db "$TMP/evil.db" --con
 contains "back-reference: FILE:LINE" "$TMP/stderr" "evil.ini:7: key 'deny' in [site evil]"
 contains "back-reference named" "$TMP/stderr" "back-reference"
 
+# A NUL byte in the configuration ("delay = 5<NUL>junk" read as 5 and the
+# rest of the file dropped) is refused with FILE:LINE.
+printf '[crawler]\nuser_agent = t/1\ncontact = mailto:a@example.org\ndelay = 5\000junk\n' >"$TMP/nul.ini"
+expect_exit 1 "NUL in the config" "$MALMOI" crawl --db "$TMP/nul.db" --config "$TMP/nul.ini" --seed http://127.0.0.1:9/
+contains "NUL named with FILE:LINE" "$TMP/stderr" "nul.ini:4: a NUL byte"
+
 # A killed export keeps the previous complete export: the new one is
 # written beside it (OUT.partial) and swapped in at the end. The kill is
 # SIGXFSZ, sent when a shard (270 KB whole) passes a 100 KiB file-size

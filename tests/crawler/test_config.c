@@ -157,8 +157,49 @@ static void test_patterns(void) {
     mm_conf_free(conf);
 }
 
+/* Values accepted silently before: a one-value key given twice, an empty
+ * "hosts =", a ca_file that does not exist, a second article_pattern. Each
+ * is refused naming FILE:LINE. */
+static void test_refused(void) {
+    static const struct {
+        const char *ini, *where, *what;
+    } cases[] = {
+        {"[crawler]\ndelay = 5\n\ndelay = 6\n", "r.ini:4", "given again (first at line 2)"},
+        {"[site x]\nhosts =\n", "r.ini:2", "'hosts' in [site x] is empty"},
+        {"[site x]\nhosts = , ,\n", "r.ini:2", "is empty"},
+        {"[crawler]\nca_file = /nonexistent/ca.pem\n", "r.ini:2", "ca_file"},
+        {"[site x]\nhosts = x.kr\narticle_pattern = /a/\narticle_pattern = /b/\n", "r.ini:4", "given again"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct mm_conf *conf = NULL;
+        struct mm_err err = {0};
+        struct crawl_config *c = NULL;
+        const char *ph;
+        CHECK_INT(mm_conf_parse("r.ini", cases[i].ini, &conf, &err), MM_OK);
+        CHECK_INT(crawl_config_load(conf, &c, &ph, &err), MM_EINVAL);
+        int ok = strstr(err.msg, cases[i].where) && strstr(err.msg, cases[i].what);
+        if (!ok)
+            fprintf(stderr, "case %zu: %s\n", i, err.msg);
+        CHECK(ok);
+        crawl_config_free(c);
+        mm_conf_free(conf);
+    }
+    /* hosts twice: read with mm_conf_get, reported by the unused-key check */
+    struct mm_conf *conf = NULL;
+    struct mm_err err = {0};
+    struct crawl_config *c = NULL;
+    const char *ph;
+    CHECK_INT(mm_conf_parse("r.ini", "[site x]\nhosts = a.kr\nhosts = b.kr\n", &conf, &err), MM_OK);
+    CHECK_INT(crawl_config_load(conf, &c, &ph, &err), MM_OK);
+    CHECK_INT(mm_conf_check_unused(conf, &err), MM_EINVAL);
+    CHECK(strstr(err.msg, "r.ini:3") && strstr(err.msg, "'hosts' in [site x] is given again"));
+    crawl_config_free(c);
+    mm_conf_free(conf);
+}
+
 int main(void) {
     RUN(test_shipped);
+    RUN(test_refused);
     RUN(test_patterns);
     RUN(test_errors);
     return test_summary();
