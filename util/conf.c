@@ -19,6 +19,7 @@
 struct conf_item {
     struct mm_conf_entry e;
     int used;
+    int block; /* which "[section]" line it follows: a key repeated in one block is a mistake */
 };
 
 struct conf_section {
@@ -34,6 +35,7 @@ struct mm_conf {
     struct conf_section *sections; /* distinct, in file order */
     size_t n_sections, cap_sections;
     struct mm_strmap *by_name; /* section name -> index: loading stays linear in sections */
+    int block;                         /* section lines read so far */
     const struct mm_conf_entry *again; /* the first one-value key found twice (mm_conf_check_unused) */
     int again_first_line;
 };
@@ -110,6 +112,7 @@ static int on_entry(struct mm_conf *c, const char *section, const char *key, con
     it->e.value = strdup(value ? value : "");
     it->e.line = line;
     it->used = 0;
+    it->block = c->block;
     if (it->e.key == NULL || it->e.value == NULL) {
         free((char *)it->e.key);
         free((char *)it->e.value);
@@ -172,6 +175,7 @@ static mm_rc conf_read(struct mm_conf *c, const char *text, struct mm_err *err) 
                 break;
             }
             *close = '\0';
+            c->block++;
             free(section);
             section = dup_trim_section(s + 1);
             if (section == NULL || !on_entry(c, section, NULL, NULL, lineno))
@@ -276,21 +280,34 @@ const struct mm_conf_entry *mm_conf_get_nth(struct mm_conf *c, const char *secti
     return NULL;
 }
 
-/* The value of a one-value key. A key given twice is remembered (the
- * first such one) for mm_conf_check_unused; *first_line is the line of its
- * first value, or 0 when it is given once. */
+/* The value of a one-value key: the last one given. A later section
+ * block of the same name overrides an earlier one ("[site kbs]" appended
+ * to change max_depth), but a key given twice within one block is a
+ * mistake: it is remembered (the first such one) for mm_conf_check_unused,
+ * and *first_line is the line of the earlier value (0 when there is none). */
 static const struct mm_conf_entry *last_entry(struct mm_conf *c, const char *section, const char *key,
                                               int *first_line) {
-    const struct mm_conf_entry *first = NULL, *last = NULL, *e;
-    for (size_t i = 0; (e = mm_conf_get_nth(c, section, key, i)) != NULL; i++) {
-        if (first == NULL)
-            first = e;
-        last = e;
-    }
-    *first_line = first != last ? first->line : 0;
-    if (first != last && c->again == NULL) {
-        c->again = last;
-        c->again_first_line = first->line;
+    const struct mm_conf_entry *last = NULL;
+    *first_line = 0;
+    size_t si = mm_strmap_get(c->by_name, section, strlen(section));
+    if (si == SIZE_MAX)
+        return NULL;
+    const struct conf_section *cs = &c->sections[si];
+    const struct conf_item *prev = NULL;
+    for (size_t k = 0; k < cs->n; k++) {
+        struct conf_item *it = &c->items[cs->items[k]];
+        if (strcmp(it->e.key, key) != 0)
+            continue;
+        it->used = 1;
+        if (prev && prev->block == it->block && *first_line == 0) {
+            *first_line = prev->e.line;
+            if (c->again == NULL) {
+                c->again = &it->e;
+                c->again_first_line = prev->e.line;
+            }
+        }
+        prev = it;
+        last = &it->e;
     }
     return last;
 }
@@ -304,6 +321,13 @@ static mm_rc given_again(const struct mm_conf *c, const struct mm_conf_entry *e,
 const struct mm_conf_entry *mm_conf_get_entry(struct mm_conf *c, const char *section, const char *key) {
     int first_line;
     return last_entry(c, section, key, &first_line);
+}
+
+mm_rc mm_conf_get_one(struct mm_conf *c, const char *section, const char *key, const struct mm_conf_entry **out,
+                      struct mm_err *err) {
+    int first_line;
+    *out = last_entry(c, section, key, &first_line);
+    return first_line ? given_again(c, *out, first_line, err) : MM_OK;
 }
 
 const char *mm_conf_get(struct mm_conf *c, const char *section, const char *key) {

@@ -178,6 +178,10 @@ const char *mm_conf_section(const struct mm_conf *c, size_t i);
 const char *mm_conf_get(struct mm_conf *c, const char *section, const char *key);
 /* The same, as its entry (with its line). */
 const struct mm_conf_entry *mm_conf_get_entry(struct mm_conf *c, const char *section, const char *key);
+/* The same, failing at once on a key given twice in one section block.
+ * A later block of the same name overrides an earlier one's values. */
+mm_rc mm_conf_get_one(struct mm_conf *c, const char *section, const char *key, const struct mm_conf_entry **out,
+                      struct mm_err *err);
 /* All entries of section/key in order: call with i = 0, 1, ... until NULL;
  * marks them used. */
 const struct mm_conf_entry *mm_conf_get_nth(struct mm_conf *c, const char *section,

@@ -140,6 +140,7 @@ static const struct {
     {"[site x]\nhosts = , ,\n", "r.ini:2", "is empty"},
     {"[crawler]\nca_file = /nonexistent/ca.pem\n", "r.ini:2", "ca_file"},
     {"[site x]\nhosts = x.kr\narticle_pattern = /a/\narticle_pattern = /b/\n", "r.ini:4", "given again"},
+    {"[site x]\nhosts = a.kr\nhosts = b.kr\n", "r.ini:3", "'hosts' in [site x] is given again (first at line 2)"},
 };
 
 static void test_refused(void) {
@@ -158,11 +159,21 @@ static void test_refused(void) {
         crawl_config_free(c);
         mm_conf_free(conf);
     }
-    /* hosts twice: read with mm_conf_get, reported by the unused-key check */
+    /* user_agent twice: read with mm_conf_get, reported by the unused-key check */
     mm_err_clear(&err);
-    CHECK_INT(load_text("r.ini", "[site x]\nhosts = a.kr\nhosts = b.kr\n", &conf, &c, &err), MM_OK);
+    CHECK_INT(load_text("r.ini", "[crawler]\nuser_agent = a/1\nuser_agent = b/1\n", &conf, &c, &err), MM_OK);
     CHECK_INT(mm_conf_check_unused(conf, &err), MM_EINVAL);
-    CHECK(strstr(err.msg, "r.ini:3") && strstr(err.msg, "'hosts' in [site x] is given again"));
+    CHECK(strstr(err.msg, "r.ini:3") && strstr(err.msg, "'user_agent' in [crawler] is given again"));
+    crawl_config_free(c);
+    mm_conf_free(conf);
+    /* a later block of the same name overrides: no error, the last value wins */
+    mm_err_clear(&err);
+    CHECK_INT(load_text("r.ini", "[site x]\nhosts = x.kr\nmax_depth = 2\n[crawler]\n[site x]\nmax_depth = 1\n", &conf,
+                        &c, &err),
+              MM_OK);
+    CHECK_INT(mm_conf_check_unused(conf, &err), MM_OK);
+    if (c && c->n_sites == 1)
+        CHECK_INT(c->sites[0].max_depth, 1);
     crawl_config_free(c);
     mm_conf_free(conf);
 }
