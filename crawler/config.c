@@ -8,11 +8,13 @@
 #include "crawler_int.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PLACEHOLDER "CHANGE-ME"
 
@@ -274,18 +276,23 @@ static mm_rc load_site(struct mm_conf *conf, const char *section, struct crawl_s
         return mm_err_set(err, MM_ENOMEM, "out of memory");
     s->max_depth = s->revisit_page_s = s->revisit_article_s = s->revisit_feed_s = -1;
     s->delay_ms = s->per_host = s->host_fail_park = -1;
-    const char *hosts = mm_conf_get(conf, section, "hosts");
-    if (hosts && (rc = split_hosts(hosts, s, err)) != MM_OK)
+    const struct mm_conf_entry *hosts;
+    if ((rc = mm_conf_get_one(conf, section, "hosts", &hosts, err)) != MM_OK)
         return rc;
+    if (hosts && (rc = split_hosts(hosts->value, s, err)) != MM_OK)
+        return rc;
+    if (hosts && s->n_hosts == 0) /* an empty "hosts =" would match nothing, silently */
+        return mm_err_set(err, MM_EINVAL, "%s:%d: key 'hosts' in [%s] is empty; list the site's host names",
+                          mm_conf_path(conf), hosts->line, section);
     if ((rc = get_list(conf, section, "seed", &s->seeds, &s->n_seeds, err)) != MM_OK ||
         (rc = get_list(conf, section, "feed", &s->feeds, &s->n_feeds, err)) != MM_OK ||
         (rc = get_list(conf, section, "sitemap", &s->sitemaps, &s->n_sitemaps, err)) != MM_OK ||
         (rc = get_regex(conf, section, "allow", &s->allow, &s->n_allow, err)) != MM_OK ||
         (rc = get_regex(conf, section, "deny", &s->deny, &s->n_deny, err)) != MM_OK)
         return rc;
-    const struct mm_conf_entry *e = NULL, *x;
-    for (size_t i = 0; (x = mm_conf_get_nth(conf, section, "article_pattern", i)) != NULL; i++)
-        e = x;
+    const struct mm_conf_entry *e; /* one pattern: alternatives go in one with '|' */
+    if ((rc = mm_conf_get_one(conf, section, "article_pattern", &e, err)) != MM_OK)
+        return rc;
     if (e) {
         regex_t *re = calloc(1, sizeof *re);
         if (re == NULL)
@@ -342,8 +349,15 @@ mm_rc crawl_config_load(struct mm_conf *conf, struct crawl_config **out, const c
         (rc = mm_conf_get_bool(conf, sec, "follow_nofollow", &c->follow_nofollow, err)) != MM_OK ||
         (rc = mm_conf_get_bool(conf, sec, "http2", &c->http2, err)) != MM_OK)
         goto fail;
-    const char *ca = mm_conf_get(conf, sec, "ca_file");
-    if (ca && *ca && (c->ca_file = strdup(ca)) == NULL) {
+    const struct mm_conf_entry *ca;
+    if ((rc = mm_conf_get_one(conf, sec, "ca_file", &ca, err)) != MM_OK)
+        goto fail;
+    if (ca && *ca->value && access(ca->value, R_OK) != 0) {
+        rc = mm_err_set(err, MM_EINVAL, "%s:%d: key 'ca_file' in [crawler]: %s: %s; give a PEM bundle that exists",
+                        mm_conf_path(conf), ca->line, ca->value, strerror(errno));
+        goto fail;
+    }
+    if (ca && *ca->value && (c->ca_file = strdup(ca->value)) == NULL) {
         rc = mm_err_set(err, MM_ENOMEM, "out of memory");
         goto fail;
     }

@@ -4,6 +4,7 @@
  * tensors (transformers modeling_bert.py names, with or without the `bert.`
  * prefix, old LayerNorm gamma/beta names) after checking their shapes.
  */
+#include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,9 +118,32 @@ static mm_rc get_w(struct emb_model *m, const char *prefix, const char *name, in
     return MM_OK;
 }
 
-static int file_exists(const char *p) {
+/* 1 when `p` is a regular file (links followed), 0 when nothing is there;
+ * otherwise -1 and `err` says what is there instead (a FIFO, a device, a
+ * folder, a broken link), so it is not reported as missing. */
+static int weights_file(const char *p, struct mm_err *err) {
     struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+    if (stat(p, &st) == 0) {
+        if (S_ISREG(st.st_mode))
+            return 1;
+        const char *what = S_ISFIFO(st.st_mode)  ? "a FIFO (named pipe)"
+                           : S_ISCHR(st.st_mode) ? "a character device"
+                           : S_ISBLK(st.st_mode) ? "a block device"
+                           : S_ISDIR(st.st_mode) ? "a folder"
+                           : S_ISSOCK(st.st_mode) ? "a socket"
+                                                  : "not a regular file";
+        struct stat lst;
+        int link = lstat(p, &lst) == 0 && S_ISLNK(lst.st_mode);
+        mm_err_set(err, MM_EMODEL, "%s is %s%s, not a weights file; put the model's weights file there", p,
+                   link ? "a symbolic link to " : "", what);
+        return -1;
+    }
+    struct stat lst;
+    if (errno == ENOENT && lstat(p, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        mm_err_set(err, MM_EMODEL, "%s is a symbolic link to a file that does not exist; fix the link", p);
+        return -1;
+    }
+    return 0;
 }
 
 static mm_rc bind(struct emb_model *m, struct mm_err *err) {
@@ -215,11 +239,14 @@ mm_rc emb_model_open(const char *dir, struct emb_model **out, struct mm_err *err
         snprintf(m->cfg.name, sizeof m->cfg.name, "%s", basename(tmp));
         free(tmp);
     }
-    if (file_exists(st)) {
+    int have_st = weights_file(st, err), have_bin = have_st == 0 ? weights_file(bin, err) : 0;
+    if (have_st < 0 || have_bin < 0) {
+        rc = MM_EMODEL;
+    } else if (have_st) {
         m->weights_path = st;
         st = NULL;
         rc = emb_load_safetensors(m->weights_path, &m->ts, err);
-    } else if (file_exists(bin)) {
+    } else if (have_bin) {
         m->weights_path = bin;
         bin = NULL;
         rc = emb_load_torchbin(m->weights_path, &m->ts, err);

@@ -5,6 +5,7 @@
  * The file is memory-mapped; tensors are views into the mapping.
  */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "embed_int.h"
@@ -19,6 +20,47 @@ static enum emb_dtype parse_dtype(const char *s) {
     if (strcmp(s, "I32") == 0) return EMB_I32;
     if (strcmp(s, "F64") == 0) return EMB_F64;
     return EMB_OTHER;
+}
+
+struct st_span {
+    uint64_t begin, end;
+    const char *name;
+};
+
+static int span_cmp(const void *a, const void *b) {
+    const struct st_span *x = a, *y = b;
+    if (x->begin != y->begin)
+        return x->begin < y->begin ? -1 : 1;
+    return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/* The tensors must tile the data exactly, as the format's own loader
+ * (huggingface/safetensors `validate`) requires: sorted by offset, each
+ * starts where the one before ended, the first at 0, the last at the end
+ * of the file. Overlapping tensors would alias one weight onto another. */
+static mm_rc check_tiling(const char *path, struct st_span *v, size_t n, size_t data_len, struct mm_err *err) {
+    qsort(v, n, sizeof *v, span_cmp);
+    uint64_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].begin < at)
+            return mm_err_set(err, MM_EMODEL,
+                              "%s: tensor %s (bytes %llu to %llu) overlaps tensor %s (to byte %llu); the file is "
+                              "damaged or not written by safetensors",
+                              path, v[i].name, (unsigned long long)v[i].begin, (unsigned long long)v[i].end,
+                              v[i - 1].name, (unsigned long long)at);
+        if (v[i].begin > at)
+            return mm_err_set(err, MM_EMODEL,
+                              "%s: %llu unused bytes before tensor %s (data_offsets start at %llu, not %llu); the "
+                              "file is damaged or not written by safetensors",
+                              path, (unsigned long long)(v[i].begin - at), v[i].name,
+                              (unsigned long long)v[i].begin, (unsigned long long)at);
+        at = v[i].end;
+    }
+    if (at != data_len)
+        return mm_err_set(err, MM_EMODEL,
+                          "%s: %llu bytes after the last tensor; the file is damaged or not written by safetensors",
+                          path, (unsigned long long)(data_len - at));
+    return MM_OK;
 }
 
 mm_rc emb_load_safetensors(const char *path, struct emb_tensors *ts, struct mm_err *err) {
@@ -49,6 +91,12 @@ mm_rc emb_load_safetensors(const char *path, struct emb_tensors *ts, struct mm_e
     const char *key;
     json_t *v;
     rc = MM_OK;
+    struct st_span *spans = calloc(json_object_size(root) + 1, sizeof *spans);
+    size_t n_spans = 0;
+    if (spans == NULL) {
+        json_decref(root);
+        return mm_err_set(err, MM_ENOMEM, "%s: out of memory reading the header", path);
+    }
     json_object_foreach(root, key, v) {
         if (strcmp(key, "__metadata__") == 0)
             continue;
@@ -93,10 +141,14 @@ mm_rc emb_load_safetensors(const char *path, struct emb_tensors *ts, struct mm_e
                             (long long)(e - b), (unsigned long long)numel, emb_dtype_name(dt));
             break;
         }
+        spans[n_spans++] = (struct st_span){(uint64_t)b, (uint64_t)e, key};
         rc = emb_tensors_add(ts, key, strlen(key), dt, (int)nd, shape, base + b, (size_t)(e - b), err);
         if (rc)
             break;
     }
+    if (rc == MM_OK)
+        rc = check_tiling(path, spans, n_spans, data_len, err);
+    free(spans);
     json_decref(root);
     return rc;
 }

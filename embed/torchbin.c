@@ -523,10 +523,23 @@ mm_rc emb_load_torchbin(const char *path, struct emb_tensors *ts, struct mm_err 
                             path, (int)k->slen, k->s);
             goto out;
         }
-        if ((uint64_t)s->i * es > se->size || (uint64_t)v->i > (uint64_t)s->i || numel > (uint64_t)s->i - (uint64_t)v->i) {
-            rc = mm_err_set(err, MM_EMODEL, "%s: tensor %.*s: storage %s has %llu bytes, too few for offset %lld + %llu elements; the file is truncated",
-                            path, (int)k->slen, k->s, key, (unsigned long long)se->size, (long long)v->i,
-                            (unsigned long long)numel);
+        /* one unit in each message: bytes for the archive entry, elements
+         * (with their size) for what the pickle declares */
+        if (es && (uint64_t)s->i > se->size / es) {
+            rc = mm_err_set(err, MM_EMODEL,
+                            "%s: tensor %.*s: storage %s declares %lld elements of %s (%llu bytes) but holds %llu "
+                            "bytes; the file is truncated",
+                            path, (int)k->slen, k->s, key, (long long)s->i, emb_dtype_name((enum emb_dtype)s->g),
+                            (unsigned long long)((uint64_t)s->i * es), (unsigned long long)se->size);
+            goto out;
+        }
+        if ((uint64_t)v->i > (uint64_t)s->i || numel > (uint64_t)s->i - (uint64_t)v->i) {
+            rc = mm_err_set(err, MM_EMODEL,
+                            "%s: tensor %.*s needs elements %lld to %llu of storage %s, which holds %lld elements "
+                            "of %s (%llu bytes); the file is damaged",
+                            path, (int)k->slen, k->s, (long long)v->i, (unsigned long long)((uint64_t)v->i + numel),
+                            key, (long long)s->i, emb_dtype_name((enum emb_dtype)s->g),
+                            (unsigned long long)((uint64_t)s->i * es));
             goto out;
         }
         rc = emb_tensors_add(ts, k->s, k->slen, (enum emb_dtype)s->g, v->ndim, v->shape,

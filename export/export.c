@@ -7,6 +7,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,9 +74,10 @@ static int ours(const char *name) {
            strcmp(p, ".jsonl.part") == 0;
 }
 
-/* Create `dir` or empty it of an earlier export's files; anything else in
- * it is an error, so a typo never deletes a user's files. */
-static mm_rc prepare_dir(const char *dir, struct mm_err *err) {
+/* Create `dir` or check that it holds only an earlier export's files, and
+ * with `empty` delete them; anything else in it is an error, so a typo
+ * never deletes a user's files. */
+static mm_rc prepare_dir(const char *dir, int empty, struct mm_err *err) {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return mm_err_set(err, MM_EIO, "%s: cannot create the output folder: %s", dir, strerror(errno));
     DIR *d = opendir(dir);
@@ -83,7 +86,7 @@ static mm_rc prepare_dir(const char *dir, struct mm_err *err) {
     struct dirent *e;
     mm_rc rc = MM_OK;
     /* First pass checks, second deletes: nothing goes unless all is ours. */
-    for (int pass = 0; pass < 2 && rc == MM_OK; pass++) {
+    for (int pass = 0; pass < 1 + (empty != 0) && rc == MM_OK; pass++) {
         rewinddir(d);
         while ((e = readdir(d)) != NULL) {
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
@@ -217,6 +220,52 @@ static mm_rc write_manifest(const char *dir, struct store *s, const struct tok_m
     return rc;
 }
 
+/* The new export is written into DIR.partial beside DIR and swapped in at
+ * the end, so a killed or failed export leaves the previous complete one
+ * in place. Both names are resolved (DIR may be "." or end in '/'). */
+static mm_rc staging_path(const char *out_dir, char **real_out, char **staging, struct mm_err *err) {
+    *real_out = realpath(out_dir, NULL);
+    if (*real_out == NULL)
+        return mm_err_set(err, MM_EIO, "%s: cannot resolve the output folder: %s", out_dir, strerror(errno));
+    if (strcmp(*real_out, "/") == 0)
+        return mm_err_set(err, MM_EINVAL, "%s: export into a folder of its own, not /", out_dir);
+    size_t n = strlen(*real_out) + sizeof ".partial";
+    if ((*staging = malloc(n)) == NULL)
+        return mm_err_set(err, MM_ENOMEM, "export: out of memory");
+    snprintf(*staging, n, "%s.partial", *real_out);
+    return MM_OK;
+}
+
+/* Put the finished export in `staging` at `real_out`: swap the two folders
+ * in one step (renameat2 RENAME_EXCHANGE), then delete the old export now
+ * in `staging`. Where the file system cannot exchange, the old folder is
+ * renamed away first. */
+static mm_rc swap_in(const char *staging, const char *real_out, const char *out_dir, struct mm_err *err) {
+    if (renameat2(AT_FDCWD, staging, AT_FDCWD, real_out, RENAME_EXCHANGE) != 0) {
+        if (errno != EINVAL && errno != ENOSYS)
+            return mm_err_set(err, MM_EIO, "%s: cannot put the new export in place: %s (it is complete in %s)",
+                              out_dir, strerror(errno), staging);
+        size_t n = strlen(real_out) + sizeof ".old";
+        char *old = malloc(n);
+        if (old == NULL)
+            return mm_err_set(err, MM_ENOMEM, "export: out of memory");
+        snprintf(old, n, "%s.old", real_out);
+        mm_rc rc = MM_OK;
+        if (rename(real_out, old) != 0 || rename(staging, real_out) != 0 || rename(old, staging) != 0)
+            rc = mm_err_set(err, MM_EIO, "%s: cannot put the new export in place: %s (it is complete in %s)",
+                            out_dir, strerror(errno), staging);
+        free(old);
+        if (rc != MM_OK)
+            return rc;
+    }
+    /* `staging` now holds the previous export: only our files, removed */
+    if (prepare_dir(staging, 1, err) != MM_OK || rmdir(staging) != 0)
+        return err->code ? err->code
+                         : mm_err_set(err, MM_EIO, "%s: cannot remove the previous export: %s", staging,
+                                      strerror(errno));
+    return MM_OK;
+}
+
 mm_rc export_run(struct store *s, const struct tok_model *tok, const char *out_dir,
                  const struct export_params *p, const volatile int *stop, struct export_counts *counts,
                  struct mm_err *err) {
@@ -230,8 +279,15 @@ mm_rc export_run(struct store *s, const struct tok_model *tok, const char *out_d
                           tok_name(tok));
     char key[128];
     tok_key(tok, key, sizeof key);
-    if ((rc = prepare_dir(out_dir, err)) != MM_OK)
+    char *real_out = NULL, *final_dir = NULL;
+    if ((rc = prepare_dir(out_dir, 0, err)) != MM_OK || (rc = staging_path(out_dir, &real_out, &final_dir, err)) != MM_OK ||
+        (rc = prepare_dir(final_dir, 1, err)) != MM_OK) { /* a killed export's leftovers go */
+        free(real_out);
+        free(final_dir);
         return rc;
+    }
+    const char *dest = out_dir; /* for messages */
+    out_dir = final_dir;        /* everything is written into the staging folder */
 
     uint8_t *cont = malloc((size_t)v.size);
     struct split sp[2];
@@ -351,5 +407,15 @@ done:
     export_pool_free(&pool);
     mm_buf_free(&order);
     free(cont);
+    if (rc == MM_OK) {
+        rc = swap_in(final_dir, real_out, dest, err);
+    } else { /* the previous export stays; the partial one goes */
+        struct mm_err ignored;
+        mm_err_clear(&ignored);
+        if (prepare_dir(final_dir, 1, &ignored) == MM_OK)
+            rmdir(final_dir);
+    }
+    free(real_out);
+    free(final_dir);
     return rc;
 }

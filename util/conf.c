@@ -19,6 +19,7 @@
 struct conf_item {
     struct mm_conf_entry e;
     int used;
+    int block; /* which "[section]" line it follows: a key repeated in one block is a mistake */
 };
 
 struct conf_section {
@@ -34,6 +35,9 @@ struct mm_conf {
     struct conf_section *sections; /* distinct, in file order */
     size_t n_sections, cap_sections;
     struct mm_strmap *by_name; /* section name -> index: loading stays linear in sections */
+    int block;                         /* section lines read so far */
+    const struct mm_conf_entry *again; /* the first one-value key found twice (mm_conf_check_unused) */
+    int again_first_line;
 };
 
 static char *dup_trim_section(const char *s) {
@@ -108,6 +112,7 @@ static int on_entry(struct mm_conf *c, const char *section, const char *key, con
     it->e.value = strdup(value ? value : "");
     it->e.line = line;
     it->used = 0;
+    it->block = c->block;
     if (it->e.key == NULL || it->e.value == NULL) {
         free((char *)it->e.key);
         free((char *)it->e.value);
@@ -170,6 +175,7 @@ static mm_rc conf_read(struct mm_conf *c, const char *text, struct mm_err *err) 
                 break;
             }
             *close = '\0';
+            c->block++;
             free(section);
             section = dup_trim_section(s + 1);
             if (section == NULL || !on_entry(c, section, NULL, NULL, lineno))
@@ -207,6 +213,13 @@ mm_rc mm_conf_load(const char *path, struct mm_conf **out, struct mm_err *err) {
     struct mm_buf b;
     mm_buf_init(&b, 16u << 20);
     mm_rc rc = mm_read_file(path, b.max, &b, err);
+    const char *nul = rc == MM_OK && b.len ? memchr(b.data, '\0', b.len) : NULL;
+    if (nul) { /* the text would end there: "delay = 5<NUL>junk" read as 5, the rest lost */
+        int line = 1;
+        for (const char *p = b.data; p < nul; p++)
+            line += *p == '\n';
+        rc = mm_err_set(err, MM_EPARSE, "%s:%d: a NUL byte; the configuration must be plain text", path, line);
+    }
     if (rc == MM_OK)
         rc = mm_conf_parse(path, b.data ? b.data : "", out, err);
     mm_buf_free(&b);
@@ -267,23 +280,69 @@ const struct mm_conf_entry *mm_conf_get_nth(struct mm_conf *c, const char *secti
     return NULL;
 }
 
-static const struct mm_conf_entry *last_entry(struct mm_conf *c, const char *section, const char *key) {
-    const struct mm_conf_entry *last = NULL, *e;
-    for (size_t i = 0; (e = mm_conf_get_nth(c, section, key, i)) != NULL; i++)
-        last = e;
+/* The value of a one-value key: the last one given. A later section
+ * block of the same name overrides an earlier one ("[site kbs]" appended
+ * to change max_depth), but a key given twice within one block is a
+ * mistake: it is remembered (the first such one) for mm_conf_check_unused,
+ * and *first_line is the line of the earlier value (0 when there is none). */
+static const struct mm_conf_entry *last_entry(struct mm_conf *c, const char *section, const char *key,
+                                              int *first_line) {
+    const struct mm_conf_entry *last = NULL;
+    *first_line = 0;
+    size_t si = mm_strmap_get(c->by_name, section, strlen(section));
+    if (si == SIZE_MAX)
+        return NULL;
+    const struct conf_section *cs = &c->sections[si];
+    const struct conf_item *prev = NULL;
+    for (size_t k = 0; k < cs->n; k++) {
+        struct conf_item *it = &c->items[cs->items[k]];
+        if (strcmp(it->e.key, key) != 0)
+            continue;
+        it->used = 1;
+        if (prev && prev->block == it->block && *first_line == 0) {
+            *first_line = prev->e.line;
+            if (c->again == NULL) {
+                c->again = &it->e;
+                c->again_first_line = prev->e.line;
+            }
+        }
+        prev = it;
+        last = &it->e;
+    }
     return last;
 }
 
+static mm_rc given_again(const struct mm_conf *c, const struct mm_conf_entry *e, int first_line,
+                         struct mm_err *err) {
+    return mm_err_set(err, MM_EINVAL, "%s:%d: key '%s' in [%s] is given again (first at line %d); it takes one value: "
+                      "keep one", c->path, e->line, e->key, e->section, first_line);
+}
+
+const struct mm_conf_entry *mm_conf_get_entry(struct mm_conf *c, const char *section, const char *key) {
+    int first_line;
+    return last_entry(c, section, key, &first_line);
+}
+
+mm_rc mm_conf_get_one(struct mm_conf *c, const char *section, const char *key, const struct mm_conf_entry **out,
+                      struct mm_err *err) {
+    int first_line;
+    *out = last_entry(c, section, key, &first_line);
+    return first_line ? given_again(c, *out, first_line, err) : MM_OK;
+}
+
 const char *mm_conf_get(struct mm_conf *c, const char *section, const char *key) {
-    const struct mm_conf_entry *e = last_entry(c, section, key);
+    const struct mm_conf_entry *e = mm_conf_get_entry(c, section, key);
     return e ? e->value : NULL;
 }
 
 mm_rc mm_conf_get_long(struct mm_conf *c, const char *section, const char *key,
                        long min, long max, long *out, struct mm_err *err) {
-    const struct mm_conf_entry *e = last_entry(c, section, key);
+    int first_line;
+    const struct mm_conf_entry *e = last_entry(c, section, key, &first_line);
     if (e == NULL)
         return MM_OK;
+    if (first_line)
+        return given_again(c, e, first_line, err);
     char *end;
     errno = 0;
     long v = strtol(e->value, &end, 10);
@@ -296,9 +355,12 @@ mm_rc mm_conf_get_long(struct mm_conf *c, const char *section, const char *key,
 
 mm_rc mm_conf_get_double(struct mm_conf *c, const char *section, const char *key,
                          double min, double max, double *out, struct mm_err *err) {
-    const struct mm_conf_entry *e = last_entry(c, section, key);
+    int first_line;
+    const struct mm_conf_entry *e = last_entry(c, section, key, &first_line);
     if (e == NULL)
         return MM_OK;
+    if (first_line)
+        return given_again(c, e, first_line, err);
     char *end;
     errno = 0;
     double v = strtod(e->value, &end);
@@ -311,9 +373,12 @@ mm_rc mm_conf_get_double(struct mm_conf *c, const char *section, const char *key
 
 mm_rc mm_conf_get_bool(struct mm_conf *c, const char *section, const char *key,
                        int *out, struct mm_err *err) {
-    const struct mm_conf_entry *e = last_entry(c, section, key);
+    int first_line;
+    const struct mm_conf_entry *e = last_entry(c, section, key, &first_line);
     if (e == NULL)
         return MM_OK;
+    if (first_line)
+        return given_again(c, e, first_line, err);
     static const char *yes[] = {"1", "yes", "true", "on"}, *no[] = {"0", "no", "false", "off"};
     for (int i = 0; i < 4; i++) {
         if (strcasecmp(e->value, yes[i]) == 0) { *out = 1; return MM_OK; }
@@ -324,6 +389,8 @@ mm_rc mm_conf_get_bool(struct mm_conf *c, const char *section, const char *key,
 }
 
 mm_rc mm_conf_check_unused(const struct mm_conf *c, struct mm_err *err) {
+    if (c->again)
+        return given_again(c, c->again, c->again_first_line, err);
     for (size_t i = 0; i < c->n; i++) {
         const struct conf_item *it = &c->items[i];
         if (!it->used)

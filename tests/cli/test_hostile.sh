@@ -101,4 +101,34 @@ expect_exit 1 "back-reference refused" "$MALMOI" crawl --db "$TMP/evil.db" --con
 contains "back-reference: FILE:LINE" "$TMP/stderr" "evil.ini:7: key 'deny' in [site evil]"
 contains "back-reference named" "$TMP/stderr" "back-reference"
 
+# A NUL byte in the configuration ("delay = 5<NUL>junk" read as 5 and the
+# rest of the file dropped) is refused with FILE:LINE.
+printf '[crawler]\nuser_agent = t/1\ncontact = mailto:a@example.org\ndelay = 5\000junk\n' >"$TMP/nul.ini"
+expect_exit 1 "NUL in the config" "$MALMOI" crawl --db "$TMP/nul.db" --config "$TMP/nul.ini" --seed http://127.0.0.1:9/
+contains "NUL named with FILE:LINE" "$TMP/stderr" "nul.ini:4: a NUL byte"
+
+# A killed export keeps the previous complete export: the new one is
+# written beside it (OUT.partial) and swapped in at the end. The kill is
+# SIGXFSZ, sent when a shard (270 KB whole) passes a 100 KiB file-size
+# limit (the database's 32 KiB -shm stays under it).
+/usr/bin/python3 -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    for d in range(40):
+        for s in range(6):
+            f.write("문서 %d의 %d번째 문장은 내보내기를 시험합니다.\n" % (d, s))
+        f.write("\n")' "$TMP/exp.txt"
+CONF=$MALMOI_SOURCE/config/malmoi.ini
+expect_exit 0 "import for export" "$MALMOI" import --db "$TMP/exp.db" --format bert-text "$TMP/exp.txt"
+expect_exit 0 "first export" "$MALMOI" export --db "$TMP/exp.db" --config "$CONF" --out "$TMP/shards" --format jsonl --dupe-factor 2
+(cd "$TMP/shards" && sha256sum -- *) >"$TMP/shards.sums"
+got=0
+(ulimit -f 100; exec "$MALMOI" export --db "$TMP/exp.db" --config "$CONF" --out "$TMP/shards" --format jsonl --dupe-factor 3) 2>/dev/null || got=$?
+check "the second export was killed" test "$got" -gt 128
+check "the killed export was writing shards" test -e "$TMP/shards.partial"
+check "the killed export left the previous one whole" bash -c "cd '$TMP/shards' && sha256sum --quiet -c '$TMP/shards.sums' && test \$(ls | wc -l) = \$(wc -l <'$TMP/shards.sums')"
+expect_exit 0 "export after the kill" "$MALMOI" export --db "$TMP/exp.db" --config "$CONF" --out "$TMP/shards" --format jsonl --dupe-factor 3
+check "the new export replaced the old" /usr/bin/python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["parameters"]["dupe_factor"]==3, m["parameters"]' "$TMP/shards/manifest.json"
+check "no partial folder left" test ! -e "$TMP/shards.partial"
+
 finish

@@ -60,6 +60,48 @@ def main():
         open(os.path.join(f, "model.safetensors"), "wb").write(data[:50])
         expect_fail("safetensors cut in the header", f, "model.safetensors", tmp=tmp)
 
+        # The tensors must tile the data as the safetensors loader requires:
+        # no overlap (a weight aliased onto another), no gap, nothing after.
+        def restitch(name, edit, extra=b"", lead=0):
+            hlen = int.from_bytes(data[:8], "little")
+            header = json.loads(data[8:8 + hlen])
+            edit(header)
+            h = json.dumps(header).encode()
+            h += b" " * ((8 - len(h) % 8) % 8)
+            f = folder(name)
+            open(os.path.join(f, "model.safetensors"), "wb").write(
+                len(h).to_bytes(8, "little") + h + b"\0" * lead + data[8 + hlen:] + extra)
+            return f
+
+        def alias_pooler(header):
+            we = header["embeddings.word_embeddings.weight"]["data_offsets"]
+            pool = header["pooler.dense.weight"]
+            size = pool["data_offsets"][1] - pool["data_offsets"][0]
+            pool["data_offsets"] = [we[0], we[0] + size]
+        expect_fail("overlapping tensors", restitch("overlap", alias_pooler), "model.safetensors", "overlaps",
+                    "pooler.dense.weight", tmp=tmp)
+
+        def shift(header):
+            for k, v in header.items():
+                if k != "__metadata__":
+                    v["data_offsets"] = [v["data_offsets"][0] + 16, v["data_offsets"][1] + 16]
+        expect_fail("gap before the tensors", restitch("gap", shift, lead=16), "model.safetensors",
+                    "16 unused bytes", tmp=tmp)
+        expect_fail("bytes after the tensors", restitch("tail", lambda h: None, extra=b"\0" * 8), "model.safetensors",
+                    "8 bytes after the last tensor", tmp=tmp)
+
+        # Something other than a file where the weights should be is named
+        # as what it is, not reported as missing.
+        f = folder("fifo")
+        os.remove(os.path.join(f, "model.safetensors"))
+        os.mkfifo(os.path.join(f, "model.safetensors"))
+        expect_fail("weights file is a FIFO", f, "model.safetensors", "FIFO", tmp=tmp)
+        f = folder("device")
+        os.remove(os.path.join(f, "model.safetensors"))
+        os.symlink("/dev/null", os.path.join(f, "model.safetensors"))
+        expect_fail("weights file links to a device", f, "model.safetensors", "symbolic link to a character device",
+                    tmp=tmp)
+
         t = dict(w)
         del t["encoder.layer.0.attention.self.key.weight"]
         expect_fail("missing tensor", folder("missing", t), "encoder.layer.0.attention.self.key.weight", "missing", tmp=tmp)
@@ -126,6 +168,12 @@ def main():
                 b = pickle.dumps({"x": 1.5}, protocol=2)
             z.writestr(info.filename, b)
         expect_fail("pickle opcode not allowed", rezip("float", floats), "pytorch_model.bin", "opcode", tmp=tmp)
+
+        # A storage entry cut short: the message counts bytes against bytes.
+        def short_storage(z, info, b):
+            z.writestr(info, b[:-4] if info.filename.endswith("/data/3") else b)
+        expect_fail("storage cut short", rezip("shortstorage", short_storage), "pytorch_model.bin", "data/3",
+                    "elements of F32", "but holds", tmp=tmp)
 
         def missing_storage(z, info, b):
             if not info.filename.endswith("/data/3"):
