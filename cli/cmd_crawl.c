@@ -29,7 +29,8 @@ static void help(void) {
            "  --config FILE        settings (default: $MALMOI_CONFIG, else config/malmoi.ini)\n"
            CLI_CRAWL_HELP
            "  --threads N          threads extracting pages while one fetches and stores\n"
-           "                       (default: one per core; 1: all on one thread)\n"
+           "                       (default: one per core; 1: all on one thread; at most\n"
+           "                       the number of cores, or 2, are started)\n"
            "  --no-extract         keep raw responses only (run 'malmoi reextract' later); links\n"
            "                       in pages are then not followed, feeds and sitemaps still are\n\n"
            "Exit status: 0 done (or stopped by a limit or a signal), 1 failure, 2 usage\n"

@@ -26,8 +26,8 @@ static void help(void) {
            "  --db FILE            the corpus database (created if missing)\n"
            "  --config FILE        settings (default: $MALMOI_CONFIG, else config/malmoi.ini)\n"
            "  --no-crawl           only process what is already in the database\n"
-           "  --threads N          threads for extraction (default: one per core) and for\n"
-           "                       embeddings (default 1)\n"
+           "  --threads N          threads for extraction (default: one per core, at most the\n"
+           "                       number of cores or 2) and for embeddings (default 1)\n"
            CLI_CRAWL_HELP
            "\nExit status: 0 done (also when stopped by a limit or a signal), 1 failure,\n"
            "2 usage error, 75 another run holds the database.\n",
