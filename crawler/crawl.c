@@ -104,6 +104,8 @@ static int in_scope(struct crawler *c, const char *url, const char *from_host, i
     if (kind == CRAWL_KIND_PAGE && depth > max_depth)
         return 0;
     if (site) {
+        if ((site->n_deny || site->n_allow) && strlen(url) > CRAWL_PATTERN_URL_MAX)
+            return 0; /* too long for the patterns to judge */
         if (site->n_deny && crawl_site_match(site->deny, site->n_deny, url))
             return 0;
         if (site->n_allow && !crawl_site_match(site->allow, site->n_allow, url) && kind == CRAWL_KIND_PAGE)
@@ -505,6 +507,8 @@ static mm_rc robots_done(struct crawler *c, struct xfer *x, CURLcode res, long s
     struct crawl_host *h = x->h;
     int64_t now = wall_s();
     mm_rc rc;
+    if (status > 0)
+        c->st->robots_answered++; /* the host was reached, whatever it said */
     struct crawl_robots *robots = NULL;
     if (res == CURLE_OK || (res == CURLE_WRITE_ERROR && x->too_big) || res == CURLE_FILESIZE_EXCEEDED) {
         if (status >= 200 && status < 300) {
@@ -649,6 +653,11 @@ static mm_rc page_done(struct crawler *c, struct xfer *x, long status) {
                              &perr) != MM_OK) {
             count_error(c->st, "extract");
             r->error = "feed";
+        } else { /* feed age, for the stale-feed warning of `malmoi stats` */
+            int64_t dated, newest;
+            crawl_entries_newest(&en, &dated, &newest);
+            rc = store_feed_seen(c->s, x->it.url, site ? site->name : NULL, crawl_kind_name(x->it.kind), c->o->run_id,
+                                 now, (int64_t)en.n, dated, newest, c->err);
         }
         for (size_t i = 0; rc == MM_OK && i < en.n; i++)
             rc = enqueue(c, final, en.v[i].url, en.v[i].kind,
@@ -1028,6 +1037,10 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
         int left;
         while ((m = curl_multi_info_read(c.multi, &left)) != NULL) {
             if (m->msg == CURLMSG_DONE && (rc = finished(&c, m)) != MM_OK)
+                break;
+            /* One page's work can be slow: the stop flag and the deadline are
+             * looked at between pages too, not only once all are handled. */
+            if ((o->stop && *o->stop) || (o->max_seconds > 0 && mm_now_monotonic() - t0 >= o->max_seconds))
                 break;
         }
         if (rc != MM_OK || (rc = pages_store(&c, 0)) != MM_OK)

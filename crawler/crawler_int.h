@@ -70,7 +70,10 @@ mm_rc crawl_warc_response(struct crawl_warc *w, const char *uri, const char *hea
                           struct mm_err *err);
 void crawl_warc_close(struct crawl_warc *w);
 
-/* config.c: 1 when any of the n compiled regexes in `res` matches url. */
+/* config.c: 1 when any of the n compiled regexes in `res` matches url; 0
+ * for a URL longer than CRAWL_PATTERN_URL_MAX, which no pattern sees (the
+ * scope check treats it as out of scope on a site with patterns). */
+#define CRAWL_PATTERN_URL_MAX 2048
 int crawl_site_match(const void *res, size_t n, const char *url);
 
 /* Links reported by the page handler. */
