@@ -51,13 +51,17 @@ d = tmpdir()
 conf = write_config(d, "[crawler]\nmax_depth = 1000\nidle_wait = 1\n")
 
 
-def crawl(threads):
-    db = os.path.join(d, f"t{threads}.db")
+def crawl_args(db, threads):
     args = ["crawl", "--db", db, "--config", conf, "--user-agent", UA, "--delay", "0", "--per-host", "4",
             "--threads", str(threads)]
     for host in HOSTS:
         args += ["--resolve", f"{host}:{P}:127.0.0.1", "--seed", f"http://{host}:{P}/p0"]
-    p = start_malmoi(*args)
+    return args
+
+
+def crawl(threads):
+    db = os.path.join(d, f"t{threads}.db")
+    p = start_malmoi(*crawl_args(db, threads))
     names = set()
     while p.poll() is None:  # the threads of the running crawl, by name
         try:
@@ -103,12 +107,7 @@ check("malmoi-extract" not in names1, f"extraction threads with --threads 1: {so
 
 
 def peak_rss(threads):
-    db = os.path.join(d, f"rss{threads}.db")
-    args = ["crawl", "--db", db, "--config", conf, "--user-agent", UA, "--delay", "0", "--per-host", "4",
-            "--threads", str(threads)]
-    for host in HOSTS:
-        args += ["--resolve", f"{host}:{P}:127.0.0.1", "--seed", f"http://{host}:{P}/p0"]
-    rc, err, rss = run_rusage(*args)
+    rc, err, rss = run_rusage(*crawl_args(os.path.join(d, f"rss{threads}.db"), threads))
     check(rc == 0, f"--threads {threads}: exit {rc}: {err}")
     return rss
 
