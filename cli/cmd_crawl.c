@@ -30,7 +30,8 @@ static void help(void) {
            "                       the config installed with malmoi; the log names the file used)\n"
            CLI_CRAWL_HELP
            "  --threads N          threads extracting pages while one fetches and stores\n"
-           "                       (default: one per core; 1: all on one thread)\n"
+           "                       (default: one per core; 1: all on one thread; at most\n"
+           "                       the number of cores, or 2, are started)\n"
            "  --no-extract         keep raw responses only (run 'malmoi reextract' later); links\n"
            "                       in pages are then not followed, feeds and sitemaps still are\n\n"
            "Exit status: 0 done (also when stopped by a limit or a signal, and when some\n"

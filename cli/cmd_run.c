@@ -28,8 +28,8 @@ static void help(void) {
            "  --config FILE        settings (default: $MALMOI_CONFIG, else ./config/malmoi.ini, else\n"
            "                       the config installed with malmoi; the log names the file used)\n"
            "  --no-crawl           only process what is already in the database\n"
-           "  --threads N          threads for extraction (default: one per core) and for\n"
-           "                       embeddings (default 1)\n"
+           "  --threads N          threads for extraction (default: one per core, at most the\n"
+           "                       number of cores or 2) and for embeddings (default 1)\n"
            CLI_CRAWL_HELP
            "\nExit status: 0 done (also when stopped by a limit or a signal, and when some\n"
            "hosts failed: the summary counts the errors), 1 failure (also when the crawl\n"

@@ -562,10 +562,18 @@ mm_rc pipeline_reextract(struct store *s, struct pipeline_pages *pages, volatile
 }
 
 
-/* The extraction threads of a crawl when --threads is not given. */
-static int pipeline_cores(void) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+/* The extraction threads of a crawl: one per core when not given, and never
+ * more than max(cores, 2): more threads than cores extract no faster, and
+ * each keeps its allocator's memory for the largest page it parsed, so the
+ * cap keeps a crawl's memory flat whatever --threads asks for. */
+static int extract_threads(long wanted) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        cores = 1;
+    long cap = cores > 2 ? cores : 2;
+    if (wanted <= 0)
+        wanted = cores;
+    return (int)(wanted < cap ? wanted : cap);
 }
 
 static void crawl_progress(void *ctx, const struct crawl_stats *st) {
@@ -629,7 +637,7 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
                                 .max_seconds = o->max_seconds,
                                 .stop = stop,
                                 .handler = o->no_extract ? NULL : &pipeline_page_handler,
-                                .threads = (int)(o->threads > 0 ? o->threads : pipeline_cores()),
+                                .threads = extract_threads(o->threads),
                                 .warc_dir = o->warc_dir,
                                 .ctx = pages,
                                 .progress = crawl_progress};

@@ -137,7 +137,8 @@ struct pipeline_crawl_opts {
     double max_seconds;
     const char *warc_dir; /* also write WARC files there */
     int no_extract;       /* keep raw responses only (`malmoi crawl --no-extract`) */
-    long threads;         /* extraction threads (--threads); 0 = one per core, 1 = on the crawl thread */
+    long threads;         /* extraction threads (--threads); 0 = one per core, 1 = on the crawl thread;
+                           * at most max(cores, 2) are started */
 };
 #define PIPELINE_CRAWL_OPTS_INIT {.delay_ms = -1, .per_host = -1, .max_depth = -1}
 /* Apply the command line to the crawl config; fails when no honest user

@@ -6,7 +6,9 @@ site is crawled with --threads 1 and --threads 4; every documents row
 (url, title, text, metadata, method) and every URL's final state, status
 and document must be the same, read back with Python's sqlite3. While the
 threaded crawl runs, its extraction threads are seen in /proc (named
-"malmoi-extract"); the single-threaded crawl has none.
+"malmoi-extract"); the single-threaded crawl has none. Memory stays flat
+whatever the thread count: --threads 64 peaks below twice the RSS of
+--threads 1 (the kernel's count for that process alone).
 """
 import os
 import re
@@ -14,7 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import DATA, UA, Resp, Server, check, db_rows, finish, malmoi, start_malmoi, tmpdir, write_config
+from harness import DATA, UA, Resp, Server, check, db_rows, finish, run_rusage, start_malmoi, tmpdir, write_config
 
 HOSTS = [f"h{i}.threads.test" for i in range(4)]
 N = 30  # pages per host
@@ -49,13 +51,17 @@ d = tmpdir()
 conf = write_config(d, "[crawler]\nmax_depth = 1000\nidle_wait = 1\n")
 
 
-def crawl(threads):
-    db = os.path.join(d, f"t{threads}.db")
+def crawl_args(db, threads):
     args = ["crawl", "--db", db, "--config", conf, "--user-agent", UA, "--delay", "0", "--per-host", "4",
             "--threads", str(threads)]
     for host in HOSTS:
         args += ["--resolve", f"{host}:{P}:127.0.0.1", "--seed", f"http://{host}:{P}/p0"]
-    p = start_malmoi(*args)
+    return args
+
+
+def crawl(threads):
+    db = os.path.join(d, f"t{threads}.db")
+    p = start_malmoi(*crawl_args(db, threads))
     names = set()
     while p.poll() is None:  # the threads of the running crawl, by name
         try:
@@ -98,5 +104,15 @@ check(db_rows(db4, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH
       "full-text index of the threaded crawl")
 check("malmoi-extract" in names4, f"no extraction thread seen with --threads 4: {sorted(names4)}")
 check("malmoi-extract" not in names1, f"extraction threads with --threads 1: {sorted(names1)}")
+
+
+def peak_rss(threads):
+    rc, err, rss = run_rusage(*crawl_args(os.path.join(d, f"rss{threads}.db"), threads))
+    check(rc == 0, f"--threads {threads}: exit {rc}: {err}")
+    return rss
+
+
+rss1, rss64 = peak_rss(1), peak_rss(64)
+check(rss64 < 2 * rss1, f"peak RSS {rss64 // 1024} MiB with --threads 64, {rss1 // 1024} MiB with --threads 1")
 srv.stop()
 finish()
