@@ -8,10 +8,11 @@
 
 #include "cli.h"
 #include "cli_pipeline.h"
+#include "report.h"
 
 static const char usage[] =
-    "malmoi run --db FILE [--config FILE] [--no-crawl] [--threads N] [--seed URL]... [--max-pages N]\n"
-    "           [--max-seconds S] [--delay MS] [--per-host N] [--user-agent S] [--resolve HOST:PORT:ADDR]...";
+    "malmoi run --db FILE [--config FILE] [--no-crawl] [--threads N] [--report FILE] [--seed URL]...\n"
+    "           [--max-pages N] [--max-seconds S] [--delay MS] [--per-host N] [--user-agent S] [--resolve HOST:PORT:ADDR]...";
 
 static void help(void) {
     printf("usage: %s\n\n"
@@ -27,6 +28,8 @@ static void help(void) {
            "  --config FILE        settings (default: $MALMOI_CONFIG, else config/malmoi.ini)\n"
            "  --no-crawl           only process what is already in the database\n"
            "  --threads N          threads for embeddings (default 1)\n"
+           "  --report FILE        at the end, rewrite this HTML report of the corpus (as\n"
+           "                       `malmoi report`; default: [pipeline] report, else none)\n"
            CLI_CRAWL_HELP
            "\nExit status: 0 done (also when stopped by a limit or a signal), 1 failure,\n"
            "2 usage error, 75 another run holds the database.\n",
@@ -42,9 +45,10 @@ static int run(int argc, char **argv) {
                                          {"config", required_argument, NULL, 'c'},
                                          {"no-crawl", no_argument, NULL, 'n'},
                                          {"threads", required_argument, NULL, 'T'},
+                                         {"report", required_argument, NULL, 'R'},
                                          CLI_CRAWL_LONG_OPTIONS,
                                          {0}};
-    const char *db = NULL, *config = NULL;
+    const char *db = NULL, *config = NULL, *report = NULL;
     int no_crawl = 0;
     long threads = 1;
     struct pipeline_crawl_opts co = PIPELINE_CRAWL_OPTS_INIT;
@@ -61,6 +65,8 @@ static int run(int argc, char **argv) {
             config = optarg;
         else if (c == 'n')
             no_crawl = 1;
+        else if (c == 'R')
+            report = optarg;
         else if (c == 'T') {
             if (cli_parse_long("run", usage, "--threads", optarg, 1, 256, &threads))
                 return CLI_EXIT_USAGE;
@@ -116,6 +122,15 @@ static int run(int argc, char **argv) {
              (long long)counts.documents_rejected, (long long)counts.sentences, (long long)counts.examples,
              (long long)counts.embeddings, mm_now_monotonic() - t0, stop ? " (stopped by a signal)" : "");
     status = cli_run_end(s, "run", run_id, rc, stop, &st, &pages, msg, &err);
+    if (report == NULL)
+        report = pc.report;
+    if (status == CLI_EXIT_OK && report && !stop) {
+        /* After the run's row is closed, so the page shows this run too. */
+        struct report_options ro = {.days = REPORT_DAYS_DEFAULT, .tok = tok, .db_label = db, .log = &cli_pipeline_log};
+        mm_err_clear(&err);
+        if (report_write(s, &ro, report, &err) != MM_OK) /* quiet when it works: the summary stays last */
+            status = cli_fail("run", &err);
+    }
 out:
     store_close(s);
     tok_close(tok);
