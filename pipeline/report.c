@@ -355,7 +355,7 @@ static void chart_vbars(struct rep *r, const struct vbars *c) {
         putf(r, "<line class=\"grid\" x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\"/>", ml, ml + pw, y, y);
         putf(r, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%s</text>", ml - 6, y + 4, lab);
     }
-    double bw = c->n_x ? pw / (double)c->n_x : pw;
+    double bw = c->n_x ? pw / (double)c->n_x : pw, bar = bw * 0.8 > 48 ? 48 : bw * 0.8;
     size_t every = c->n_x > 12 ? (c->n_x + 11) / 12 : 1;
     for (size_t x = 0; x < c->n_x; x++) {
         double y = mt + ph;
@@ -366,7 +366,7 @@ static void chart_vbars(struct rep *r, const struct vbars *c) {
             y -= h;
             putf(r, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" data-x=\"%zu\" data-s=\"%zu\" "
                     "data-v=\"%.0f\"><title>",
-                 ml + x * bw + bw * 0.1, y, bw * 0.8, h, palette[s % PALETTE_N], x, s, v);
+                 ml + x * bw + (bw - bar) / 2, y, bar, h, palette[s % PALETTE_N], x, s, v);
             text(r, c->x_labels[x], 0);
             if (c->n_s > 1) {
                 put(r, " · ");
@@ -580,7 +580,7 @@ static void section_totals(struct rep *r, struct totals *t) {
     text(r, added0[0] ? added0 : "–", 0);
     put(r, " to ");
     text(r, added1[0] ? added1 : "–", 0);
-    putf(r, ". %lld runs recorded.</p>\n</section>\n", (long long)t->runs);
+    putf(r, ". %lld run%s recorded.</p>\n</section>\n", (long long)t->runs, t->runs == 1 ? "" : "s");
 }
 
 static void section_growth(struct rep *r) {
@@ -751,7 +751,7 @@ static void section_sites(struct rep *r, struct sites *ss) {
         put(r, "</section>\n");
         return;
     }
-    put(r, "<table class=\"num\"><thead><tr><th>site</th><th>documents</th><th>sentences kept</th><th>tokens</th>"
+    put(r, "<table class=\"num\"><thead><tr><th class=\"t\">site</th><th>documents</th><th>sentences kept</th><th>tokens</th>"
            "<th>mean sentence (chars)</th><th>documents rejected</th><th>sentences rejected</th>"
            "<th>near-duplicate documents</th><th>rule</th><th>embedded</th><th>generic</th><th>import</th>"
            "</tr></thead><tbody>\n");
@@ -855,7 +855,7 @@ static void reasons(struct rep *r, const char *what, const char *list_sql, const
     snprintf(title, sizeof title, "Rejected %s by reason", what);
     struct hbars c = {.id = id, .title = title, .n_rows = n, .n_s = 1, .labels = labels, .v = v};
     chart_hbars(r, &c);
-    putf(r, "<table class=\"reasons\" data-table=\"%s\"><thead><tr><th>reason</th><th>count</th><th>example</th></tr>"
+    putf(r, "<table class=\"reasons\" data-table=\"%s\"><thead><tr><th class=\"t\">reason</th><th>count</th><th class=\"t\">example</th></tr>"
             "</thead><tbody>\n", stem);
     sqlite3_stmt *ex = prep(r, example_sql);
     for (size_t i = 0; i < n && r->rc == MM_OK; i++) {
@@ -963,7 +963,7 @@ static void section_lengths(struct rep *r) {
                       .mark_at = {128.0 / TOK_BUCKET, 512.0 / TOK_BUCKET}, .mark_label = {"128", "512"}};
     chart_vbars(r, &t);
     char p1[32], p2[32], a[32], b[32], n[32];
-    putf(r, "<table class=\"num narrow\"><thead><tr><th>limit (max_seq_length)</th><th>examples longer</th>"
+    putf(r, "<table class=\"num narrow\"><thead><tr><th class=\"t\">limit (max_seq_length)</th><th>examples longer</th>"
             "<th>share truncated</th></tr></thead><tbody>\n"
             "<tr><td>128</td><td data-k=\"over128\" data-v=\"%lld\">%s</td><td>%s</td></tr>\n"
             "<tr><td>512</td><td data-k=\"over512\" data-v=\"%lld\">%s</td><td>%s</td></tr>\n</tbody></table>\n",
@@ -1063,7 +1063,7 @@ static void section_tokenizer(struct rep *r, const struct totals *t, struct site
     struct hbars c = {.id = id, .title = "[UNK] share of tokens per site", .n_rows = n, .n_s = 1, .labels = labels,
                       .v = v, .percent = 1, .grouped = 1};
     chart_hbars(r, &c);
-    put(r, "<table class=\"num narrow\" data-table=\"unk-sites\"><thead><tr><th>site</th><th>examples</th>"
+    put(r, "<table class=\"num narrow\" data-table=\"unk-sites\"><thead><tr><th class=\"t\">site</th><th>examples</th>"
            "<th>tokens</th><th>[UNK]</th><th>[UNK] share</th></tr></thead><tbody>\n");
     for (size_t i = 0; i < ss->n; i++) {
         const struct site_row *x = &ss->row[i];
@@ -1149,8 +1149,8 @@ static void section_tokenizer(struct rep *r, const struct totals *t, struct site
                 "examples that contain [UNK] (%s): each character of their sentences is encoded alone, and those "
                 "whose own encoding is [UNK] are counted.%s</p>\n",
              (long long)sampled, (long long)stride, num(sampled, a), num(t->unk_sentences, b), stride_text, untracked ? " Some rare characters were past the table's size." : "");
-        put(r, "<table class=\"unk\" data-table=\"unk-chars\"><thead><tr><th>character</th><th>code point</th>"
-               "<th>kind</th><th>count in the sample</th><th>share of [UNK] characters</th></tr></thead><tbody>\n");
+        put(r, "<table class=\"unk\" data-table=\"unk-chars\"><thead><tr><th class=\"t\">character</th><th class=\"t\">code point</th>"
+               "<th class=\"t\">kind</th><th>count in the sample</th><th>share of [UNK] characters</th></tr></thead><tbody>\n");
         for (size_t i = 0; i < m && i < REPORT_UNK_CHARS; i++) {
             char u[5] = {0};
             mm_utf8_encode(slots[i].cp, u);
@@ -1193,7 +1193,7 @@ static void section_duplicates(struct rep *r, const struct sites *ss) {
     struct hbars c = {.id = id, .title = "Duplicate shares per site", .n_rows = n, .n_s = 2, .labels = labels,
                       .s_names = series, .v = v, .percent = 1, .grouped = 1};
     chart_hbars(r, &c);
-    put(r, "<table class=\"num narrow\" data-table=\"dup-sites\"><thead><tr><th>site</th><th>near-duplicate "
+    put(r, "<table class=\"num narrow\" data-table=\"dup-sites\"><thead><tr><th class=\"t\">site</th><th>near-duplicate "
            "documents</th><th>share</th><th>duplicate sentences</th><th>share</th></tr></thead><tbody>\n");
     for (size_t i = 0; i < ss->n; i++) {
         const struct site_row *x = &ss->row[i];
@@ -1216,7 +1216,7 @@ static void section_duplicates(struct rep *r, const struct sites *ss) {
     while (step(r, st)) {
         if (!any++)
             put(r, "<h3>Largest near-duplicate clusters</h3>\n<table data-table=\"clusters\"><thead><tr><th>document"
-                   "</th><th>near-duplicates</th><th>site</th><th>title</th></tr></thead><tbody>\n");
+                   "</th><th>near-duplicates</th><th class=\"t\">site</th><th class=\"t\">title</th></tr></thead><tbody>\n");
         putf(r, "<tr><td>%lld</td>", (long long)sqlite3_column_int64(st, 0));
         cell_num(r, "copies", sqlite3_column_int64(st, 1));
         put(r, "<td class=\"t\">");
@@ -1235,7 +1235,7 @@ static void section_duplicates(struct rep *r, const struct sites *ss) {
     while (step(r, st)) {
         if (!any++)
             put(r, "<h3>Most repeated sentences</h3>\n<table data-table=\"dup-sentences\"><thead><tr><th>other "
-                   "documents</th><th>sentence</th></tr></thead><tbody>\n");
+                   "documents</th><th class=\"t\">sentence</th></tr></thead><tbody>\n");
         put(r, "<tr>");
         cell_num(r, "copies", sqlite3_column_int64(st, 0));
         put(r, "<td class=\"t\">");
@@ -1291,9 +1291,9 @@ static void section_crawl(struct rep *r, const struct totals *t) {
                  " FROM runs ORDER BY id DESC LIMIT ?1");
     if (st)
         sqlite3_bind_int(st, 1, REPORT_MAX_RUNS);
-    put(r, "<h3>Last runs</h3>\n<table class=\"num\" data-table=\"runs\"><thead><tr><th>run</th><th>command</th>"
-           "<th>started</th><th>status</th><th>seconds</th><th>pages</th><th>MB</th><th>documents</th><th>errors</th>"
-           "<th>robots denials</th><th>errors by kind</th></tr></thead><tbody>\n");
+    put(r, "<h3>Last runs</h3>\n<table class=\"num\" data-table=\"runs\"><thead><tr><th>run</th><th class=\"t\">command</th>"
+           "<th class=\"t\">started</th><th class=\"t\">status</th><th>seconds</th><th>pages</th><th>MB</th><th>documents</th><th>errors</th>"
+           "<th>robots denials</th><th class=\"t\">errors by kind</th></tr></thead><tbody>\n");
     while (step(r, st)) {
         putf(r, "<tr data-run=\"%lld\"><td>%lld</td><td class=\"t\">", (long long)sqlite3_column_int64(st, 0),
              (long long)sqlite3_column_int64(st, 0));
@@ -1340,7 +1340,7 @@ static void section_crawl(struct rep *r, const struct totals *t) {
     first = 1;
     while (step(r, st)) {
         if (first)
-            put(r, "<table class=\"num narrow\" data-table=\"url-errors\"><thead><tr><th>error kind</th><th>state</th>"
+            put(r, "<table class=\"num narrow\" data-table=\"url-errors\"><thead><tr><th class=\"t\">error kind</th><th class=\"t\">state</th>"
                    "<th>URLs</th></tr></thead><tbody>\n");
         first = 0;
         put(r, "<tr><td class=\"t\">");
@@ -1355,26 +1355,29 @@ static void section_crawl(struct rep *r, const struct totals *t) {
     if (!first)
         put(r, "</tbody></table>\n");
 
-    /* HTTP status classes per host, from the stored responses. */
-    st = prep(r, "SELECT u.host, count(*) AS n, sum(r.status BETWEEN 200 AND 299), sum(r.status = 304),"
-                 " sum(r.status BETWEEN 300 AND 399 AND r.status != 304), sum(r.status BETWEEN 400 AND 499),"
-                 " sum(r.status >= 500), sum(r.status < 200), sum(r.body_size), avg(r.duration_ms)"
-                 " FROM responses r JOIN urls u ON u.id = r.url_id GROUP BY u.host ORDER BY n DESC, u.host LIMIT ?1");
+    /* HTTP status of each URL's last fetch, per host, with the stored responses' bytes and time. */
+    st = prep(r, "SELECT u.host, count(u.last_status) AS n, sum(u.last_status BETWEEN 200 AND 299),"
+                 " sum(u.last_status = 304), sum(u.last_status BETWEEN 300 AND 399 AND u.last_status != 304),"
+                 " sum(u.last_status BETWEEN 400 AND 499), sum(u.last_status >= 500), sum(u.last_status < 200),"
+                 " sum(g.bytes), sum(g.ms) / max(sum(g.n), 1) FROM urls u LEFT JOIN"
+                 " (SELECT url_id, count(*) AS n, sum(body_size) AS bytes, total(duration_ms) AS ms FROM responses"
+                 "  GROUP BY url_id) g ON g.url_id = u.id"
+                 " GROUP BY u.host HAVING n > 0 ORDER BY n DESC, u.host LIMIT ?1");
     if (st)
         sqlite3_bind_int(st, 1, REPORT_MAX_HOSTS);
     first = 1;
     while (step(r, st)) {
         if (first)
-            put(r, "<h3>HTTP status per host</h3>\n<table class=\"num\" data-table=\"hosts\"><thead><tr><th>host</th>"
-                   "<th>responses</th><th>2xx</th><th>304</th><th>other 3xx</th><th>4xx</th><th>5xx</th>"
-                   "<th>other</th><th>MB</th><th>mean ms</th></tr></thead><tbody>\n");
+            put(r, "<h3>HTTP status per host</h3>\n<table class=\"num\" data-table=\"hosts\"><thead><tr><th class=\"t\">"
+                   "host</th><th>URLs fetched</th><th>2xx</th><th>304</th><th>other 3xx</th><th>4xx</th><th>5xx</th>"
+                   "<th>other</th><th>MB stored</th><th>mean ms</th></tr></thead><tbody>\n");
         first = 0;
         put(r, "<tr data-host=\"");
         text(r, col(st, 0), 0);
         put(r, "\"><td class=\"t\">");
         text(r, col(st, 0), 60);
         put(r, "</td>");
-        static const char *const keys[] = {"responses", "2xx", "304", "3xx", "4xx", "5xx", "other"};
+        static const char *const keys[] = {"urls", "2xx", "304", "3xx", "4xx", "5xx", "other"};
         for (int k = 0; k < 7; k++)
             cell_num(r, keys[k], sqlite3_column_int64(st, 1 + k));
         putf(r, "<td>%.1f</td><td>%.0f</td></tr>\n", (double)sqlite3_column_int64(st, 8) / 1e6,
@@ -1382,7 +1385,8 @@ static void section_crawl(struct rep *r, const struct totals *t) {
     }
     sqlite3_finalize(st);
     if (!first)
-        put(r, "</tbody></table>\n");
+        put(r, "</tbody></table>\n<p class=\"note\">The status of each URL's last fetch (urls.last_status); bytes "
+               "and time of the responses stored for them.</p>\n");
 
     /* Feeds: the newest item each one listed, oldest first. */
     st = prep(r, "SELECT f.url, coalesce(f.site, ''), coalesce(f.last_fetched, ''), f.last_status, g.n, g.newest,"
@@ -1399,8 +1403,8 @@ static void section_crawl(struct rep *r, const struct totals *t) {
     int stale = 0;
     while (step(r, st)) {
         if (first)
-            put(r, "<h3>Feeds</h3>\n<table data-table=\"feeds\"><thead><tr><th>feed</th><th>site</th><th>last fetched"
-                   "</th><th>status</th><th>items</th><th>newest item (UTC)</th><th>age (days)</th></tr></thead>"
+            put(r, "<h3>Feeds</h3>\n<table data-table=\"feeds\"><thead><tr><th class=\"t\">feed</th><th class=\"t\">site</th><th>last fetched"
+                   "</th><th class=\"t\">status</th><th>items</th><th class=\"t\">newest item (UTC)</th><th>age (days)</th></tr></thead>"
                    "<tbody>\n");
         first = 0;
         int dated = sqlite3_column_type(st, 5) != SQLITE_NULL;
@@ -1454,7 +1458,7 @@ static const char css[] =
     "table.narrow{width:auto;min-width:50%}\n"
     "th,td{padding:3px 8px;border-bottom:1px solid var(--line);text-align:right;vertical-align:top}\n"
     "th{background:var(--head);font-weight:600;font-size:12px}\n"
-    "th:first-child,td.t{text-align:left}td.t{overflow-wrap:anywhere}td.ex{max-width:520px}\n"
+    "th.t,td.t{text-align:left}td.t{overflow-wrap:anywhere}td.ex{max-width:520px}\n"
     "td.t:first-child{min-width:7em}th{vertical-align:bottom}\n"
     "td.small{font-size:11px;color:var(--muted)}td.glyph{font-size:20px;text-align:center}\n"
     "tr.stale td:first-child{border-left:3px solid var(--warn)}\n"
