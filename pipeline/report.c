@@ -1521,8 +1521,8 @@ mm_rc report_html(struct store *s, const struct report_options *o, struct mm_buf
         section_duplicates(&r, ss);
         section_crawl(&r, &t);
     }
-    put(&r, "</main>\n<footer>Made by <code>malmoi report</code> from SQL aggregates over the database; the page "
-            "needs no network and no script. Queries for each figure: store/README.md.</footer>\n</body>\n</html>\n");
+    put(&r, "</main>\n<footer>Made by <code>malmoi report</code> from SQL aggregates over the database (every table "
+            "and column: store/README.md); the page needs no network and no script.</footer>\n</body>\n</html>\n");
     free(ss);
     if (own_txn)
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);

@@ -368,6 +368,12 @@ def main():
     key = check_figures(db, page)
     check_unk_chars(db, key, page)
     check_browser(out, d)
+    # The [pipeline] report key, relative to the config file's folder.
+    keyed = os.path.join(d, "keyed.ini")
+    with open(keyed, "w", encoding="utf-8") as f:
+        f.write(open(config, encoding="utf-8").read() + "\n[pipeline]\nreport = keyed.html\n")
+    rc, _, err = malmoi("run", "--db", db, "--config", keyed, "--no-crawl")
+    check(rc == 0 and os.path.exists(os.path.join(d, "keyed.html")), f"[pipeline] report: exit {rc}, {err[-500:]}")
     # Bad input: a missing database and a bad --days are clear failures.
     rc, _, err = malmoi("report", "--db", os.path.join(d, "missing.db"), "--config", config, "--out", out)
     check(rc == 1 and "missing.db" in err, f"a missing database: exit {rc}, {err.strip()}")
