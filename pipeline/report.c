@@ -20,6 +20,7 @@
 #define REPORT_MAX_FEEDS 40
 #define REPORT_MAX_RUNS 15     /* rows of the runs table (the chart shows 30) */
 #define REPORT_UNK_CHARS 20
+#define REPORT_UNK_WINDOWS 50  /* stretches of example ids the [UNK] sample is read from */
 #define REPORT_CHAR_TABLE 8192 /* distinct characters remembered in the [UNK] sample */
 #define REPORT_FEED_STALE_DAYS 3.0
 #define REPORT_PAGE_MAX (64u << 20)
@@ -42,7 +43,6 @@ struct rep {
     struct mm_err *err;
     mm_rc rc;           /* first failure; every later step does nothing */
     char key[TOK_KEY_MAX]; /* examples.tokenizer of the configured tokenizer */
-    char unk_pat[24];   /* ",ID," in the doubled-comma form of input_ids (see UNK_SQL) */
     int32_t unk_id;     /* -1: no tokenizer or no [UNK] */
     char now[32];       /* ISO UTC */
     int chart_no;
@@ -183,13 +183,35 @@ static int64_t one_int(struct rep *r, const char *sql) {
     return v;
 }
 
-/* The number of [UNK] ids in an input_ids array, in plain SQL: with every
- * "," doubled and "]" turned into ",", each id stands between its own two
- * commas, so ",0," counts the zeros without overlap (JSON ints have no
- * leading zeros). ?U is the pattern ",ID,". */
-#define UNK_X "replace(replace(e.input_ids, ']', ','), ',', ',,')"
-#define UNK_SQL(U) "((length(" UNK_X ") - length(replace(" UNK_X ", " U ", ''))) / length(" U "))"
-#define UNK_ANY(U) "(instr(" UNK_X ", " U ") > 0)"
+/* malmoi_id_count(input_ids, id): how often `id` is in a JSON array of
+ * ints, e.g. the [UNK] ids of an example. The same as
+ *   (SELECT count(*) FROM json_each(input_ids) WHERE value = id)
+ * in the shell, at a fifth of the cost (no JSON values are built). */
+static void sql_id_count(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    const unsigned char *p = sqlite3_value_text(argv[0]);
+    int64_t want = sqlite3_value_int64(argv[1]), n = 0;
+    if (p == NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    while (*p) {
+        if ((*p >= '0' && *p <= '9') || *p == '-') {
+            int neg = *p == '-';
+            int64_t v = 0;
+            if (neg)
+                p++;
+            while (*p >= '0' && *p <= '9' && v < INT64_MAX / 10)
+                v = v * 10 + (*p++ - '0');
+            n += (neg ? -v : v) == want;
+            continue;
+        }
+        p++;
+    }
+    sqlite3_result_int64(ctx, n);
+}
+
+#define UNK_SQL "malmoi_id_count(e.input_ids, ?2)"
 
 /* Dates in feeds are RFC 822 ("Tue, 03 Dec 2024 10:00:00 +0900") or ISO
  * 8601 with an offset; malmoi_utc(text) gives ISO UTC for either, NULL
@@ -316,6 +338,19 @@ static void legend(struct rep *r, const char *const *names, size_t n, double x0,
     }
 }
 
+/* The <svg> element with its title (also as a tooltip) and, for several
+ * series, the legend starting at x0. */
+static void chart_open(struct rep *r, const char *id, const char *title, double W, double H,
+                       const char *const *names, size_t n_s, double x0) {
+    putf(r, "<svg class=\"chart\" id=\"%s\" role=\"img\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
+            "xmlns=\"http://www.w3.org/2000/svg\"><title>", id, W, H, W, H);
+    text(r, title, 0);
+    put(r, "</title>");
+    chart_title(r, title, 16);
+    if (n_s > 1)
+        legend(r, names, n_s, x0, 38);
+}
+
 /* Vertical bars, stacked when there are several series: histograms, growth,
  * pages per run. v holds n_x rows of n_s values. Marks are dashed vertical
  * lines at a position in bar units (8.0 = the left edge of bar 8). */
@@ -341,13 +376,7 @@ static void chart_vbars(struct rep *r, const struct vbars *c) {
             max = sum;
     }
     double stepv = nice_step(max, 1), top = max > 0 ? ceil(max / stepv) * stepv : 5;
-    putf(r, "<svg class=\"chart\" id=\"%s\" role=\"img\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
-            "xmlns=\"http://www.w3.org/2000/svg\"><title>", c->id, W, H, W, H);
-    text(r, c->title, 0);
-    put(r, "</title>");
-    chart_title(r, c->title, 16);
-    if (c->n_s > 1)
-        legend(r, c->s_names, c->n_s, ml, 38);
+    chart_open(r, c->id, c->title, W, H, c->s_names, c->n_s, ml);
     for (double t = 0; t <= top + stepv / 2; t += stepv) { /* grid and y ticks */
         double y = mt + ph - t / top * ph;
         char lab[32];
@@ -431,13 +460,7 @@ static void chart_hbars(struct rep *r, const struct hbars *c) {
         double stepv = nice_step(max, !c->percent);
         top = max > 0 ? ceil(max / stepv) * stepv : 1;
     }
-    putf(r, "<svg class=\"chart\" id=\"%s\" role=\"img\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
-            "xmlns=\"http://www.w3.org/2000/svg\"><title>", c->id, W, H, W, H);
-    text(r, c->title, 0);
-    put(r, "</title>");
-    chart_title(r, c->title, 16);
-    if (c->n_s > 1)
-        legend(r, c->s_names, c->n_s, ml, 38);
+    chart_open(r, c->id, c->title, W, H, c->s_names, c->n_s, ml);
     double stepv = c->percent && !c->grouped ? 0.25 : nice_step(top, !c->percent);
     for (double t = 0; t <= top + stepv / 2; t += stepv) {
         double x = ml + t / top * pw;
@@ -511,9 +534,13 @@ static void card(struct rep *r, const char *key, const char *label, int64_t v, c
     put(r, "</div>\n");
 }
 
+/* Figures over the whole corpus; the sentence and example ones are summed
+ * from the per-site passes (load_sites), so each big table is read once. */
 struct totals {
     int64_t docs, docs_rejected, kept, rejected, examples, tok_examples, pieces, unk, unk_sentences, embeddings,
         bytes, runs, urls;
+    int64_t over128, over512, min_example_id, max_example_id;
+    double char_hist[CHAR_BUCKETS], tok_hist[TOK_BUCKETS];
 };
 
 static void section_totals(struct rep *r, struct totals *t) {
@@ -532,32 +559,10 @@ static void section_totals(struct rep *r, struct totals *t) {
         snprintf(added1, sizeof added1, "%s", col(st, 6));
     }
     sqlite3_finalize(st);
-    st = prep(r, "SELECT coalesce(sum(reject_reason IS NULL), 0), coalesce(sum(reject_reason IS NOT NULL), 0)"
-                 " FROM sentences");
-    if (step(r, st)) {
-        t->kept = sqlite3_column_int64(st, 0);
-        t->rejected = sqlite3_column_int64(st, 1);
-    }
-    sqlite3_finalize(st);
     t->examples = one_int(r, "SELECT count(*) FROM examples");
     t->embeddings = one_int(r, "SELECT count(*) FROM embeddings");
     t->runs = one_int(r, "SELECT count(*) FROM runs");
     t->urls = one_int(r, "SELECT count(*) FROM urls");
-    if (r->unk_id >= 0) {
-        st = prep(r, "SELECT count(*), coalesce(sum(e.length - 2), 0), coalesce(sum(" UNK_SQL("?2") "), 0),"
-                     " coalesce(sum(" UNK_ANY("?2") "), 0) FROM examples e WHERE e.tokenizer = ?1");
-        if (st) {
-            sqlite3_bind_text(st, 1, r->key, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, r->unk_pat, -1, SQLITE_STATIC);
-        }
-        if (step(r, st)) {
-            t->tok_examples = sqlite3_column_int64(st, 0);
-            t->pieces = sqlite3_column_int64(st, 1);
-            t->unk = sqlite3_column_int64(st, 2);
-            t->unk_sentences = sqlite3_column_int64(st, 3);
-        }
-        sqlite3_finalize(st);
-    }
     char sub[160], p[32];
     section_open(r, "totals", "Totals");
     put(r, "<div class=\"cards\">\n");
@@ -595,8 +600,8 @@ static void section_growth(struct rep *r) {
     char names[REPORT_MAX_GROWTH_SITES + 1][64];
     const char *name_ptr[REPORT_MAX_GROWTH_SITES + 1];
     size_t n_sites = 0;
-    sqlite3_stmt *st = prep(r, "SELECT coalesce(site, '(none)') AS s, count(*) FROM documents WHERE added >= ?1"
-                               " GROUP BY s ORDER BY count(*) DESC, s LIMIT ?2");
+    sqlite3_stmt *st = prep(r, "SELECT coalesce(site, '(none)') AS site_key, count(*) FROM documents WHERE added >= ?1"
+                               " GROUP BY site_key ORDER BY count(*) DESC, site_key LIMIT ?2");
     if (st) {
         sqlite3_bind_text(st, 1, start, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 2, REPORT_MAX_GROWTH_SITES);
@@ -616,7 +621,7 @@ static void section_growth(struct rep *r) {
     if ((v == NULL || labels == NULL || label_ptr == NULL) && r->rc == MM_OK)
         r->rc = mm_err_set(r->err, MM_ENOMEM, "out of memory for the growth chart");
     st = prep(r, "SELECT CAST(julianday(substr(added, 1, 10)) - julianday(?1) AS INTEGER) AS day,"
-                 " coalesce(site, '(none)') AS s, count(*) FROM documents WHERE added >= ?1 GROUP BY day, s");
+                 " coalesce(site, '(none)') AS site_key, count(*) FROM documents WHERE added >= ?1 GROUP BY day, site_key");
     if (st)
         sqlite3_bind_text(st, 1, start, -1, SQLITE_STATIC);
     int64_t total = 0;
@@ -678,14 +683,14 @@ static struct site_row *find_site(struct sites *ss, const char *name) {
     return NULL;
 }
 
-static void load_sites(struct rep *r, struct sites *ss) {
+static void load_sites(struct rep *r, struct sites *ss, struct totals *t) {
     progress(r, "sites");
-    sqlite3_stmt *st = prep(r, "SELECT coalesce(site, '(none)') AS s, count(*), sum(stage = 'rejected'),"
+    sqlite3_stmt *st = prep(r, "SELECT coalesce(site, '(none)') AS site_key, count(*), sum(stage = 'rejected'),"
                                " sum(reject_reason = 'near_duplicate'), sum(extract_method = 'rule'),"
                                " sum(extract_method = 'embedded'), sum(extract_method = 'generic'),"
                                " sum(extract_method = 'import' OR source LIKE 'import%'),"
                                " sum(length(CAST(text AS BLOB)))"
-                               " FROM documents GROUP BY s ORDER BY count(*) DESC, s");
+                               " FROM documents GROUP BY site_key ORDER BY count(*) DESC, site_key");
     while (step(r, st)) {
         if (ss->n == REPORT_MAX_SITES) {
             ss->more++;
@@ -704,36 +709,70 @@ static void load_sites(struct rep *r, struct sites *ss) {
         x->bytes = sqlite3_column_int64(st, 8);
     }
     sqlite3_finalize(st);
-    st = prep(r, "SELECT coalesce(d.site, '(none)') AS s, count(*), sum(s.reject_reason IS NULL),"
-                 " sum(CASE WHEN s.reject_reason IS NULL THEN length(s.text) ELSE 0 END),"
-                 " sum(s.duplicate_of IS NOT NULL)"
-                 " FROM sentences s JOIN documents d ON d.id = s.document_id GROUP BY s");
+    /* One pass over the sentences: per site and length bucket (-1: rejected). */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT coalesce(d.site, '(none)') AS site_key,"
+             " CASE WHEN s.reject_reason IS NULL THEN min(length(s.text) / %d, %d) ELSE -1 END AS bucket, count(*),"
+             " sum(CASE WHEN s.reject_reason IS NULL THEN length(s.text) ELSE 0 END), sum(s.duplicate_of IS NOT NULL)"
+             " FROM sentences s JOIN documents d ON d.id = s.document_id GROUP BY site_key, bucket",
+             CHAR_BUCKET, CHAR_BUCKETS - 1);
+    st = prep(r, sql);
     while (step(r, st)) {
+        int bucket = sqlite3_column_int(st, 1);
+        int64_t n = sqlite3_column_int64(st, 2);
+        if (bucket >= 0 && bucket < CHAR_BUCKETS) {
+            t->char_hist[bucket] += (double)n;
+            t->kept += n;
+        } else {
+            t->rejected += n;
+        }
         struct site_row *x = find_site(ss, col(st, 0));
         if (x == NULL)
             continue;
-        x->sentences = sqlite3_column_int64(st, 1);
-        x->kept = sqlite3_column_int64(st, 2);
-        x->kept_chars = sqlite3_column_int64(st, 3);
-        x->dup_sentences = sqlite3_column_int64(st, 4);
+        x->sentences += n;
+        x->kept += bucket >= 0 ? n : 0;
+        x->kept_chars += sqlite3_column_int64(st, 3);
+        x->dup_sentences += sqlite3_column_int64(st, 4);
     }
     sqlite3_finalize(st);
     if (r->unk_id < 0)
         return;
-    st = prep(r, "SELECT coalesce(d.site, '(none)') AS s, count(*), sum(e.length - 2), sum(" UNK_SQL("?2") ")"
-                 " FROM examples e JOIN sentences x ON x.id = e.sentence_id JOIN documents d ON d.id = x.document_id"
-                 " WHERE e.tokenizer = ?1 GROUP BY s");
+    /* One pass over the examples: per site and length bucket. */
+    snprintf(sql, sizeof sql,
+             "SELECT site_key, bucket, count(*), sum(e_len - 2), sum(unk), sum(unk > 0), sum(e_len > 128),"
+             " sum(e_len > 512), min(e_id), max(e_id) FROM"
+             " (SELECT coalesce(d.site, '(none)') AS site_key, min(e.length / %d, %d) AS bucket, e.length AS e_len,"
+             "  e.id AS e_id, " UNK_SQL " AS unk"
+             "  FROM examples e JOIN sentences x ON x.id = e.sentence_id JOIN documents d ON d.id = x.document_id"
+             "  WHERE e.tokenizer = ?1) GROUP BY site_key, bucket",
+             TOK_BUCKET, TOK_BUCKETS - 1);
+    st = prep(r, sql);
     if (st) {
         sqlite3_bind_text(st, 1, r->key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, r->unk_pat, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, r->unk_id);
     }
     while (step(r, st)) {
+        int bucket = sqlite3_column_int(st, 1);
+        int64_t n = sqlite3_column_int64(st, 2), lo = sqlite3_column_int64(st, 8), hi = sqlite3_column_int64(st, 9);
+        if (bucket >= 0 && bucket < TOK_BUCKETS)
+            t->tok_hist[bucket] += (double)n;
+        t->tok_examples += n;
+        t->pieces += sqlite3_column_int64(st, 3);
+        t->unk += sqlite3_column_int64(st, 4);
+        t->unk_sentences += sqlite3_column_int64(st, 5);
+        t->over128 += sqlite3_column_int64(st, 6);
+        t->over512 += sqlite3_column_int64(st, 7);
+        if (t->min_example_id == 0 || lo < t->min_example_id)
+            t->min_example_id = lo;
+        if (hi > t->max_example_id)
+            t->max_example_id = hi;
         struct site_row *x = find_site(ss, col(st, 0));
         if (x == NULL)
             continue;
-        x->examples = sqlite3_column_int64(st, 1);
-        x->pieces = sqlite3_column_int64(st, 2);
-        x->unk = sqlite3_column_int64(st, 3);
+        x->examples += n;
+        x->pieces += sqlite3_column_int64(st, 3);
+        x->unk += sqlite3_column_int64(st, 4);
     }
     sqlite3_finalize(st);
 }
@@ -894,10 +933,9 @@ static void section_rejects(struct rep *r) {
     put(r, "</section>\n");
 }
 
-static void section_lengths(struct rep *r) {
+static void section_lengths(struct rep *r, const struct totals *t) {
     progress(r, "lengths");
     section_open(r, "lengths", "Sentence lengths");
-    double cv[CHAR_BUCKETS] = {0}, tv[TOK_BUCKETS] = {0};
     char cl[CHAR_BUCKETS][16], tl[TOK_BUCKETS][16];
     const char *clp[CHAR_BUCKETS], *tlp[TOK_BUCKETS];
     for (int i = 0; i < CHAR_BUCKETS; i++) {
@@ -914,54 +952,26 @@ static void section_lengths(struct rep *r) {
             snprintf(tl[i], sizeof tl[i], "%d–%d", i * TOK_BUCKET, (i + 1) * TOK_BUCKET - 1);
         tlp[i] = tl[i];
     }
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "SELECT min(length(text) / %d, %d) AS b, count(*) FROM sentences WHERE reject_reason IS NULL GROUP BY b",
-             CHAR_BUCKET, CHAR_BUCKETS - 1);
-    sqlite3_stmt *st = prep(r, sql);
-    int64_t n_chars = 0;
-    while (step(r, st)) {
-        int b = sqlite3_column_int(st, 0);
-        if (b >= 0 && b < CHAR_BUCKETS)
-            cv[b] += (double)sqlite3_column_int64(st, 1);
-        n_chars += sqlite3_column_int64(st, 1);
-    }
-    sqlite3_finalize(st);
+    int64_t n_chars = t->kept;
     char id[32];
     next_id(r, id, "chars");
     struct vbars c = {.id = id, .title = "Kept sentences by length in characters (code points)",
                       .x_title = "characters", .y_title = "sentences", .n_x = CHAR_BUCKETS, .n_s = 1,
-                      .x_labels = clp, .v = cv};
+                      .x_labels = clp, .v = t->char_hist};
     chart_vbars(r, &c);
     if (r->unk_id < 0) {
         note(r, "No tokenizer is configured, so there is no token-length histogram.");
         put(r, "</section>\n");
         return;
     }
-    snprintf(sql, sizeof sql,
-             "SELECT min(length / %d, %d) AS b, count(*), sum(length > 128), sum(length > 512) FROM examples"
-             " WHERE tokenizer = ?1 GROUP BY b",
-             TOK_BUCKET, TOK_BUCKETS - 1);
-    st = prep(r, sql);
-    if (st)
-        sqlite3_bind_text(st, 1, r->key, -1, SQLITE_STATIC);
-    int64_t n_tok = 0, over128 = 0, over512 = 0;
-    while (step(r, st)) {
-        int b = sqlite3_column_int(st, 0);
-        if (b >= 0 && b < TOK_BUCKETS)
-            tv[b] += (double)sqlite3_column_int64(st, 1);
-        n_tok += sqlite3_column_int64(st, 1);
-        over128 += sqlite3_column_int64(st, 2);
-        over512 += sqlite3_column_int64(st, 3);
-    }
-    sqlite3_finalize(st);
+    int64_t n_tok = t->tok_examples, over128 = t->over128, over512 = t->over512;
     char title[160];
     snprintf(title, sizeof title, "Examples by length in tokens of %s ([CLS] and [SEP] included)", r->key);
     next_id(r, id, "tokens");
-    struct vbars t = {.id = id, .title = title, .x_title = "tokens", .y_title = "examples", .n_x = TOK_BUCKETS,
-                      .n_s = 1, .x_labels = tlp, .v = tv, .n_marks = 2,
+    struct vbars tc = {.id = id, .title = title, .x_title = "tokens", .y_title = "examples", .n_x = TOK_BUCKETS,
+                      .n_s = 1, .x_labels = tlp, .v = t->tok_hist, .n_marks = 2,
                       .mark_at = {128.0 / TOK_BUCKET, 512.0 / TOK_BUCKET}, .mark_label = {"128", "512"}};
-    chart_vbars(r, &t);
+    chart_vbars(r, &tc);
     char p1[32], p2[32], a[32], b[32], n[32];
     putf(r, "<table class=\"num narrow\"><thead><tr><th class=\"t\">limit (max_seq_length)</th><th>examples longer</th>"
             "<th>share truncated</th></tr></thead><tbody>\n"
@@ -1020,6 +1030,41 @@ static int char_is_unk(struct rep *r, struct tok_state *ts, uint32_t cp) {
         if (ids[i] == r->unk_id)
             return 1;
     return 0;
+}
+
+/* Count the characters of `text` whose own encoding is [UNK] into the
+ * open-addressing table `slots` (REPORT_CHAR_TABLE entries, *used taken). */
+static void count_unk_chars(struct rep *r, struct tok_state *ts, struct char_slot *slots, size_t *used,
+                            const char *text, int64_t *unk_chars, int64_t *untracked) {
+    const unsigned char *s = (const unsigned char *)text;
+    size_t len = strlen(text);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        int k = mm_utf8_decode(s + i, len - i, &cp);
+        if (k == 0) {
+            i++;
+            continue;
+        }
+        i += (size_t)k;
+        if (cp == ' ' || cp == '\t' || cp == '\n')
+            continue;
+        size_t h = (size_t)(cp * 2654435761u) % REPORT_CHAR_TABLE;
+        while (slots[h].cp && slots[h].cp != cp)
+            h = (h + 1) % REPORT_CHAR_TABLE;
+        if (slots[h].cp == 0) {
+            if (*used + 1 >= REPORT_CHAR_TABLE) { /* full: keep a free slot so the probe always stops */
+                (*untracked)++;
+                continue;
+            }
+            slots[h].cp = cp;
+            slots[h].unk = (int8_t)char_is_unk(r, ts, cp);
+            (*used)++;
+        }
+        if (slots[h].unk) {
+            slots[h].count++;
+            (*unk_chars)++;
+        }
+    }
 }
 
 static int cmp_slot(const void *a, const void *b) {
@@ -1081,57 +1126,35 @@ static void section_tokenizer(struct rep *r, const struct totals *t, struct site
     }
     put(r, "</tbody></table>\n");
 
-    /* The characters behind [UNK]: every `stride`-th example with an [UNK],
-     * at most REPORT_UNK_SAMPLE, each character tested once with the tokenizer. */
+    /* The characters behind [UNK]: examples with an [UNK], all of them when
+     * there are at most REPORT_UNK_SAMPLE, else the first ones of evenly
+     * spaced stretches of example ids (reading only those stretches, so the
+     * cost does not grow with the corpus); each character is tested once. */
     if (t->unk_sentences == 0 || r->o->tok == NULL) {
         put(r, "</section>\n");
         return;
     }
-    int64_t stride = (t->unk_sentences + REPORT_UNK_SAMPLE - 1) / REPORT_UNK_SAMPLE;
+    int windows = t->unk_sentences <= REPORT_UNK_SAMPLE ? 1 : REPORT_UNK_WINDOWS;
+    int64_t span = t->max_example_id - t->min_example_id + 1;
     struct char_slot *slots = calloc(REPORT_CHAR_TABLE, sizeof *slots);
     struct tok_state *ts = tok_state_new();
     if ((slots == NULL || ts == NULL) && r->rc == MM_OK)
         r->rc = mm_err_set(r->err, MM_ENOMEM, "out of memory for the [UNK] sample");
     sqlite3_stmt *st = prep(r, "SELECT x.text FROM examples e JOIN sentences x ON x.id = e.sentence_id"
-                               " WHERE e.tokenizer = ?1 AND " UNK_ANY("?2") " ORDER BY e.id");
-    if (st) {
-        sqlite3_bind_text(st, 1, r->key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, r->unk_pat, -1, SQLITE_STATIC);
-    }
-    int64_t row = 0, sampled = 0, unk_chars = 0, untracked = 0;
+                               " WHERE e.id >= ?3 AND e.id < ?4 AND e.tokenizer = ?1 AND " UNK_SQL " > 0"
+                               " ORDER BY e.id LIMIT ?5");
+    int64_t sampled = 0, unk_chars = 0, untracked = 0;
     size_t used = 0;
-    while (slots && ts && step(r, st)) {
-        if (row++ % stride)
-            continue;
-        sampled++;
-        const unsigned char *s = (const unsigned char *)col(st, 0);
-        size_t len = strlen((const char *)s);
-        for (size_t i = 0; i < len;) {
-            uint32_t cp;
-            int k = mm_utf8_decode(s + i, len - i, &cp);
-            if (k == 0) {
-                i++;
-                continue;
-            }
-            i += (size_t)k;
-            if (cp == ' ' || cp == '\t' || cp == '\n')
-                continue;
-            size_t h = (size_t)(cp * 2654435761u) % REPORT_CHAR_TABLE;
-            while (slots[h].cp && slots[h].cp != cp)
-                h = (h + 1) % REPORT_CHAR_TABLE;
-            if (slots[h].cp == 0) {
-                if (used + 1 >= REPORT_CHAR_TABLE) { /* table full: keep a free slot for the probe to stop */
-                    untracked++;
-                    continue;
-                }
-                slots[h].cp = cp;
-                slots[h].unk = (int8_t)char_is_unk(r, ts, cp);
-                used++;
-            }
-            if (slots[h].unk) {
-                slots[h].count++;
-                unk_chars++;
-            }
+    for (int w = 0; w < windows && st && slots && ts; w++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, r->key, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, r->unk_id);
+        sqlite3_bind_int64(st, 3, t->min_example_id + span * w / windows);
+        sqlite3_bind_int64(st, 4, t->min_example_id + span * (w + 1) / windows);
+        sqlite3_bind_int(st, 5, REPORT_UNK_SAMPLE / windows);
+        while (step(r, st)) {
+            sampled++;
+            count_unk_chars(r, ts, slots, &used, col(st, 0), &unk_chars, &untracked);
         }
     }
     sqlite3_finalize(st);
@@ -1141,14 +1164,15 @@ static void section_tokenizer(struct rep *r, const struct totals *t, struct site
             if (slots[i].cp && slots[i].unk)
                 slots[m++] = slots[i];
         qsort(slots, m, sizeof *slots, cmp_slot);
-        char stride_text[64] = "all of them";
-        if (stride > 1)
-            snprintf(stride_text, sizeof stride_text, "every %lldth in id order", (long long)stride);
+        char how[160] = "all of them";
+        if (windows > 1)
+            snprintf(how, sizeof how, "the first %d of each of %d evenly spaced stretches of example ids",
+                     REPORT_UNK_SAMPLE / windows, windows);
         putf(r, "<h3>The %d characters most often mapped to [UNK]</h3>\n", REPORT_UNK_CHARS);
-        putf(r, "<p class=\"note\" data-k=\"unk_sample\" data-v=\"%lld\" data-stride=\"%lld\">From %s of the %s "
+        putf(r, "<p class=\"note\" data-k=\"unk_sample\" data-v=\"%lld\">From %s of the %s "
                 "examples that contain [UNK] (%s): each character of their sentences is encoded alone, and those "
                 "whose own encoding is [UNK] are counted.%s</p>\n",
-             (long long)sampled, (long long)stride, num(sampled, a), num(t->unk_sentences, b), stride_text, untracked ? " Some rare characters were past the table's size." : "");
+             (long long)sampled, num(sampled, a), num(t->unk_sentences, b), how, untracked ? " Some rare characters were past the table's size." : "");
         put(r, "<table class=\"unk\" data-table=\"unk-chars\"><thead><tr><th class=\"t\">character</th><th class=\"t\">code point</th>"
                "<th class=\"t\">kind</th><th>count in the sample</th><th>share of [UNK] characters</th></tr></thead><tbody>\n");
         for (size_t i = 0; i < m && i < REPORT_UNK_CHARS; i++) {
@@ -1481,12 +1505,13 @@ mm_rc report_html(struct store *s, const struct report_options *o, struct mm_buf
     if (o->tok) {
         tok_key(o->tok, r.key, sizeof r.key);
         r.unk_id = tok_specials(o->tok).unk;
-        snprintf(r.unk_pat, sizeof r.unk_pat, ",%d,", (int)r.unk_id);
     }
     mm_format_utc(o->now_unix ? o->now_unix : mm_now_unix_ms() / 1000, r.now);
     sqlite3 *db = store_db(s);
     if (sqlite3_create_function_v2(db, "malmoi_utc", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_utc, NULL, NULL,
-                                   NULL) != SQLITE_OK)
+                                   NULL) != SQLITE_OK ||
+        sqlite3_create_function_v2(db, "malmoi_id_count", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_id_count,
+                                   NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(s, "cannot add the report's date function", err);
     /* One snapshot for the whole page (a crawl may be writing meanwhile). */
     int own_txn = sqlite3_get_autocommit(db);
@@ -1511,12 +1536,12 @@ mm_rc report_html(struct store *s, const struct report_options *o, struct mm_buf
             "</a><a href=\"#rejects\">Rejections</a><a href=\"#lengths\">Lengths</a><a href=\"#tokenizer\">Tokenizer "
             "fit</a><a href=\"#duplicates\">Duplicates</a><a href=\"#crawl\">Crawl health</a></nav></header>\n<main>\n");
     if (ss) {
+        load_sites(&r, ss, &t);
         section_totals(&r, &t);
         section_growth(&r);
-        load_sites(&r, ss);
         section_sites(&r, ss);
         section_rejects(&r);
-        section_lengths(&r);
+        section_lengths(&r, &t);
         section_tokenizer(&r, &t, ss);
         section_duplicates(&r, ss);
         section_crawl(&r, &t);
