@@ -334,7 +334,7 @@ static void legend(struct rep *r, const char *const *names, size_t n, double x0,
         text(r, names[s], 24);
         put(r, "</text>");
         size_t len = strlen(names[s]);
-        x += 24 + 7.0 * (double)(len > 24 ? 24 : len);
+        x += 30 + 7.6 * (double)(len > 24 ? 24 : len);
     }
 }
 
@@ -790,7 +790,7 @@ static void section_sites(struct rep *r, struct sites *ss) {
         put(r, "</section>\n");
         return;
     }
-    put(r, "<table class=\"num\"><thead><tr><th class=\"t\">site</th><th>documents</th><th>sentences kept</th><th>tokens</th>"
+    put(r, "<div class=\"wide\"><table class=\"num\"><thead><tr><th class=\"t\">site</th><th>documents</th><th>sentences kept</th><th>tokens</th>"
            "<th>mean sentence (chars)</th><th>documents rejected</th><th>sentences rejected</th>"
            "<th>near-duplicate documents</th><th>rule</th><th>embedded</th><th>generic</th><th>import</th>"
            "</tr></thead><tbody>\n");
@@ -825,7 +825,7 @@ static void section_sites(struct rep *r, struct sites *ss) {
         cell_num(r, "import", x->imported);
         put(r, "</tr>\n");
     }
-    put(r, "</tbody></table>\n");
+    put(r, "</tbody></table></div>\n");
     if (ss->more)
         putf(r, "<p class=\"note\">%lld smaller sites are not listed.</p>\n", (long long)ss->more);
     note(r, "Tokens are pieces of the configured tokenizer without [CLS]/[SEP]. Rule / embedded / generic count the "
@@ -1315,7 +1315,7 @@ static void section_crawl(struct rep *r, const struct totals *t) {
                  " FROM runs ORDER BY id DESC LIMIT ?1");
     if (st)
         sqlite3_bind_int(st, 1, REPORT_MAX_RUNS);
-    put(r, "<h3>Last runs</h3>\n<table class=\"num\" data-table=\"runs\"><thead><tr><th>run</th><th class=\"t\">command</th>"
+    put(r, "<h3>Last runs</h3>\n<div class=\"wide\"><table class=\"num\" data-table=\"runs\"><thead><tr><th>run</th><th class=\"t\">command</th>"
            "<th class=\"t\">started</th><th class=\"t\">status</th><th>seconds</th><th>pages</th><th>MB</th><th>documents</th><th>errors</th>"
            "<th>robots denials</th><th class=\"t\">errors by kind</th></tr></thead><tbody>\n");
     while (step(r, st)) {
@@ -1342,7 +1342,7 @@ static void section_crawl(struct rep *r, const struct totals *t) {
         put(r, "</td></tr>\n");
     }
     sqlite3_finalize(st);
-    put(r, "</tbody></table>\n");
+    put(r, "</tbody></table></div>\n");
 
     /* The frontier, and why URLs failed or were skipped. */
     st = prep(r, "SELECT state, count(*) FROM urls GROUP BY state ORDER BY count(*) DESC");
@@ -1483,7 +1483,7 @@ static const char css[] =
     "th,td{padding:3px 8px;border-bottom:1px solid var(--line);text-align:right;vertical-align:top}\n"
     "th{background:var(--head);font-weight:600;font-size:12px}\n"
     "th.t,td.t{text-align:left}td.t{overflow-wrap:anywhere}td.ex{max-width:520px}\n"
-    "td.t:first-child{min-width:7em}th{vertical-align:bottom}\n"
+    "td.t:first-child{min-width:7em;overflow-wrap:normal}th{vertical-align:bottom}\n"
     "td.small{font-size:11px;color:var(--muted)}td.glyph{font-size:20px;text-align:center}\n"
     "tr.stale td:first-child{border-left:3px solid var(--warn)}\n"
     ".warn{color:var(--warn);font-weight:600}.note{color:var(--muted);font-size:12.5px}\n"
@@ -1494,7 +1494,10 @@ static const char css[] =
     "svg.chart text.markl{fill:var(--warn);font-weight:600}svg.chart text.val{fill:var(--muted)}\n"
     "footer{margin-top:32px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);padding-top:8px}\n"
     "@media (max-width:760px){.cards{grid-template-columns:repeat(2,1fr)}}\n"
-    "@media print{@page{size:A4;margin:14mm}body{max-width:none;padding:0;font-size:11px}nav{display:none}"
+    ".wide{overflow-x:auto}\n"
+    "@media print{@page{size:A4;margin:12mm}body{max-width:none;padding:0;font-size:10.5px}nav{display:none}"
+    ".cards{grid-template-columns:repeat(4,1fr)}.card b{font-size:16px}table{font-size:9.5px}"
+    "th,td{padding:2px 4px}th{font-size:9px}td.t:first-child{min-width:0}.wide{overflow:visible}"
     "h2{break-after:avoid}svg.chart,table,.cards{break-inside:avoid}tr{break-inside:avoid}"
     "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
 
