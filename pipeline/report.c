@@ -441,6 +441,8 @@ struct hbars {
 };
 
 static void chart_hbars(struct rep *r, const struct hbars *c) {
+    if (c->n_rows == 0)
+        return;
     double row = c->grouped && c->n_s > 1 ? 10.0 * (double)c->n_s + 8 : 20;
     double W = CHART_W, ml = 180, mr = 70, mt = c->n_s > 1 ? 56 : 36, mb = 26;
     double pw = W - ml - mr, H = mt + row * (double)c->n_rows + mb, max = 0;
@@ -1085,6 +1087,13 @@ static void section_tokenizer(struct rep *r, const struct totals *t, struct site
             put(r, "No examples of ");
             text(r, r->key, 0);
             put(r, " yet (run <code>malmoi run</code> or <code>malmoi reprocess --from encode</code>).");
+            sqlite3_stmt *st = prep(r, "SELECT tokenizer, count(*) FROM examples GROUP BY tokenizer LIMIT 10");
+            for (int i = 0; step(r, st); i++) {
+                put(r, i ? ", <code>" : " The database has examples of <code>");
+                text(r, col(st, 0), 60);
+                putf(r, "</code> (%lld)", (long long)sqlite3_column_int64(st, 1));
+            }
+            sqlite3_finalize(st);
         }
         put(r, "</p>\n</section>\n");
         return;
