@@ -35,7 +35,7 @@ make_db() {
     [ -f "$db" ] && return
     # kowiki-kss.txt gives 344 sentences per copy of 54.4 kB (make_corpus.py adds a line per document)
     local mb
-    mb=$(awk -v n="$n" 'BEGIN { printf "%.2f", n / 344 * 54400 / 1e6 + 0.05 }')
+    mb=$(awk -v n="$n" 'BEGIN { printf "%.2f", n / 344 * 54400 / 1e6 + 0.5 }')
     /usr/bin/python3 "$ROOT/bench/export/make_corpus.py" "$db.txt" "$mb"
     timed "$db.import.log" "$MALMOI" import --db "$db" --format bert-text "$db.txt"
     echo "  import ${WALL}s"
