@@ -779,8 +779,11 @@ static void load_sites(struct rep *r, struct sites *ss, struct totals *t) {
     sqlite3_finalize(st);
 }
 
-static void site_cell(struct rep *r, const struct site_row *x) {
-    put(r, "<td class=\"t\">");
+/* A table row of one site: <tr data-site="NAME"> and the name cell. */
+static void site_row_open(struct rep *r, const struct site_row *x) {
+    put(r, "<tr data-site=\"");
+    text(r, x->name, 0);
+    put(r, "\"><td class=\"t\">");
     text(r, x->name, 40);
     put(r, "</td>");
 }
@@ -799,10 +802,7 @@ static void section_sites(struct rep *r, struct sites *ss) {
     int fallbacks = 0;
     for (size_t i = 0; i < ss->n; i++) {
         const struct site_row *x = &ss->row[i];
-        put(r, "<tr data-site=\"");
-        text(r, x->name, 0);
-        put(r, "\">");
-        site_cell(r, x);
+        site_row_open(r, x);
         cell_num(r, "documents", x->docs);
         cell_num(r, "kept", x->kept);
         cell_num(r, "tokens", x->pieces);
@@ -1123,10 +1123,7 @@ static void section_tokenizer(struct rep *r, const struct totals *t, struct site
         const struct site_row *x = &ss->row[i];
         if (x->examples == 0)
             continue;
-        put(r, "<tr data-site=\"");
-        text(r, x->name, 0);
-        put(r, "\">");
-        site_cell(r, x);
+        site_row_open(r, x);
         cell_num(r, "examples", x->examples);
         cell_num(r, "tokens", x->pieces);
         cell_num(r, "unk", x->unk);
@@ -1230,10 +1227,7 @@ static void section_duplicates(struct rep *r, const struct sites *ss) {
            "documents</th><th>share</th><th>duplicate sentences</th><th>share</th></tr></thead><tbody>\n");
     for (size_t i = 0; i < ss->n; i++) {
         const struct site_row *x = &ss->row[i];
-        put(r, "<tr data-site=\"");
-        text(r, x->name, 0);
-        put(r, "\">");
-        site_cell(r, x);
+        site_row_open(r, x);
         cell_num(r, "near_dup", x->near_dup);
         cell_pct(r, "near_dup_share", x->near_dup, x->docs);
         cell_num(r, "dup_sentences", x->dup_sentences);
