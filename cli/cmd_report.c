@@ -16,18 +16,20 @@ static void help(void) {
            "Write the corpus as one HTML page that opens anywhere, with no network and no\n"
            "script: totals; documents added per day by site; a table of sites (documents,\n"
            "sentences, tokens, reject and duplicate rates, extraction by site rule,\n"
-           "embedded data or the generic extractor); why text was rejected, with an\n"
-           "example per reason; sentence lengths in characters and in tokens with the 128\n"
-           "and 512 limits; the [UNK] rate per site and the characters that become [UNK];\n"
-           "near-duplicates; and crawl health (runs, errors, HTTP status per host, feeds\n"
-           "whose newest item is old). Every figure is an SQL aggregate: memory stays\n"
-           "flat however large the corpus. Read-only; safe while a crawl runs. The file is\n"
-           "written to a temporary name and renamed, so a browser never sees half a page.\n\n"
+           "embedded data or the generic extractor, and the last run's rule health); why\n"
+           "text was rejected, with an example per reason; sentence lengths in characters\n"
+           "and in tokens with the 128 and 512 limits; the [UNK] rate per site and the\n"
+           "characters that become [UNK]; near-duplicates; and crawl health (runs, errors,\n"
+           "HTTP status per host, feeds whose newest item is old). Every figure is an SQL\n"
+           "aggregate: memory stays flat however large the corpus. Read-only; safe while a\n"
+           "crawl runs. The file is written to a temporary name and renamed, so a browser\n"
+           "never sees half a page.\n\n"
            "Options:\n"
            "  --db FILE       the corpus database\n"
            "  --out FILE      the HTML file to write (replaced)\n"
            "  --days N        days shown in the growth chart (default %d)\n"
-           "  --config FILE   settings: the tokenizer whose examples are shown\n"
+           "  --config FILE   settings: the tokenizer whose examples are shown, and\n"
+           "                  [crawler] feed_max_age (older feeds are marked)\n"
            "                  (default: $MALMOI_CONFIG, else config/malmoi.ini)\n\n"
            "`malmoi run --report FILE` (or [pipeline] report = FILE) rewrites the page at\n"
            "the end of every run.\n",
@@ -80,7 +82,8 @@ static int run(int argc, char **argv) {
         status = cli_fail("report", &err);
         goto done;
     }
-    struct report_options o = {.days = days, .tok = tok, .db_label = db, .log = &cli_pipeline_log};
+    struct report_options o = {.days = days, .tok = tok, .db_label = db,
+                                  .feed_max_age_s = pc.crawl->feed_max_age_s, .log = &cli_pipeline_log};
     if (report_write(s, &o, out, &err) != MM_OK) {
         status = cli_fail("report", &err);
         goto done;

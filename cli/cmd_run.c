@@ -126,7 +126,8 @@ static int run(int argc, char **argv) {
         report = pc.report;
     if (status == CLI_EXIT_OK && report && !stop) {
         /* After the run's row is closed, so the page shows this run too. */
-        struct report_options ro = {.days = REPORT_DAYS_DEFAULT, .tok = tok, .db_label = db, .log = &cli_pipeline_log};
+        struct report_options ro = {.days = REPORT_DAYS_DEFAULT, .tok = tok, .db_label = db,
+                                  .feed_max_age_s = pc.crawl->feed_max_age_s, .log = &cli_pipeline_log};
         mm_err_clear(&err);
         if (report_write(s, &ro, report, &err) != MM_OK) /* quiet when it works: the summary stays last */
             status = cli_fail("run", &err);

@@ -22,7 +22,6 @@
 #define REPORT_UNK_CHARS 20
 #define REPORT_UNK_WINDOWS 50  /* stretches of example ids the [UNK] sample is read from */
 #define REPORT_CHAR_TABLE 8192 /* distinct characters remembered in the [UNK] sample */
-#define REPORT_FEED_STALE_DAYS 3.0
 #define REPORT_PAGE_MAX (64u << 20)
 
 #define CHAR_BUCKET 10 /* characters per bucket of the length histogram */
@@ -45,6 +44,8 @@ struct rep {
     char key[TOK_KEY_MAX]; /* examples.tokenizer of the configured tokenizer */
     int32_t unk_id;     /* -1: no tokenizer or no [UNK] */
     char now[32];       /* ISO UTC */
+    int64_t now_unix;
+    const struct store_health *health; /* rule health of the last run and every feed; NULL: none recorded */
     int chart_no;
 };
 
@@ -212,99 +213,6 @@ static void sql_id_count(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 }
 
 #define UNK_SQL "malmoi_id_count(e.input_ids, ?2)"
-
-/* Dates in feeds are RFC 822 ("Tue, 03 Dec 2024 10:00:00 +0900") or ISO
- * 8601 with an offset; malmoi_utc(text) gives ISO UTC for either, NULL
- * when it is neither, so max() finds the newest. */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int parse_zone(const char *p, int *offset_s) {
-    while (*p == ' ')
-        p++;
-    if (*p == '+' || *p == '-') {
-        int sign = *p == '-' ? -1 : 1, hh, mm = 0;
-        if (sscanf(p + 1, "%2d:%2d", &hh, &mm) >= 1 || sscanf(p + 1, "%2d%2d", &hh, &mm) >= 1) {
-            *offset_s = sign * (hh * 3600 + mm * 60);
-            return 1;
-        }
-        return 0;
-    }
-    static const struct {
-        const char *name;
-        int hours;
-    } zones[] = {{"Z", 0}, {"UT", 0}, {"UTC", 0}, {"GMT", 0}, {"KST", 9}, {"JST", 9}, {"EST", -5}, {"EDT", -4},
-                 {"CST", -6}, {"CDT", -5}, {"MST", -7}, {"MDT", -6}, {"PST", -8}, {"PDT", -7}};
-    for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++)
-        if (strncmp(p, zones[i].name, strlen(zones[i].name)) == 0) {
-            *offset_s = zones[i].hours * 3600;
-            return 1;
-        }
-    *offset_s = 0; /* no zone: read as UTC */
-    return 1;
-}
-
-static int parse_date(const char *s, int64_t *unix_s) {
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0, off = 0;
-    while (*s == ' ' || *s == '\t' || *s == '\n')
-        s++;
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3) {
-        const char *p = s + n;
-        if (*p == 'T' || *p == ' ') {
-            int k = 0;
-            if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &k) == 2) {
-                p += 1 + k;
-                if (*p == ':' && sscanf(p + 1, "%2d%n", &sec, &k) == 1)
-                    p += 1 + k;
-                while (*p == '.' || (*p >= '0' && *p <= '9'))
-                    p++;
-                if (!parse_zone(p, &off))
-                    return 0;
-            }
-        }
-    } else {
-        const char *p = strchr(s, ',');
-        p = p ? p + 1 : s;
-        char mon[4] = "";
-        if (sscanf(p, "%d %3s %d %d:%d%n", &d, mon, &y, &h, &mi, &n) != 5)
-            return 0;
-        p += n;
-        if (*p == ':' && sscanf(p + 1, "%d%n", &sec, &n) == 1)
-            p += 1 + n;
-        const char *m = strstr(months, mon);
-        if (strlen(mon) != 3 || m == NULL || (m - months) % 3)
-            return 0;
-        mo = (int)(m - months) / 3 + 1;
-        if (y < 100)
-            y += y < 50 ? 2000 : 1900;
-        if (!parse_zone(p, &off))
-            return 0;
-    }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || sec > 60)
-        return 0;
-    *unix_s = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
-    return 1;
-}
-
-static void sql_utc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    (void)argc;
-    const char *s = (const char *)sqlite3_value_text(argv[0]);
-    int64_t t;
-    if (s == NULL || !parse_date(s, &t)) {
-        sqlite3_result_null(ctx);
-        return;
-    }
-    char out[32];
-    mm_format_utc(t, out);
-    sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
-}
 
 /* ---- charts ----------------------------------------------------------------- */
 
@@ -788,6 +696,51 @@ static void site_row_open(struct rep *r, const struct site_row *x) {
     put(r, "</td>");
 }
 
+/* A site whose rule falls back: from run_sites of the last run when it has
+ * the site (store_fallback_warns), else both rule and generic pages. */
+static int site_warns(struct rep *r, const struct site_row *x) {
+    for (size_t i = 0; r->health && i < r->health->n_sites; i++)
+        if (strcmp(r->health->sites[i].o.site, x->name) == 0)
+            return r->health->sites[i].fallback_warn;
+    return x->rule > 0 && x->generic > 0;
+}
+
+/* How each site's pages were extracted in the last run (table run_sites). */
+static void rule_health(struct rep *r) {
+    const struct store_health *h = r->health;
+    if (h == NULL || h->n_sites == 0)
+        return;
+    putf(r, "<h3>Rule health in run %lld</h3>\n<div class=\"wide\"><table class=\"num\" data-table=\"rule-health\">"
+            "<thead><tr><th class=\"t\">site</th><th>article pages</th><th>rule</th><th>rule fell back</th>"
+            "<th>embedded</th><th>generic</th><th>empty</th><th>other pages</th></tr></thead><tbody>\n",
+         (long long)h->sites[0].run_id);
+    for (size_t i = 0; i < h->n_sites && i < REPORT_MAX_SITES; i++) {
+        const struct store_site_outcomes *o = &h->sites[i].o;
+        put(r, "<tr data-site=\"");
+        text(r, o->site, 0);
+        put(r, "\"><td class=\"t\">");
+        text(r, o->site, 40);
+        put(r, "</td>");
+        cell_num(r, "pages", o->pages);
+        cell_num(r, "rule", o->rule);
+        if (h->sites[i].fallback_warn) {
+            char n[32];
+            putf(r, "<td class=\"warn\" data-k=\"rule_fallback\" data-v=\"%lld\">⚠ %s</td>", (long long)o->rule_fallback,
+                 num(o->rule_fallback, n));
+        } else {
+            cell_num(r, "rule_fallback", o->rule_fallback);
+        }
+        cell_num(r, "embedded", o->embedded);
+        cell_num(r, "generic", o->generic);
+        cell_num(r, "empty", o->empty);
+        cell_num(r, "other_pages", o->other_pages);
+        put(r, "</tr>\n");
+    }
+    put(r, "</tbody></table></div>\n<p class=\"note\">From run_sites (store/README.md): “rule fell back” counts "
+           "article pages of a site with body_xpath where it found nothing; more than a fifth of its pages is "
+           "marked.</p>\n");
+}
+
 static void section_sites(struct rep *r, struct sites *ss) {
     section_open(r, "sites", "Sites");
     if (ss->n == 0) {
@@ -815,10 +768,10 @@ static void section_sites(struct rep *r, struct sites *ss) {
         cell_pct(r, "near_dup", x->near_dup, x->docs);
         cell_num(r, "rule", x->rule);
         cell_num(r, "embedded", x->embedded);
-        if (x->rule > 0 && x->generic > 0) { /* the rule worked on other pages of the site: these fell back */
+        if (site_warns(r, x)) {
             char n[32];
             putf(r, "<td data-k=\"generic\" data-v=\"%lld\" class=\"warn\" title=\"the site rule found no body on "
-                    "these pages; the generic extractor was used\">⚠ %s</td>",
+                    "its pages; see rule health\">⚠ %s</td>",
                  (long long)x->generic, num(x->generic, n));
             fallbacks++;
         } else {
@@ -834,8 +787,10 @@ static void section_sites(struct rep *r, struct sites *ss) {
             "pages by the extractor that produced their text (documents.extract_method): a site rule, data embedded in "
             "the page (JSON-LD, __NEXT_DATA__), or the generic content scorer.");
     if (fallbacks)
-        put(r, "<p class=\"warn\">⚠ marks sites where the site rule worked on some pages but the generic extractor had "
-               "to take over on others: the site's markup may have changed.</p>\n");
+        put(r, "<p class=\"warn\">⚠ marks sites whose site rule found no body on more than a fifth of their article "
+               "pages in the last run (or, with no rule health recorded, on pages where it worked before): the "
+               "site's markup may have changed.</p>\n");
+    rule_health(r);
     /* The shares as a chart. */
     const char *labels[REPORT_MAX_SITES];
     double v[REPORT_MAX_SITES * 4];
@@ -1415,51 +1370,54 @@ static void section_crawl(struct rep *r, const struct totals *t) {
         put(r, "</tbody></table>\n<p class=\"note\">The status of each URL's last fetch (urls.last_status); bytes "
                "and time of the responses stored for them.</p>\n");
 
-    /* Feeds: the newest item each one listed, oldest first. */
-    st = prep(r, "SELECT f.url, coalesce(f.site, ''), coalesce(f.last_fetched, ''), f.last_status, g.n, g.newest,"
-                 " julianday(?1) - julianday(g.newest) FROM urls f LEFT JOIN"
-                 " (SELECT found_from AS fid, count(*) AS n, max(malmoi_utc(lastmod)) AS newest FROM urls"
-                 "  WHERE found_from IN (SELECT id FROM urls WHERE kind = 'feed') GROUP BY found_from) g"
-                 " ON g.fid = f.id WHERE f.kind = 'feed'"
-                 " ORDER BY g.newest IS NOT NULL, g.newest, f.url LIMIT ?2");
-    if (st) {
-        sqlite3_bind_text(st, 1, r->now, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, REPORT_MAX_FEEDS);
-    }
-    first = 1;
-    int stale = 0;
-    while (step(r, st)) {
-        if (first)
-            put(r, "<h3>Feeds</h3>\n<table data-table=\"feeds\"><thead><tr><th class=\"t\">feed</th><th class=\"t\">site</th><th>last fetched"
-                   "</th><th class=\"t\">status</th><th>items</th><th class=\"t\">newest item (UTC)</th><th>age (days)</th></tr></thead>"
-                   "<tbody>\n");
-        first = 0;
-        int dated = sqlite3_column_type(st, 5) != SQLITE_NULL;
-        double age = sqlite3_column_double(st, 6);
-        int old = !dated || age > REPORT_FEED_STALE_DAYS;
-        stale += old;
-        putf(r, "<tr%s><td class=\"t\">", old ? " class=\"stale\"" : "");
-        text(r, col(st, 0), 80);
-        put(r, "</td><td class=\"t\">");
-        text(r, col(st, 1), 30);
-        put(r, "</td><td class=\"t\">");
-        text(r, col(st, 2), 24);
-        putf(r, "</td><td>%s</td>", sqlite3_column_type(st, 3) == SQLITE_NULL ? "–" : col(st, 3));
-        cell_num(r, "items", sqlite3_column_int64(st, 4));
-        put(r, "<td class=\"t\">");
-        text(r, dated ? col(st, 5) : "no dated item", 24);
-        if (dated)
-            putf(r, "</td><td%s>%.1f</td></tr>\n", old ? " class=\"warn\"" : "", age);
-        else
-            put(r, "</td><td class=\"warn\">–</td></tr>\n");
-    }
-    sqlite3_finalize(st);
-    if (!first) {
+    /* Feeds: their age as the crawler recorded it (table feeds, store_health_read). */
+    const struct store_health *h = r->health;
+    size_t n_feeds = 0, stale = 0;
+    for (size_t i = 0; h && i < h->n_feeds; i++)
+        if (strcmp(h->feeds[i].kind, "feed") == 0) {
+            n_feeds++;
+            stale += h->feeds[i].stale != 0;
+        }
+    if (n_feeds)
+        put(r, "<h3>Feeds</h3>\n<table data-table=\"feeds\"><thead><tr><th class=\"t\">feed</th><th class=\"t\">site"
+               "</th><th class=\"t\">last read (UTC)</th><th>items</th><th>dated</th><th class=\"t\">newest item (UTC)"
+               "</th><th>age (days)</th></tr></thead><tbody>\n");
+    /* The stale ones first, then the rest, each in the store's order (URL). */
+    size_t shown = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; h && i < h->n_feeds && shown < REPORT_MAX_FEEDS; i++) {
+            const struct store_health_feed *f = &h->feeds[i];
+            if (strcmp(f->kind, "feed") != 0 || (f->stale != 0) != (pass == 0))
+                continue;
+            shown++;
+            char when[32], newest[32];
+            mm_format_utc(f->fetched, when);
+            putf(r, "<tr%s><td class=\"t\">", f->stale ? " class=\"stale\"" : "");
+            text(r, f->url, 80);
+            put(r, "</td><td class=\"t\">");
+            text(r, f->site ? f->site : "", 30);
+            put(r, "</td><td class=\"t\">");
+            text(r, when, 0);
+            put(r, "</td>");
+            cell_num(r, "items", f->items);
+            cell_num(r, "dated", f->dated_items);
+            if (f->newest >= 0) {
+                mm_format_utc(f->newest, newest);
+                putf(r, "<td class=\"t\">%s%s</td><td%s>%.1f</td></tr>\n", newest,
+                     f->newest_from_pages ? " (from its pages)" : "", f->stale ? " class=\"warn\"" : "",
+                     (double)(r->now_unix - f->newest) / 86400.0);
+            } else {
+                putf(r, "<td class=\"t\">no dated item</td><td%s>–</td></tr>\n", f->stale ? " class=\"warn\"" : "");
+            }
+        }
+    if (n_feeds) {
         put(r, "</tbody></table>\n");
-        putf(r, "<p class=\"note\">%d feed%s whose newest item is older than %.0f days, or carries no date, are "
-                "marked: the feed may have moved or stopped. Item dates are the feeds' own (pubDate, updated, "
-                "lastmod).</p>\n",
-             stale, stale == 1 ? "" : "s", REPORT_FEED_STALE_DAYS);
+        if (n_feeds > shown)
+            putf(r, "<p class=\"note\">%zu more feeds are not listed.</p>\n", n_feeds - shown);
+        putf(r, "<p class=\"note\">%zu feed%s marked: read within feed_max_age ([crawler], %.1f days) but empty, or "
+                "with a newest item older than that; the feed may have moved or stopped. Dates are the feeds' own "
+                "(pubDate, updated, lastmod), else the newest publication date of the pages found through them.</p>\n",
+             stale, stale == 1 ? " is" : "s are", (double)r->o->feed_max_age_s / 86400.0);
     }
     put(r, "</section>\n");
 }
@@ -1512,11 +1470,10 @@ mm_rc report_html(struct store *s, const struct report_options *o, struct mm_buf
         tok_key(o->tok, r.key, sizeof r.key);
         r.unk_id = tok_specials(o->tok).unk;
     }
-    mm_format_utc(o->now_unix ? o->now_unix : mm_now_unix_ms() / 1000, r.now);
+    r.now_unix = o->now_unix ? o->now_unix : mm_now_unix_ms() / 1000;
+    mm_format_utc(r.now_unix, r.now);
     sqlite3 *db = store_db(s);
-    if (sqlite3_create_function_v2(db, "malmoi_utc", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_utc, NULL, NULL,
-                                   NULL) != SQLITE_OK ||
-        sqlite3_create_function_v2(db, "malmoi_id_count", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_id_count,
+    if (sqlite3_create_function_v2(db, "malmoi_id_count", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_id_count,
                                    NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(s, "cannot add the report's date function", err);
     /* One snapshot for the whole page (a crawl may be writing meanwhile). */
@@ -1527,6 +1484,11 @@ mm_rc report_html(struct store *s, const struct report_options *o, struct mm_buf
     struct sites *ss = calloc(1, sizeof *ss);
     if (ss == NULL)
         r.rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+    struct store_health health = {0};
+    if (r.rc == MM_OK && store_has_table(s, "run_sites")) {
+        r.rc = store_health_read(s, 1, o->feed_max_age_s, r.now_unix, &health, err);
+        r.health = &health;
+    }
     int version = (int)one_int(&r, "PRAGMA user_version");
     put(&r, "<!DOCTYPE html>\n<html lang=\"ko\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -1555,6 +1517,8 @@ mm_rc report_html(struct store *s, const struct report_options *o, struct mm_buf
     put(&r, "</main>\n<footer>Made by <code>malmoi report</code> from SQL aggregates over the database (every table "
             "and column: store/README.md); the page needs no network and no script.</footer>\n</body>\n</html>\n");
     free(ss);
+    if (r.health)
+        store_health_free(&health);
     if (own_txn)
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (o->log && o->log->progress)

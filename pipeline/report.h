@@ -24,6 +24,7 @@ struct report_options {
     const struct tok_model *tok; /* the configured tokenizer (its examples and [UNK]); may be NULL */
     const char *db_label;        /* shown in the heading (the database path); may be NULL */
     int64_t now_unix;            /* "today" for the growth window and feed ages; 0 = the clock */
+    long feed_max_age_s;         /* a feed whose newest item is older is marked ([crawler] feed_max_age) */
     const struct pipeline_log *log; /* progress per section; may be NULL */
 };
 

@@ -296,10 +296,17 @@ def check_figures(db, page):
     check(sum(n4 for _, n4 in hosts.values()) == 1, f"the missing page is a 4xx: {hosts}")
     check(got == hosts, f"status per host: page {got}, SQL {hosts}")
     feeds = rows_of(page, "feeds")
-    n_items = q(db, "SELECT count(*) FROM urls WHERE found_from = (SELECT id FROM urls WHERE kind = 'feed')")[0][0]
-    check(len(feeds) == 1 and int(feeds[0][1]["items"]) == n_items == 2, f"the feed and its {n_items} items: {feeds}")
-    check(any("2024-11-05T00:00:00Z" in t for t in page.text), "the newest item's date, in UTC")
+    want = q(db, "SELECT items, dated_items, datetime(newest_item, 'unixepoch') FROM feeds WHERE kind = 'feed'")
+    check(len(feeds) == 1 and [(int(feeds[0][1]["items"]), int(feeds[0][1]["dated"]))] == [w[:2] for w in want]
+          and want[0][0] == 2, f"the feed and its items: page {feeds}, SQL {want}")
+    check(any("2024-11-05T00:00:00Z" in t for t in page.text) and want[0][2] == "2024-11-05 00:00:00",
+          f"the newest item's date, in UTC: {want}")
     check(feeds and feeds[0][0].get("class") == "stale", "a feed whose newest item is from 2024 is marked stale")
+    # Rule health of the last run, as run_sites has it.
+    want = {site: (pages, rule, fb) for site, pages, rule, fb in q(
+        db, "SELECT site, pages, rule, rule_fallback FROM run_sites WHERE run_id = (SELECT max(run_id) FROM run_sites)")}
+    got = {a["data-site"]: (int(v["pages"]), int(v["rule"]), int(v["rule_fallback"])) for a, v in rows_of(page, "rule-health")}
+    check(got == want and want, f"rule health: page {got}, SQL {want}")
     return key
 
 
