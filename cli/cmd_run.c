@@ -8,10 +8,11 @@
 
 #include "cli.h"
 #include "cli_pipeline.h"
+#include "report.h"
 
 static const char usage[] =
-    "malmoi run --db FILE [--config FILE] [--no-crawl] [--threads N] [--seed URL]... [--max-pages N]\n"
-    "           [--max-seconds S] [--max-depth N] [--delay MS] [--per-host N] [--user-agent S]\n"
+    "malmoi run --db FILE [--config FILE] [--no-crawl] [--threads N] [--report FILE] [--seed URL]...\n"
+    "           [--max-pages N] [--max-seconds S] [--max-depth N] [--delay MS] [--per-host N] [--user-agent S]\n"
     "           [--resolve HOST:PORT:ADDR]... [--warc DIR]";
 
 static void help(void) {
@@ -30,6 +31,8 @@ static void help(void) {
            "  --no-crawl           only process what is already in the database\n"
            "  --threads N          threads for extraction (default: one per core, at most the\n"
            "                       number of cores or 2) and for embeddings (default 1)\n"
+           "  --report FILE        at the end, rewrite this HTML report of the corpus (as\n"
+           "                       `malmoi report`; default: [pipeline] report, else none)\n"
            CLI_CRAWL_HELP
            "\nExit status: 0 done (also when stopped by a limit or a signal, and when some\n"
            "hosts failed: the summary counts the errors), 1 failure (also when the crawl\n"
@@ -45,9 +48,10 @@ static int run(int argc, char **argv) {
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"config", required_argument, NULL, 'c'},
                                          {"no-crawl", no_argument, NULL, 'n'},
+                                         {"report", required_argument, NULL, 'R'},
                                          CLI_CRAWL_LONG_OPTIONS,
                                          {0}};
-    const char *db = NULL, *config = NULL;
+    const char *db = NULL, *config = NULL, *report = NULL;
     int no_crawl = 0;
     struct pipeline_crawl_opts co = PIPELINE_CRAWL_OPTS_INIT;
     int c;
@@ -63,6 +67,8 @@ static int run(int argc, char **argv) {
             config = optarg;
         else if (c == 'n')
             no_crawl = 1;
+        else if (c == 'R')
+            report = optarg;
         else
             return cli_bad_option("run", usage, c, argv);
     }
@@ -116,6 +122,16 @@ static int run(int argc, char **argv) {
              (long long)counts.embeddings, mm_now_monotonic() - t0, stop ? " (stopped by a signal)" : "");
     status = cli_run_end(s, "run", run_id, rc, stop, &st, &pages, msg, &err);
     pipeline_pages_free(&pages);
+    if (report == NULL)
+        report = pc.report;
+    if (status == CLI_EXIT_OK && report && !stop) {
+        /* After the run's row is closed, so the page shows this run too. */
+        struct report_options ro = {.days = REPORT_DAYS_DEFAULT, .tok = tok, .db_label = db,
+                                  .feed_max_age_s = pc.crawl->feed_max_age_s, .log = &cli_pipeline_log};
+        mm_err_clear(&err);
+        if (report_write(s, &ro, report, &err) != MM_OK) /* quiet when it works: the summary stays last */
+            status = cli_fail("run", &err);
+    }
 out:
     store_close(s);
     tok_close(tok);

@@ -134,12 +134,14 @@ mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, str
     const char *tok = mm_conf_get(pc->conf, "pipeline", "tokenizer");
     const char *model = mm_conf_get(pc->conf, "pipeline", "embed_model");
     const char *pooling = mm_conf_get(pc->conf, "pipeline", "embed_pooling");
+    const char *report = mm_conf_get(pc->conf, "pipeline", "report");
     if (tok && *tok)
         pc->tokenizer = resolve(chosen, tok);
     else /* the shipped KoBERT model: next to the config, or in the source tree */
         pc->tokenizer = resolve(chosen ? chosen : MALMOI_SOURCE_CONFIG, "models/kobert/spiece.model");
     pc->embed_model = model && *model ? resolve(chosen, model) : NULL;
-    if (pc->tokenizer == NULL || (model && *model && !pc->embed_model))
+    pc->report = report && *report ? resolve(chosen, report) : NULL;
+    if (pc->tokenizer == NULL || (model && *model && !pc->embed_model) || (report && *report && !pc->report))
         goto oom;
     if ((rc = mm_conf_get_long(pc->conf, "pipeline", "embed_max_length", 8, 4096, &pc->embed_max_length, err)) != MM_OK ||
         (rc = mm_conf_get_long(pc->conf, "pipeline", "batch_documents", 1, 100000, &pc->batch_documents, err)) != MM_OK)
@@ -169,6 +171,7 @@ void pipeline_config_free(struct pipeline_config *pc) {
     free(pc->config_path);
     free(pc->tokenizer);
     free(pc->embed_model);
+    free(pc->report);
     memset(pc, 0, sizeof *pc);
 }
 

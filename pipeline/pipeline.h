@@ -40,6 +40,7 @@ struct pipeline_config {
     char *embed_model;           /* model folder, or NULL for no embeddings */
     enum emb_pooling embed_pooling; /* pooled (default), cls or mean */
     long batch_documents;        /* documents per transaction */
+    char *report;                /* [pipeline] report: the HTML page `malmoi run` rewrites, or NULL */
     struct pipeline_log log;     /* where log lines and progress go */
 };
 

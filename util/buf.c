@@ -95,6 +95,45 @@ mm_rc mm_buf_json_string(struct mm_buf *b, const char *s, size_t n) {
     return rc;
 }
 
+mm_rc mm_buf_html(struct mm_buf *b, const char *s, size_t n) {
+    mm_rc rc = MM_OK;
+    size_t run = 0; /* start of the pending run of bytes copied as they are */
+    for (size_t i = 0; rc == MM_OK && i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        const char *ent = NULL;
+        size_t len = 1;
+        if (c >= 0x80) {
+            len = (size_t)mm_utf8_decode((const unsigned char *)s + i, n - i, NULL);
+            if (len == 0) {
+                ent = "\xef\xbf\xbd"; /* U+FFFD */
+                len = 1;
+            }
+        } else if (c == '&') {
+            ent = "&amp;";
+        } else if (c == '<') {
+            ent = "&lt;";
+        } else if (c == '>') {
+            ent = "&gt;";
+        } else if (c == '"') {
+            ent = "&quot;";
+        } else if (c == '\'') {
+            ent = "&#39;";
+        } else if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+            ent = "\xef\xbf\xbd";
+        }
+        if (ent) {
+            rc = mm_buf_append(b, s + run, i - run);
+            if (rc == MM_OK)
+                rc = mm_buf_puts(b, ent);
+            run = i + len;
+        }
+        i += len;
+    }
+    if (rc == MM_OK)
+        rc = mm_buf_append(b, s + run, n - run);
+    return rc;
+}
+
 void mm_buf_reset(struct mm_buf *b) {
     b->len = 0;
     if (b->data)

@@ -78,6 +78,11 @@ mm_rc mm_buf_printf(struct mm_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Append `s` as a JSON string literal, quotes included (valid UTF-8 in). */
 mm_rc mm_buf_json_string(struct mm_buf *b, const char *s, size_t n);
+/* Append `s` as HTML text (also safe inside a quoted attribute): & < > " '
+ * become entities; bytes that are not valid UTF-8 and control characters
+ * other than tab and newline become U+FFFD, so text from the web can never
+ * open an element or end an attribute. */
+mm_rc mm_buf_html(struct mm_buf *b, const char *s, size_t n);
 /* Empty the buffer, keeping its memory. */
 void mm_buf_reset(struct mm_buf *b);
 /* Hand the data to the caller (free() it; never NULL on success: an empty

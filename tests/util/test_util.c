@@ -21,6 +21,15 @@ static void test_buf_json(void) {
     mm_buf_free(&b);
 }
 
+static void test_buf_html(void) {
+    struct mm_buf b;
+    mm_buf_init(&b, 0);
+    const char s[] = "<script>alert('x')</script> & \"한\"\x01\xff\tend";
+    CHECK_INT(mm_buf_html(&b, s, sizeof s - 1), MM_OK);
+    CHECK_STR(b.data, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;한&quot;\xef\xbf\xbd\xef\xbf\xbd\tend");
+    mm_buf_free(&b);
+}
+
 static void test_utf8(void) {
     size_t bad = 0;
     CHECK(mm_utf8_valid("한국어 text", strlen("한국어 text"), NULL));
@@ -97,6 +106,7 @@ int main(void) {
     RUN(test_strmap);
     RUN(test_buf_cap);
     RUN(test_buf_json);
+    RUN(test_buf_html);
     RUN(test_utf8);
     RUN(test_sha256);
     RUN(test_hash128);
