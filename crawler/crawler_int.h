@@ -11,7 +11,6 @@
 #include "crawler.h"
 
 /* url.c */
-int crawl_url_host_name(const char *url, char *out, size_t n);
 /* Value of a hex digit, -1 for anything else (url.c; robots.c compares
  * percent-encodings with it too). */
 int crawl_hexval(int c);

@@ -62,9 +62,17 @@ struct pipeline_pages {
     const struct parse_rules *rules;
     const struct pipeline_log *log; /* set by pipeline_crawl; may be NULL */
     int64_t documents;      /* documents added or changed */
+    int64_t present;        /* pages whose text was already stored */
     int64_t empty;          /* pages without article text */
     int64_t rule_fallbacks; /* a site rule found nothing; the generic extractor ran */
     int64_t errors;         /* pages the extractor failed on */
+    /* Imports set these per page (NULL: a crawl's "crawl", no reference,
+     * the time now). */
+    const char *source, *source_ref, *fetched;
+    /* When set, a page whose text is not Korean (text_is_korean) is
+     * counted in not_korean and not stored. */
+    const struct text_config *korean_only;
+    int64_t not_korean;
 };
 
 /* Turn one fetched page into a document: parse_extract, then
@@ -146,5 +154,36 @@ mm_rc pipeline_embed(struct store *s, const struct pipeline_config *pc, const st
  * encode, and (when `embed_threads` > 0) embed. */
 mm_rc pipeline_process(struct store *s, const struct pipeline_config *pc, const struct tok_model *tok,
                        int embed_threads, volatile int *stop, struct pipeline_counts *counts, struct mm_err *err);
+
+/* ---- web archives in (warc_import.c) ---- */
+
+enum pipeline_archive_format {
+    PIPELINE_ARCHIVE_WARC, /* response records: HTML through the crawl's extraction */
+    PIPELINE_ARCHIVE_WET,  /* conversion records: text already extracted (Common Crawl WET) */
+};
+/* What one archive file gave. */
+struct pipeline_archive_counts {
+    int64_t records;    /* WARC records read, every type */
+    int64_t responses;  /* response (WARC) or conversion (WET) records */
+    int64_t documents;  /* documents added or changed */
+    int64_t present;    /* pages whose text was already stored */
+    int64_t not_200, not_html, not_korean, empty; /* counted, not stored */
+    int64_t oversize;   /* records past the size cap, skipped */
+    int64_t errors;     /* pages the HTTP parser or the extractor failed on */
+    int64_t rule_fallbacks;
+};
+/* Import one WARC or WET file in one transaction. WARC: every `response`
+ * record whose HTTP status is 200 and whose Content-Type is HTML goes
+ * through pipeline_store_page as a crawled page would (charset from the
+ * HTTP header, then the page; site rules by WARC-Target-URI). Documents get
+ * url = WARC-Target-URI, fetched = WARC-Date, source = "import:warc" (or
+ * "import:wet") and source_ref = "PATH:OFFSET" of the record. Pages that
+ * are not 200, not HTML, not Korean or without text are counted, not
+ * stored. A file cut short or damaged fails with MM_EPARSE naming PATH and
+ * the byte offset, and nothing of it is kept; so does a stop (*stop set:
+ * MM_EINTR). Memory holds one record at a time. */
+mm_rc pipeline_import_archive(struct store *s, const struct pipeline_config *pc, const char *path,
+                              enum pipeline_archive_format format, volatile int *stop,
+                              struct pipeline_archive_counts *counts, struct mm_err *err);
 
 #endif
