@@ -186,4 +186,29 @@ mm_rc pipeline_import_archive(struct store *s, const struct pipeline_config *pc,
                               enum pipeline_archive_format format, volatile int *stop,
                               struct pipeline_archive_counts *counts, struct mm_err *err);
 
+/* ---- shards joined (merge.c) ---- */
+
+/* What merging one shard did. */
+struct pipeline_merge_counts {
+    int64_t documents;       /* documents copied */
+    int64_t present;         /* documents whose text the target already had */
+    int64_t replaced;        /* target documents of the same URL whose text the shard's replaced */
+    int64_t near_duplicates; /* copied documents that near-duplicate one already in the target */
+    int64_t sentences, examples, embeddings; /* rows copied */
+    int64_t urls;            /* frontier URLs new to the target */
+};
+/* Merge the shard database `shard` into `s` in one transaction of `s`:
+ * documents (in the shard's order) with their sentences, examples,
+ * embeddings, MinHash bands and reject reasons, and the frontier (urls,
+ * hosts, responses). A document whose text the target has is skipped (so a
+ * shard merged twice adds nothing); a kept document whose MinHash bands
+ * meet a target document's becomes a near duplicate of it, as
+ * text_db_process decides; sentences get duplicate_of from the target.
+ * A URL the target has queued but the shard fetched takes the shard's
+ * state. The shard is opened with its run lock (an older schema is
+ * upgraded, a newer one refused: MM_EDB naming it). On any error or a stop
+ * (MM_EINTR) nothing of the shard stays. */
+mm_rc pipeline_merge_shard(struct store *s, const char *shard, const struct pipeline_log *log, volatile int *stop,
+                           struct pipeline_merge_counts *counts, struct mm_err *err);
+
 #endif
