@@ -21,7 +21,7 @@ static int run(int argc, char **argv) {
                "    twice adds nothing, and a merge killed at any point can simply be run again;\n"
                "  - a kept document whose MinHash bands meet a document in TARGET becomes its\n"
                "    near duplicate (stage 'rejected', reject_reason 'near_duplicate');\n"
-               "  - a page (URL) with other text than TARGET's replaces it;\n"
+               "  - of two texts of one page (URL), the one fetched later stays;\n"
                "  - a URL TARGET has queued but a shard fetched takes the shard's state, and\n"
                "    URLs a partitioned crawl left for other partitions join TARGET's queue.\n"
                "A shard of an older schema is upgraded first; one of a newer malmoi is refused.\n"
@@ -72,10 +72,11 @@ static int run(int argc, char **argv) {
             continue;
         }
         merged++;
-        cli_log("%s: %lld documents added (%lld near duplicates, %lld replacing a changed page), %lld already "
-                "there; %lld sentences, %lld examples, %lld embeddings, %lld new URLs",
+        cli_log("%s: %lld documents added (%lld near duplicates, %lld replacing an older text of their URL), %lld "
+                "already there, %lld older than the target's; %lld sentences, %lld examples, %lld embeddings, "
+                "%lld new URLs",
                 argv[i], (long long)n.documents, (long long)n.near_duplicates, (long long)n.replaced,
-                (long long)n.present, (long long)n.sentences, (long long)n.examples, (long long)n.embeddings,
+                (long long)n.present, (long long)n.outdated, (long long)n.sentences, (long long)n.examples, (long long)n.embeddings,
                 (long long)n.urls);
         sum.documents += n.documents;
         sum.present += n.present;

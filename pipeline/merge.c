@@ -37,10 +37,12 @@ enum {
 };
 
 static const char *const msql[M_COUNT] = {
-    [M_SHARD_DOCS] = "SELECT id, content_hash, url, stage, reject_reason, duplicate_of FROM shard.documents"
+    [M_SHARD_DOCS] = "SELECT id, content_hash, url, stage, fetched, duplicate_of FROM shard.documents"
                      " ORDER BY id",
     [M_BY_HASH] = "SELECT id FROM main.documents WHERE content_hash = ?1",
-    [M_BY_URL] = "SELECT id FROM main.documents WHERE url = ?1",
+    /* a target page of that URL fetched earlier than the shard's (NULL dates: earlier) */
+    [M_BY_URL] = "SELECT id, coalesce(fetched, '') >= coalesce(?2, '') AND ?2 IS NOT NULL AND fetched IS NOT NULL"
+                 " FROM main.documents WHERE url = ?1",
     [M_DELETE_DOC] = "DELETE FROM main.documents WHERE id = ?1",
     [M_INSERT_DOC] = "INSERT INTO main.documents (url, canonical_url, site, title, authors, description, published,"
                      " modified, fetched, lang, text, content_hash, source, source_ref, extract_method,"
@@ -144,7 +146,7 @@ static mm_rc exec(struct merger *m, const char *sql, const char *what) {
 
 /* One shard document into the target. */
 static mm_rc merge_document(struct merger *m, int64_t old, const char *hash, const char *url, const char *stage,
-                            int64_t old_dup_of, int *mapped_later) {
+                            const char *fetched, int64_t old_dup_of, int *mapped_later) {
     int64_t have = 0, new_id = 0, match = 0;
     sqlite3_stmt *st = q(m, M_BY_HASH);
     sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
@@ -159,12 +161,27 @@ static mm_rc merge_document(struct merger *m, int64_t old, const char *hash, con
         sqlite3_bind_int64(st, 3, 0);
         return step(m, st, NULL, "mapping a document");
     }
-    if (url) { /* the same page with other text: the shard's text replaces it, as a later import would */
-        int64_t same_url = 0;
+    if (url) { /* the same page with other text: the later fetch wins */
+        int64_t same_url = 0, target_newer = 0;
         st = q(m, M_BY_URL);
         sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-        if ((rc = step(m, st, &same_url, "looking up a URL")) != MM_OK)
-            return rc;
+        sqlite3_bind_text(st, 2, fetched, -1, SQLITE_STATIC);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            same_url = sqlite3_column_int64(st, 0);
+            target_newer = sqlite3_column_int64(st, 1);
+        } else if (r != SQLITE_DONE) {
+            return fail(m, "looking up a URL");
+        }
+        sqlite3_reset(st);
+        if (same_url && target_newer) { /* the target's text is the newer one: keep it */
+            m->c->outdated++;
+            st = q(m, M_MAP_DOC);
+            sqlite3_bind_int64(st, 1, old);
+            sqlite3_bind_int64(st, 2, same_url);
+            sqlite3_bind_int64(st, 3, 0);
+            return step(m, st, NULL, "mapping a document");
+        }
         if (same_url) {
             st = q(m, M_DELETE_DOC);
             sqlite3_bind_int64(st, 1, same_url);
@@ -230,11 +247,7 @@ static mm_rc open_shard(struct store *target, const char *path, struct store **o
         return mm_err_set(err, MM_ENOTFOUND, "%s: no such shard database; check the path", path);
     if (stat(store_path(target), &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
         return mm_err_set(err, MM_EINVAL, "%s is the target database itself; name the shards only", path);
-    mm_rc rc = store_open(path, STORE_LOCK, "merge (reading the shard)", out, err);
-    if (rc == MM_EDB && strstr(err->msg, "newer than this malmoi"))
-        return mm_err_set(err, MM_EDB, "%s: the shard was written by a newer malmoi (schema version newer than %d); "
-                          "merge with that version, or upgrade this one", path, store_schema_version());
-    return rc;
+    return store_open(path, STORE_LOCK, "merge (reading the shard)", out, err);
 }
 
 mm_rc pipeline_merge_shard(struct store *s, const char *shard, const struct pipeline_log *log, volatile int *stop,
@@ -290,9 +303,10 @@ mm_rc pipeline_merge_shard(struct store *s, const char *shard, const struct pipe
         const char *hash = (const char *)sqlite3_column_text(docs, 1);
         const char *url = (const char *)sqlite3_column_text(docs, 2);
         const char *stage = (const char *)sqlite3_column_text(docs, 3);
+        const char *fetched = (const char *)sqlite3_column_text(docs, 4);
         int64_t dup_of = sqlite3_column_int64(docs, 5);
         int map_later = 0;
-        rc = merge_document(&m, old, hash ? hash : "", url, stage ? stage : "extracted", dup_of, &map_later);
+        rc = merge_document(&m, old, hash ? hash : "", url, stage ? stage : "extracted", fetched, dup_of, &map_later);
         if (rc == MM_OK && map_later) {
             if (n_later == cap_later) {
                 cap_later = cap_later ? 2 * cap_later : 64;
@@ -345,7 +359,7 @@ mm_rc pipeline_merge_shard(struct store *s, const char *shard, const struct pipe
         rc = store_commit(s, err);
     if (rc != MM_OK) {
         store_rollback(s);
-        c->documents = c->present = c->near_duplicates = c->replaced = c->sentences = c->examples = c->embeddings =
+        c->documents = c->present = c->near_duplicates = c->replaced = c->outdated = c->sentences = c->examples = c->embeddings =
             c->urls = 0;
     }
 done:

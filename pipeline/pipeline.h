@@ -192,7 +192,8 @@ mm_rc pipeline_import_archive(struct store *s, const struct pipeline_config *pc,
 struct pipeline_merge_counts {
     int64_t documents;       /* documents copied */
     int64_t present;         /* documents whose text the target already had */
-    int64_t replaced;        /* target documents of the same URL whose text the shard's replaced */
+    int64_t replaced;        /* target documents of the same URL whose text the shard's (fetched later) replaced */
+    int64_t outdated;        /* shard documents of a URL whose target text was fetched at the same time or later */
     int64_t near_duplicates; /* copied documents that near-duplicate one already in the target */
     int64_t sentences, examples, embeddings; /* rows copied */
     int64_t urls;            /* frontier URLs new to the target */
@@ -203,7 +204,9 @@ struct pipeline_merge_counts {
  * hosts, responses). A document whose text the target has is skipped (so a
  * shard merged twice adds nothing); a kept document whose MinHash bands
  * meet a target document's becomes a near duplicate of it, as
- * text_db_process decides; sentences get duplicate_of from the target.
+ * text_db_process decides; sentences get duplicate_of from the target. Of
+ * two texts of one URL the one fetched later stays (so the order of the
+ * shards does not matter for it).
  * A URL the target has queued but the shard fetched takes the shard's
  * state. The shard is opened with its run lock (an older schema is
  * upgraded, a newer one refused: MM_EDB naming it). On any error or a stop
