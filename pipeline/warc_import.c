@@ -28,6 +28,49 @@ static int is_html(const char *ct) {
            (n == 21 && strncasecmp(ct, "application/xhtml+xml", 21) == 0);
 }
 
+/* 0 when page[0..n) cannot hold a Hangul syllable (U+AC00..U+D7A3): valid
+ * UTF-8 (which parse_decode reads as UTF-8 whatever the labels say) with no
+ * syllable and no numeric character reference to one. Such a page can
+ * never pass text_is_korean, and most of Common Crawl is such pages:
+ * skipping their extraction is most of an import's speed. */
+static int may_hold_hangul(const char *page, size_t n) {
+    size_t bad;
+    if (!mm_utf8_valid(page, n, &bad))
+        return 1; /* EUC-KR, CP949, ...: decode and see */
+    const unsigned char *p = (const unsigned char *)page;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = p[i];
+        if (c < 0x26 || (c > 0x26 && c < 0xEA) || c > 0xED)
+            continue;
+        if (c == 0xEB || c == 0xEC)
+            return 1;
+        if (c == 0xEA && i + 1 < n && p[i + 1] >= 0xB0)
+            return 1;
+        if (c == 0xED && i + 2 < n && (p[i + 1] < 0x9E || (p[i + 1] == 0x9E && p[i + 2] <= 0xA3)))
+            return 1;
+        if (c == '&' && i + 2 < n && p[i + 1] == '#') { /* &#44032; &#xAC00; */
+            size_t j = i + 2;
+            int hex = j < n && (p[j] == 'x' || p[j] == 'X');
+            j += (size_t)hex;
+            unsigned long v = 0;
+            size_t digits = 0;
+            while (j < n && digits < 8) {
+                int d = p[j] >= '0' && p[j] <= '9'               ? p[j] - '0'
+                        : hex && p[j] >= 'a' && p[j] <= 'f'      ? p[j] - 'a' + 10
+                        : hex && p[j] >= 'A' && p[j] <= 'F'      ? p[j] - 'A' + 10
+                                                                 : -1;
+                if (d < 0)
+                    break;
+                v = v * (hex ? 16u : 10u) + (unsigned long)d;
+                j++, digits++;
+            }
+            if (v >= 0xAC00 && v <= 0xD7A3)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* A response record: HTTP parsed, then the crawl's page handler. */
 static mm_rc import_response(struct store *s, const struct pipeline_config *pc, struct pipeline_pages *pages,
                              const struct crawl_warc_record *rec, struct mm_buf *headers, struct mm_buf *body,
@@ -60,6 +103,10 @@ static mm_rc import_response(struct store *s, const struct pipeline_config *pc, 
     ct = http.content_type[0] ? http.content_type : rec->payload_type;
     if (!is_html(ct)) {
         c->not_html++;
+        return MM_OK;
+    }
+    if (!may_hold_hangul(body->data, body->len)) {
+        c->not_korean++;
         return MM_OK;
     }
     struct crawl_page page = {0};

@@ -143,6 +143,13 @@ uri = "http://euckr.example.kr/a"
 expect[uri] = ("2024-03-09T09:09:09Z", "국회 폭력방지법")
 triples.append([record("response", uri, http(200, "text/html; charset=euc-kr", euckr), "2024-03-09T09:09:09Z",
                        "application/http; msgtype=response")])
+# Korean written only with character references (&#xD55C;): an ASCII page
+ncr = read(os.path.join(PAGES, "apache-ko-bind.html")).decode("cp949")
+ncr = "".join(ch if ord(ch) < 128 else f"&#x{ord(ch):X};" for ch in ncr).encode()
+uri = "https://ncr.example.kr/bind"
+expect[uri] = ("2024-03-09T10:10:10Z", "주소와 포트")
+triples.append([record("response", uri, http(200, "text/html", ncr), "2024-03-09T10:10:10Z",
+                       "application/http; msgtype=response")])
 # counted, not stored: two not 200, two not HTML, two not Korean
 not200 = [record("response", "https://news.kbs.co.kr/gone", http(404, "text/html", b"<p>\xec\x97\x86\xec\x9d\x8c</p>"),
                  "2024-03-01T01:00:00Z", "application/http; msgtype=response"),
@@ -210,7 +217,7 @@ for path in (cc, plain, whole):
         check(got[u][1] == "import:warc", f"{u}: source {got[u][1]}")
         check(got[u][2].startswith(path + ":"), f"{u}: source_ref {got[u][2]}")
         if bit:
-            check(bit in got[u][3], f"{u}: the EUC-KR page did not decode ({got[u][3][:80]!r})")
+            check(bit in got[u][3], f"{u}: the text lacks {bit!r} ({got[u][3][:80]!r})")
     msg = db_rows(db, "SELECT message, status, command FROM runs ORDER BY id DESC LIMIT 1")[0]
     check(msg[1] == "ok" and msg[2] == "import", f"run record {msg}")
     want = "2 not 200, 2 not HTML, 2 not Korean"
