@@ -31,6 +31,9 @@ mm_rc crawl_url_normalize(const char *base, const char *ref, char **out);
 /* The politeness key "scheme://host:port" of a normalised URL into `out`
  * (size n). Returns 0 on success, -1 if it does not fit or does not parse. */
 int crawl_url_host_key(const char *url, char *out, size_t n);
+/* The partition (0..n-1) of a politeness key ("https://news.kbs.co.kr:443")
+ * among n: a 64-bit hash of the key, mod n, the same on every machine. */
+int crawl_partition_of(const char *host_key, int n);
 /* The bare host name of a normalised URL ("news.kbs.co.kr") into `out`
  * (size n): 0, or -1 when it does not fit or does not parse. */
 int crawl_url_host_name(const char *url, char *out, size_t n);
@@ -202,6 +205,11 @@ struct crawl_run_opts {
     crawl_page_fn on_page;    /* NULL: store responses only */
     void *ctx;
     const char *warc_dir;     /* also write WARC 1.1 files there (NULL: none) */
+    /* Partition k of n (n <= 1: none): only hosts whose politeness key
+     * crawl_partition_of() puts in k are fetched; URLs of other hosts are
+     * still recorded in the frontier (queued), for their own partition's
+     * run or a `malmoi merge`. */
+    int partition_k, partition_n;
     /* Called about once a second with the running counts (NULL allowed). */
     void (*progress)(void *ctx, const struct crawl_stats *st);
 };

@@ -88,6 +88,12 @@ static const char *const tail_sql[] = {
     /* the frontier: new URLs as they are; a URL the target has queued but
      * the shard fetched takes the shard's state */
     "INSERT OR IGNORE INTO main.hosts SELECT * FROM shard.hosts",
+    /* a host another partition only recorded: the state of the one that fetched it */
+    "UPDATE main.hosts AS t SET robots_status = h.robots_status, robots_txt = h.robots_txt,"
+    " robots_fetched = h.robots_fetched, crawl_delay_ms = h.crawl_delay_ms,"
+    " next_allowed = max(t.next_allowed, h.next_allowed), failures = h.failures, parked_until = h.parked_until,"
+    " parked_reason = h.parked_reason FROM shard.hosts h"
+    " WHERE h.host = t.host AND coalesce(h.robots_fetched, -1) > coalesce(t.robots_fetched, -1)",
     "INSERT OR IGNORE INTO main.urls (url, host, site, kind, state, depth, priority, next_fetch, attempts, first_seen,"
     " last_fetched, last_status, last_error, etag, last_modified, content_hash, lastmod, document_id)"
     " SELECT u.url, u.host, u.site, u.kind, CASE u.state WHEN 'claimed' THEN 'queued' ELSE u.state END, u.depth,"
@@ -352,7 +358,7 @@ mm_rc pipeline_merge_shard(struct store *s, const char *shard, const struct pipe
             c->examples = sqlite3_changes(db);
         if (rc == MM_OK && i == 2)
             c->embeddings = sqlite3_changes(db);
-        if (rc == MM_OK && i == 5)
+        if (rc == MM_OK && i == 6)
             c->urls = sqlite3_changes(db);
     }
     if (rc == MM_OK)

@@ -519,6 +519,8 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
                                 .stop = stop,
                                 .on_page = o->no_extract ? NULL : pipeline_store_page,
                                 .warc_dir = o->warc_dir,
+                                .partition_k = o->partition_k,
+                                .partition_n = o->partition_n,
                                 .ctx = pages,
                                 .progress = crawl_progress};
     mm_rc rc = crawl_run(s, pc->crawl, &ro, st, err);

@@ -117,6 +117,7 @@ struct pipeline_crawl_opts {
     double max_seconds;
     const char *warc_dir; /* also write WARC files there */
     int no_extract;       /* keep raw responses only (`malmoi crawl --no-extract`) */
+    int partition_k, partition_n; /* --partition K/N (N = 0: none) */
 };
 #define PIPELINE_CRAWL_OPTS_INIT {.delay_ms = -1, .per_host = -1}
 /* Apply the command line to the crawl config; fails when no honest user
