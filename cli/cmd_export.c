@@ -48,7 +48,7 @@ static void help(void) {
            "  --tokenizer PATH         tokenizer model (.model, vocab.txt or model folder)\n"
            "  --config FILE            the tokenizer and text settings, as `malmoi run` reads them\n"
            "                           (default: $MALMOI_CONFIG, else ./config/malmoi.ini, else the\n"
-           "                           installed default: KoBERT's spiece.model)\n"
+           "                           config installed with malmoi: KoBERT's spiece.model)\n"
            "  --seed N                 random seed (default 12345)\n"
            "  --max-seq-length N       tokens per instance, padded (default 128)\n"
            "  --max-predictions N      masked positions per instance at most (default 20)\n"

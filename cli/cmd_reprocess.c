@@ -21,7 +21,8 @@ static void help(void) {
            "Embeddings follow when [pipeline] embed_model is set.\n\n"
            "Options:\n"
            "  --db FILE        the corpus database\n"
-           "  --config FILE    settings (default: $MALMOI_CONFIG, else config/malmoi.ini)\n"
+           "  --config FILE    settings (default: $MALMOI_CONFIG, else ./config/malmoi.ini, else the\n"
+           "                   config installed with malmoi; the log names the file used)\n"
            "  --from STEP      extract (default), split or encode\n"
            "  --threads N      threads for embeddings (default 1)\n\n"
            "'malmoi reextract' is 'malmoi reprocess --from extract'.\n",

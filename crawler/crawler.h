@@ -132,6 +132,7 @@ struct crawl_config {
     char *ca_file;          /* extra CA bundle (PEM) for TLS verification; NULL = system */
     struct crawl_site *sites;
     size_t n_sites;
+    struct mm_strmap *site_hosts; /* host -> index in sites (internal; crawl_config_site) */
 };
 
 /* Defaults (no file). The user agent stays NULL. */
@@ -173,11 +174,21 @@ mm_rc crawl_found_link(struct crawl_found *f, const char *url, enum crawl_kind k
 /* Record the documents.id the handler stored for this page. */
 void crawl_found_document(struct crawl_found *f, int64_t document_id);
 
-/* Called for each fetched HTML page inside the transaction that stores its
- * response; a non-OK return rolls nothing back but is counted as an
- * "extract" error for the URL. */
-typedef mm_rc (*crawl_page_fn)(void *ctx, struct store *s, const struct crawl_page *page,
-                               struct crawl_found *found, struct mm_err *err);
+/* What the crawler does with each fetched HTML page, in two parts.
+ * extract: turn the page into a result (*result, freed with result_free);
+ * it may run on a worker thread at the same time as other pages, so it must
+ * not touch the store or any shared mutable state. store: on the crawl
+ * thread, inside the transaction that finishes the page's URL, in the order
+ * the transfers ended: write the result, report links (crawl_found_link)
+ * and the document (crawl_found_document). A non-OK return of either is
+ * counted as an "extract" error for the URL (store is then not called after
+ * a failed extract); MM_EDB or MM_ENOMEM from store ends the crawl. */
+struct crawl_page_handler {
+    mm_rc (*extract)(void *ctx, const struct crawl_page *page, void **result, struct mm_err *err);
+    mm_rc (*store)(void *ctx, struct store *s, const struct crawl_page *page, void *result, struct crawl_found *found,
+                   struct mm_err *err);
+    void (*result_free)(void *result);
+};
 
 struct crawl_stats {
     int64_t pages;        /* HTTP responses received (all kinds) */
@@ -187,6 +198,7 @@ struct crawl_stats {
     int64_t not_modified; /* 304 answers */
     int64_t enqueued;     /* new URLs added to the frontier */
     int64_t robots_denied, skipped, errors, parked_hosts;
+    int64_t robots_answered; /* robots.txt requests that got an HTTP answer (any status) */
     int64_t err_http, err_net, err_timeout, err_limit, err_type, err_extract, err_robots, err_encoding;
     int in_flight;
     int64_t queued;       /* URLs due now (refreshed now and then) */
@@ -202,8 +214,9 @@ struct crawl_run_opts {
     int64_t max_pages;        /* stop after this many responses (0 = no limit) */
     double max_seconds;       /* stop after this long (0 = no limit) */
     volatile int *stop;       /* set to 1 by a signal: stop new fetches */
-    crawl_page_fn on_page;    /* NULL: store responses only */
-    void *ctx;
+    const struct crawl_page_handler *handler; /* NULL: store responses only */
+    void *ctx;                /* the handler's and progress's */
+    int threads;              /* worker threads for handler->extract; 0 or 1: on the crawl thread */
     const char *warc_dir;     /* also write WARC 1.1 files there (NULL: none) */
     /* Partition k of n (n <= 1: none): only hosts whose politeness key
      * crawl_partition_of() puts in k are fetched; URLs of other hosts are

@@ -19,9 +19,6 @@
 #ifndef MALMOI_SOURCE_CONFIG
 #define MALMOI_SOURCE_CONFIG "config/malmoi.ini"
 #endif
-#ifndef MALMOI_INSTALLED_CONFIG
-#define MALMOI_INSTALLED_CONFIG "/usr/local/share/malmoi/config/malmoi.ini"
-#endif
 
 /* Format one message and hand it to `fn` (nothing when fn is NULL). */
 static void say(void (*fn)(void *, const char *), void *ctx, const char *fmt, va_list ap) {
@@ -82,6 +79,27 @@ static char *resolve(const char *config_path, const char *value) {
     return out;
 }
 
+/* The config that belongs to the running binary: the source tree's when it
+ * is the binary of the build tree (MALMOI_BUILD_DIR), else
+ * PREFIX/share/malmoi/config/malmoi.ini for PREFIX/bin/malmoi. NULL when
+ * there is none. Found from /proc/self/exe, so a moved prefix still works. */
+static char *binary_config(void) {
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *bin = dirname(exe);
+#ifdef MALMOI_BUILD_DIR
+    char build[PATH_MAX];
+    if (realpath(MALMOI_BUILD_DIR, build) && strcmp(bin, build) == 0)
+        return access(MALMOI_SOURCE_CONFIG, R_OK) == 0 ? strdup(MALMOI_SOURCE_CONFIG) : NULL;
+#endif
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/share/malmoi/config/malmoi.ini", dirname(bin));
+    return access(path, R_OK) == 0 ? strdup(path) : NULL;
+}
+
 mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, struct pipeline_config *pc,
                            struct mm_err *err) {
     memset(pc, 0, sizeof *pc);
@@ -90,23 +108,33 @@ mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, str
     pc->embed_max_length = 128;
     pc->batch_documents = 100;
     text_config_default(&pc->text);
+    /* --config and $MALMOI_CONFIG must exist (--config '': no config);
+     * ./config/malmoi.ini and the binary's own are used when they exist. */
     const char *env = getenv("MALMOI_CONFIG");
-    const char *candidates[] = {path, env && *env ? env : NULL, "config/malmoi.ini", MALMOI_INSTALLED_CONFIG,
-                                MALMOI_SOURCE_CONFIG};
-    const char *chosen = NULL;
-    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
-        if (candidates[i] == NULL)
-            continue;
-        if (i < 2 || access(candidates[i], R_OK) == 0) { /* an explicit path must exist */
-            chosen = candidates[i];
-            break;
-        }
-    }
+    const char *chosen = NULL, *why = NULL;
+    char *own = NULL;
+    if (path)
+        chosen = path, why = "--config";
+    else if (env && *env)
+        chosen = env, why = "$MALMOI_CONFIG";
+    else if (access("config/malmoi.ini", R_OK) == 0)
+        chosen = "config/malmoi.ini", why = "in the current directory";
+    else if ((own = binary_config()) != NULL)
+        chosen = own, why = "belonging to the binary";
+    if (chosen && *chosen == '\0')
+        chosen = NULL;
     mm_rc rc = chosen ? mm_conf_load(chosen, &pc->conf, err) : mm_conf_parse("(built-in defaults)", "", &pc->conf, err);
+    if (rc == MM_OK && chosen)
+        log_line(&pc->log, "config: %s (%s)", chosen, why);
+    else if (rc == MM_OK)
+        log_line(&pc->log, "no config%s%s%s: site rules and default sites are off", why ? " (" : "", why ? why : "",
+                 why ? " is empty)" : "");
+    if (rc == MM_OK && chosen && (pc->config_path = strdup(chosen)) == NULL)
+        rc = mm_err_set(err, MM_ENOMEM, "out of memory reading the configuration");
+    free(own);
+    chosen = pc->config_path;
     if (rc != MM_OK)
-        return rc;
-    if (chosen && (pc->config_path = strdup(chosen)) == NULL)
-        goto oom;
+        goto fail;
     if ((rc = crawl_config_load(pc->conf, &pc->crawl, &pc->ua_placeholder, err)) != MM_OK ||
         (rc = parse_rules_load(pc->conf, &pc->rules, err)) != MM_OK ||
         (rc = text_config_load(pc->conf, &pc->text, err)) != MM_OK)
@@ -298,32 +326,29 @@ static mm_rc authors_json(const struct parse_result *r, struct mm_buf *b) {
 
 static const char *or_null(const char *s) { return s && *s ? s : NULL; }
 
-mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *page, struct crawl_found *found,
-                          struct mm_err *err) {
-    struct pipeline_pages *pages = ctx;
-    struct parse_result *r = NULL;
-    mm_rc rc = parse_extract(pages->rules, page->final_url, page->content_type, page->body, page->body_len, &r, err);
-    if (rc != MM_OK)
-        return rc;
+mm_rc pipeline_extract_page(const struct parse_rules *rules, const struct crawl_page *page, struct parse_result **out,
+                            struct mm_err *err) {
+    return parse_extract(rules, page->final_url, page->content_type, page->body, page->body_len, out, err);
+}
+
+mm_rc pipeline_store_result(struct pipeline_pages *pages, struct store *s, const struct crawl_page *page,
+                            const struct parse_result *r, struct crawl_found *found, struct mm_err *err) {
+    mm_rc rc = MM_OK;
     for (size_t i = 0; found && rc == MM_OK && i < r->n_links; i++) {
         enum crawl_kind kind = r->links[i].kind == PARSE_LINK_FEED      ? CRAWL_KIND_FEED
                                : r->links[i].kind == PARSE_LINK_SITEMAP ? CRAWL_KIND_SITEMAP
                                                                         : CRAWL_KIND_PAGE;
         rc = crawl_found_link(found, r->links[i].url, kind, r->links[i].nofollow);
     }
-    if (rc != MM_OK) {
-        parse_result_free(r);
+    if (rc != MM_OK)
         return mm_err_set(err, rc, "%s: out of memory recording links", page->url);
-    }
     pages->rule_fallbacks += r->rule_fallback != 0;
     if (r->text[0] == '\0') {
         pages->empty++;
-        parse_result_free(r);
         return MM_OK; /* an index or media page: links only */
     }
     if (pages->korean_only && !text_is_korean(pages->korean_only, r->text, strlen(r->text))) {
         pages->not_korean++;
-        parse_result_free(r);
         return MM_OK;
     }
     struct mm_buf authors;
@@ -373,9 +398,39 @@ mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *p
         mm_err_set(err, rc, "%s: out of memory", page->url);
     }
     mm_buf_free(&authors);
+    return rc;
+}
+
+mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *page, struct crawl_found *found,
+                          struct mm_err *err) {
+    struct pipeline_pages *pages = ctx;
+    struct parse_result *r = NULL;
+    mm_rc rc = pipeline_extract_page(pages->rules, page, &r, err);
+    if (rc != MM_OK)
+        return rc;
+    rc = pipeline_store_result(pages, s, page, r, found, err);
     parse_result_free(r);
     return rc;
 }
+
+/* The crawler's page handler in its two parts (ctx: struct pipeline_pages). */
+static mm_rc handler_extract(void *ctx, const struct crawl_page *page, void **result, struct mm_err *err) {
+    const struct pipeline_pages *pages = ctx;
+    struct parse_result *r = NULL;
+    mm_rc rc = pipeline_extract_page(pages->rules, page, &r, err);
+    *result = r;
+    return rc;
+}
+
+static mm_rc handler_store(void *ctx, struct store *s, const struct crawl_page *page, void *result,
+                           struct crawl_found *found, struct mm_err *err) {
+    return pipeline_store_result(ctx, s, page, result, found, err);
+}
+
+static void handler_free(void *result) { parse_result_free(result); }
+
+const struct crawl_page_handler pipeline_page_handler = {
+    .extract = handler_extract, .store = handler_store, .result_free = handler_free};
 
 /* Inflate a zlib-compressed response body (responses.body) of `size`
  * bytes into `out`. */
@@ -463,6 +518,12 @@ mm_rc pipeline_reextract(struct store *s, struct pipeline_pages *pages, volatile
 }
 
 
+/* The extraction threads of a crawl when --threads is not given. */
+static int pipeline_cores(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
 static void crawl_progress(void *ctx, const struct crawl_stats *st) {
     const struct pipeline_pages *pages = ctx;
     log_progress(pages->log, "%lld pages, %lld documents, %lld queued, %d in flight, %lld errors, %.1f MB",
@@ -495,11 +556,15 @@ mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_c
         cfg->delay_ms = o->delay_ms;
     if (o->per_host > 0)
         cfg->per_host = o->per_host;
+    if (o->max_depth >= 0)
+        cfg->max_depth = o->max_depth;
     for (size_t i = 0; i < cfg->n_sites; i++) {
         if (o->delay_ms >= 0)
             cfg->sites[i].delay_ms = -1;
         if (o->per_host > 0)
             cfg->sites[i].per_host = -1;
+        if (o->max_depth >= 0)
+            cfg->sites[i].max_depth = -1;
     }
     return MM_OK;
 }
@@ -508,6 +573,7 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
                      volatile int *stop, struct pipeline_pages *pages, struct crawl_stats *st, struct mm_err *err) {
     pages->rules = pc->rules;
     pages->log = &pc->log;
+    parse_global_init(); /* libxml2 set up here, before extraction threads start */
     struct crawl_run_opts ro = {.run_id = run_id,
                                 .seeds = (const char **)o->seeds,
                                 .n_seeds = o->n_seeds,
@@ -517,7 +583,8 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
                                 .max_pages = o->max_pages,
                                 .max_seconds = o->max_seconds,
                                 .stop = stop,
-                                .on_page = o->no_extract ? NULL : pipeline_store_page,
+                                .handler = o->no_extract ? NULL : &pipeline_page_handler,
+                                .threads = (int)(o->threads > 0 ? o->threads : pipeline_cores()),
                                 .warc_dir = o->warc_dir,
                                 .partition_k = o->partition_k,
                                 .partition_n = o->partition_n,
@@ -530,6 +597,14 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
         mm_err_clear(&report_err);
         crawl_blocked_hosts(s, report_host, &pc->log, &report_err);
     }
+    /* Fetches were tried and not one host answered (robots.txt included):
+     * the network, DNS or every seed is wrong, which cron must see. */
+    if (rc == MM_OK && st->errors > 0 && st->pages == 0 && st->robots_answered == 0 && !(stop && *stop))
+        rc = mm_err_set(err, MM_ENET,
+                        "no host could be reached: %lld fetches failed (%lld network, %lld timeouts, %lld robots.txt); "
+                        "check the network, DNS and the seed URLs",
+                        (long long)st->errors, (long long)st->err_net, (long long)st->err_timeout,
+                        (long long)st->err_robots);
     return rc;
 }
 

@@ -93,7 +93,7 @@ mm_rc store_document_put(struct store *s, const struct store_document *d, int64_
                          struct mm_err *err);
 
 /* Import one file in one transaction: on any error (invalid UTF-8, broken
- * JSON, a line over 64 MiB, a full disk) the message names FILE:LINE and
+ * JSON, a line over MM_LINE_MAX = 16 MiB, a full disk) the message names FILE:LINE and
  * nothing of the file stays in the database. Documents whose text is
  * already there are counted as present, not added. Path "-" is stdin. */
 enum store_import_format {

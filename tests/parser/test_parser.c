@@ -240,6 +240,25 @@ static void test_base_href(void) {
     parse_result_free(r);
 }
 
+/* Escapes reach the crawler as written: "%00" is never decoded into the C
+ * string (it cut "/secret%00.html" to "/secret"), nor "%2F" into '/'. */
+static void test_link_escapes(void) {
+    struct parse_result *r = run(NULL, "https://a.example/d%00x/page.html",
+                                 "<html><body><a href='/secret%00.html'>1</a><a href='a%00b'>2</a>"
+                                 "<a href='/p%2Fq?x=%00&amp;y=%25'>3</a><a href='/100%'>4</a>"
+                                 "<a href='/%ED%95%9C'>5</a></body></html>");
+    if (!r) return;
+    CHECK_INT(r->n_links, 5);
+    if (r->n_links == 5) {
+        CHECK_STR(r->links[0].url, "https://a.example/secret%00.html");
+        CHECK_STR(r->links[1].url, "https://a.example/d%00x/a%00b");
+        CHECK_STR(r->links[2].url, "https://a.example/p%2Fq?x=%00&y=%25");
+        CHECK_STR(r->links[3].url, "https://a.example/100%");
+        CHECK_STR(r->links[4].url, "https://a.example/%ED%95%9C");
+    }
+    parse_result_free(r);
+}
+
 static const char RULES[] =
     "[site test]\n"
     "hosts = news.example.kr\n"
@@ -445,6 +464,7 @@ int main(void) {
     RUN(test_decode_rules);
     RUN(test_decode_wrong_label);
     RUN(test_dates);
+    RUN(test_link_escapes);
     RUN(test_generic_and_meta);
     RUN(test_base_href);
     RUN(test_rules);
