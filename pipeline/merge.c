@@ -150,6 +150,16 @@ static mm_rc exec(struct merger *m, const char *sql, const char *what) {
     return MM_OK;
 }
 
+/* Run statement `i` with integer parameters ?1..?n (n <= 3); *out (may
+ * be NULL) gets the first column of a returned row, else 0. */
+static mm_rc run_ints(struct merger *m, int i, int n, int64_t a, int64_t b, int64_t c, int64_t *out, const char *what) {
+    sqlite3_stmt *st = q(m, i);
+    int64_t v[3] = {a, b, c};
+    for (int k = 0; k < n; k++)
+        sqlite3_bind_int64(st, k + 1, v[k]);
+    return step(m, st, out, what);
+}
+
 /* One shard document into the target. */
 static mm_rc merge_document(struct merger *m, int64_t old, const char *hash, const char *url, const char *stage,
                             const char *fetched, int64_t old_dup_of, int *mapped_later) {
@@ -161,11 +171,7 @@ static mm_rc merge_document(struct merger *m, int64_t old, const char *hash, con
         return rc;
     if (have) { /* the same text is there: nothing to copy */
         m->c->present++;
-        st = q(m, M_MAP_DOC);
-        sqlite3_bind_int64(st, 1, old);
-        sqlite3_bind_int64(st, 2, have);
-        sqlite3_bind_int64(st, 3, 0);
-        return step(m, st, NULL, "mapping a document");
+        return run_ints(m, M_MAP_DOC, 3, old, have, 0, NULL, "mapping a document");
     }
     if (url) { /* the same page with other text: the later fetch wins */
         int64_t same_url = 0, target_newer = 0;
@@ -182,31 +188,19 @@ static mm_rc merge_document(struct merger *m, int64_t old, const char *hash, con
         sqlite3_reset(st);
         if (same_url && target_newer) { /* the target's text is the newer one: keep it */
             m->c->outdated++;
-            st = q(m, M_MAP_DOC);
-            sqlite3_bind_int64(st, 1, old);
-            sqlite3_bind_int64(st, 2, same_url);
-            sqlite3_bind_int64(st, 3, 0);
-            return step(m, st, NULL, "mapping a document");
+            return run_ints(m, M_MAP_DOC, 3, old, same_url, 0, NULL, "mapping a document");
         }
         if (same_url) {
-            st = q(m, M_DELETE_DOC);
-            sqlite3_bind_int64(st, 1, same_url);
-            if ((rc = step(m, st, NULL, "replacing a changed page")) != MM_OK)
+            if ((rc = run_ints(m, M_DELETE_DOC, 1, same_url, 0, 0, NULL, "replacing a changed page")) != MM_OK)
                 return rc;
             m->c->replaced++;
         }
     }
-    st = q(m, M_INSERT_DOC);
-    sqlite3_bind_int64(st, 1, old);
-    if ((rc = step(m, st, NULL, "copying a document")) != MM_OK)
+    if ((rc = run_ints(m, M_INSERT_DOC, 1, old, 0, 0, NULL, "copying a document")) != MM_OK)
         return rc;
     new_id = sqlite3_last_insert_rowid(store_db(m->s));
     m->c->documents++;
-    st = q(m, M_MAP_DOC);
-    sqlite3_bind_int64(st, 1, old);
-    sqlite3_bind_int64(st, 2, new_id);
-    sqlite3_bind_int64(st, 3, 1);
-    if ((rc = step(m, st, NULL, "mapping a document")) != MM_OK)
+    if ((rc = run_ints(m, M_MAP_DOC, 3, old, new_id, 1, NULL, "mapping a document")) != MM_OK)
         return rc;
     if (strcmp(stage, "rejected") == 0) {
         if (old_dup_of)
@@ -215,32 +209,17 @@ static mm_rc merge_document(struct merger *m, int64_t old, const char *hash, con
     }
     if (strcmp(stage, "extracted") == 0)
         return MM_OK; /* not split yet: the target's next run does it */
-    st = q(m, M_BANDS);
-    sqlite3_bind_int64(st, 1, old);
-    if ((rc = step(m, st, &match, "looking up MinHash bands")) != MM_OK)
+    if ((rc = run_ints(m, M_BANDS, 1, old, 0, 0, &match, "looking up MinHash bands")) != MM_OK)
         return rc;
-    if (match) { /* a near duplicate of a document of an earlier shard */
-        st = q(m, M_SET_NEARDUP);
-        sqlite3_bind_int64(st, 1, new_id);
-        sqlite3_bind_int64(st, 2, match);
+    if (match) { /* a near duplicate of a document already in the target */
         m->c->near_duplicates++;
-        return step(m, st, NULL, "marking a near duplicate");
+        return run_ints(m, M_SET_NEARDUP, 2, new_id, match, 0, NULL, "marking a near duplicate");
     }
-    st = q(m, M_COPY_BANDS);
-    sqlite3_bind_int64(st, 1, old);
-    sqlite3_bind_int64(st, 2, new_id);
-    if ((rc = step(m, st, NULL, "copying MinHash bands")) != MM_OK)
-        return rc;
-    st = q(m, M_COPY_SENTENCES);
-    sqlite3_bind_int64(st, 1, old);
-    sqlite3_bind_int64(st, 2, new_id);
-    if ((rc = step(m, st, NULL, "copying sentences")) != MM_OK)
+    if ((rc = run_ints(m, M_COPY_BANDS, 2, old, new_id, 0, NULL, "copying MinHash bands")) != MM_OK ||
+        (rc = run_ints(m, M_COPY_SENTENCES, 2, old, new_id, 0, NULL, "copying sentences")) != MM_OK)
         return rc;
     m->c->sentences += sqlite3_changes(store_db(m->s));
-    st = q(m, M_MAP_SENTENCES);
-    sqlite3_bind_int64(st, 1, old);
-    sqlite3_bind_int64(st, 2, new_id);
-    return step(m, st, NULL, "mapping sentences");
+    return run_ints(m, M_MAP_SENTENCES, 2, old, new_id, 0, NULL, "mapping sentences");
 }
 
 /* The shard's file must exist, differ from the target, and have the schema
@@ -337,15 +316,10 @@ mm_rc pipeline_merge_shard(struct store *s, const char *shard, const struct pipe
     /* rejected near duplicates point at the document they duplicate, mapped */
     for (size_t i = 0; rc == MM_OK && i < n_later; i++) {
         int64_t new_id = 0, target = 0;
-        sqlite3_stmt *st = q(&m, M_DOC_MAPPED);
-        sqlite3_bind_int64(st, 1, later[i].old);
-        if ((rc = step(&m, st, &new_id, "mapping ids")) != MM_OK)
+        if ((rc = run_ints(&m, M_DOC_MAPPED, 1, later[i].old, 0, 0, &new_id, "mapping ids")) != MM_OK ||
+            (rc = run_ints(&m, M_DOC_MAPPED, 1, later[i].dup_of, 0, 0, &target, "mapping ids")) != MM_OK)
             break;
-        st = q(&m, M_DOC_MAPPED);
-        sqlite3_bind_int64(st, 1, later[i].dup_of);
-        if ((rc = step(&m, st, &target, "mapping ids")) != MM_OK)
-            break;
-        st = q(&m, M_SET_DUP_OF);
+        sqlite3_stmt *st = q(&m, M_SET_DUP_OF);
         sqlite3_bind_int64(st, 1, new_id);
         if (target)
             sqlite3_bind_int64(st, 2, target);

@@ -23,19 +23,13 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "crawler"))
+from harness import check, failures  # noqa: E402
+
 DATA = os.environ.get("MALMOI_TEST_DATA", os.path.join(HERE, "..", "data"))
 SOURCE = os.path.abspath(os.environ.get("MALMOI_SOURCE", os.path.join(HERE, "..", "..")))
 MALMOI = os.path.abspath(os.environ.get("MALMOI", "malmoi"))
 PAGES = os.path.join(DATA, "crawler", "pages")
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL:", msg, file=sys.stderr)
-    return cond
-
 
 def skip(why):
     print(f"skipped: {why}")
