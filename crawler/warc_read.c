@@ -412,11 +412,14 @@ mm_rc crawl_warc_reader_next(struct crawl_warc_reader *r, struct crawl_warc_reco
 static int dechunk(const char *p, size_t n, struct mm_buf *out) {
     size_t i = 0;
     while (i < n) {
-        char *endp;
-        unsigned long long size = strtoull(p + i, &endp, 16);
-        if (endp == p + i)
+        /* the size in hex (p is not NUL-terminated: no strtoull) */
+        uint64_t size = 0;
+        size_t d = i;
+        while (d < n && d - i < 16 && crawl_hexval((unsigned char)p[d]) >= 0)
+            size = size * 16 + (uint64_t)crawl_hexval((unsigned char)p[d++]);
+        if (d == i)
             return -1;
-        const char *eol = memchr(endp, '\n', n - (size_t)(endp - p));
+        const char *eol = memchr(p + d, '\n', n - d);
         if (eol == NULL)
             return -1;
         i = (size_t)(eol - p) + 1;

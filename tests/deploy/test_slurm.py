@@ -31,6 +31,7 @@ SOURCE = os.path.abspath(os.environ.get("MALMOI_SOURCE", os.path.join(HERE, ".."
 MALMOI = os.path.abspath(os.environ.get("MALMOI", "malmoi"))
 PAGES = os.path.join(DATA, "crawler", "pages")
 
+
 def skip(why):
     print(f"skipped: {why}")
     sys.exit(77)
