@@ -6,7 +6,6 @@
  * content codings undone under a cap). The input goes through a memfd,
  * since the reader opens a path.
  */
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
