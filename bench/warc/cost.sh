@@ -18,7 +18,7 @@ trap 'rm -rf "$W"' EXIT
 for share in 0.01 1.0; do
     /usr/bin/python3 "$ROOT/bench/warc/make_cc.py" "$W/cc.warc.gz" "$MB" "$share" 2> "$W/gen.log"
     rm -f "$W"/cc.db*
-    /usr/bin/time -f "%e %U %S %M" -o "$W/t" "$MALMOI" import --db "$W/cc.db" --format warc "$W/cc.warc.gz" 2> "$W/imp.log"
+    /usr/bin/time -f "%e %U %S %M" -o "$W/t" "$MALMOI" import --db "$W/cc.db" --no-process --format warc "$W/cc.warc.gz" 2> "$W/imp.log"
     read -r wall user sys rss < "$W/t"
     bytes=$(stat -c %s "$W/cc.warc.gz")
     docs=$(sqlite3 "$W/cc.db" "SELECT count(*) FROM documents")
@@ -30,7 +30,7 @@ print(f'Korean share {sys.argv[6]:>4}: {b / 1e6:.0f} MB, {sys.argv[7]} documents
       f'= {(user + sys_) / gb:.0f} CPU s per GB, wall {wall:.1f} s, peak RSS {rss / 1024:.0f} MB')
 " "$wall" "$user" "$sys" "$rss" "$bytes" "$share" "$docs"
     tail -n 1 "$W/imp.log"
-    # the rest of the task: split, filter, encode (import-warc.sbatch runs it; no embedding model here)
+    # the rest of the task: split, filter, encode (import does it unless --no-process; no embedding model here)
     /usr/bin/time -f "%e %U %S %M" -o "$W/t" "$MALMOI" run --db "$W/cc.db" --no-crawl 2> "$W/run.log"
     read -r wall user sys rss < "$W/t"
     /usr/bin/python3 -c "

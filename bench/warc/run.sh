@@ -48,7 +48,7 @@ for round in 1 2 3; do
   rm -rf "$W"/*.db* "$W/warc"; mkdir "$W/warc"
   timed crawl "$MALMOI" crawl --db "$W/c.db" --config "$W/b.ini" --user-agent "$UA" --delay 0 --per-host 8 --warc "$W/warc"
   timed crawl_noextract "$MALMOI" crawl --db "$W/n.db" --config "$W/b.ini" --user-agent "$UA" --delay 0 --per-host 8 --no-extract
-  timed import "$MALMOI" import --db "$W/i.db" --config "$W/b.ini" --format warc "$W"/warc/*.warc.gz
+  timed import "$MALMOI" import --db "$W/i.db" --config "$W/b.ini" --no-process --format warc "$W"/warc/*.warc.gz
 done
 crawled=$(sqlite3 "$W/c.db" "SELECT count(*) FROM documents")
 imported=$(sqlite3 "$W/i.db" "SELECT count(*) FROM documents")

@@ -6,8 +6,9 @@ then import-warc.sbatch as a job array over WARC files built from real
 pages and merge.sbatch submitted with --dependency=afterok on the array,
 waited for with sbatch --wait. The merged database must equal one import
 of all the files (documents by content hash, URLs, sentence count); the
-array submitted again must not double any shard. The daemons started here
-are stopped at the end (their own pid files). Needs root and the two
+array submitted again must not double any shard; a file cut short is
+named in its task's log, and the task keeps its other files. The daemons
+started here are stopped at the end (their own pid files). Needs root and the two
 packages; otherwise it is skipped (exit 77). Labels: slow, slurm
 (`ctest -L slurm` runs it alone).
 """
@@ -167,6 +168,12 @@ PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
                         f"Content-Length: {len(block)}\r\n\r\n").encode()
                 f.write(gzip.compress(head + block + b"\r\n\r\n"))
         paths.append(p)
+    # a download cut short: the task that gets it logs it, keeps its other files and succeeds
+    cut = os.path.join(work, "CC-MAIN-cut.warc.gz")
+    blob = open(paths[0], "rb").read()
+    with open(cut, "wb") as f:
+        f.write(blob[:len(blob) * 2 // 3])
+    paths.append(cut)
     lst = os.path.join(work, "warc.list")
     with open(lst, "w") as f:
         f.write("# the test's files\n" + "\n".join(os.path.relpath(p, work) for p in paths) + "\n\n")
@@ -185,13 +192,15 @@ PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
     for k in range(3):
         db = os.path.join(work, outdir, f"shard-{k}.db")
         refs = {r[0].rsplit(":", 1)[0] for r in sqlite3.connect(db).execute("SELECT source_ref FROM documents")}
-        want = {os.path.relpath(p, work) for p in paths[k::3]}
+        want = {os.path.relpath(p, work) for p in paths[k::3]} - {os.path.relpath(cut, work)}
         check(refs <= want and refs, f"shard {k} holds documents of {sorted(refs)}, want some of {sorted(want)}")
 
     # one import of everything, processed the same way
     single = os.path.join(work, "single.db")
-    sh(MALMOI, "import", "--db", single, "--format", "warc", *paths)
-    sh(MALMOI, "run", "--db", single, "--no-crawl")
+    p = sh(MALMOI, "import", "--db", single, "--format", "warc", *paths, check_rc=False)
+    check(p.returncode == 1 and f"{cut}: cut off" in p.stderr, f"one import of the files: {p.stderr[-500:]}")
+    check(os.path.exists(os.path.join(work, outdir, "shard-2.failed")), "the task with the cut file wrote no .failed")
+    check(f"CC-MAIN-cut.warc.gz: cut off" in logs, "the task's log does not name the cut file")
 
     def summary(db):
         con = sqlite3.connect(db)
@@ -203,6 +212,7 @@ PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 
     a, b = summary(single), summary(target)
     check(len(a[0]) == len(names), f"{len(a[0])} documents from {len(names)} pages")
+    check(a[1] > 100 and a[2] > 100, f"sentences and examples: {a[1:]}")
     check(a == b, f"merged ({len(b[0])} documents, {b[1]} sentences, {b[2]} examples) differs from one import "
                   f"({len(a[0])}, {a[1]}, {a[2]})")
 
