@@ -100,6 +100,7 @@ static int run(int argc, char **argv) {
              (long long)st.enqueued, (long long)st.errors, (long long)st.robots_denied, (long long)st.parked_hosts,
              st.bytes / 1e6, mm_now_monotonic() - t0, stop ? " (stopped by signal)" : "");
     status = cli_run_end(s, "crawl", run_id, rc, stop, &st, &pages, msg, &err);
+    pipeline_pages_free(&pages);
 out:
     store_close(s);
     pipeline_config_free(&pc);

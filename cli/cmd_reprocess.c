@@ -118,6 +118,7 @@ static int reprocess(const char *cmd, const char *from, int argc, char **argv) {
             cli_log("extract: %lld stored pages, %lld documents changed, %lld without article text, %lld errors",
                     (long long)n_pages, (long long)pages.documents, (long long)pages.empty, (long long)pages.errors);
     }
+    pipeline_pages_free(&pages);
     if (rc == MM_OK && !stop)
         rc = rewind_to(s, strcmp(from, "encode") == 0 ? "encode" : "split", tok_id, &err);
     if (rc == MM_OK)

@@ -115,6 +115,7 @@ static int run(int argc, char **argv) {
              (long long)counts.documents_rejected, (long long)counts.sentences, (long long)counts.examples,
              (long long)counts.embeddings, mm_now_monotonic() - t0, stop ? " (stopped by a signal)" : "");
     status = cli_run_end(s, "run", run_id, rc, stop, &st, &pages, msg, &err);
+    pipeline_pages_free(&pages);
 out:
     store_close(s);
     tok_close(tok);

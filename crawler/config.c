@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PLACEHOLDER "CHANGE-ME"
 
@@ -40,6 +41,7 @@ mm_rc crawl_config_default(struct crawl_config **out, struct mm_err *err) {
     c->revisit_page_s = 0;
     c->revisit_article_s = 0;
     c->revisit_feed_s = 900;
+    c->feed_max_age_s = 3 * 86400;
     c->idle_wait_s = 30;
     c->follow_nofollow = 0;
     c->http2 = 1;
@@ -103,18 +105,68 @@ mm_rc crawl_config_set_agent(struct crawl_config *c, const char *user_agent, str
     return MM_OK;
 }
 
-/* Append every value of section/key to *v. */
+static mm_rc push(char ***v, size_t *n, const char *value, struct mm_err *err) {
+    char **nv = realloc(*v, (*n + 1) * sizeof *nv);
+    if (nv == NULL)
+        return mm_err_set(err, MM_ENOMEM, "out of memory");
+    *v = nv;
+    if ((nv[*n] = strdup(value)) == NULL)
+        return mm_err_set(err, MM_ENOMEM, "out of memory");
+    (*n)++;
+    return MM_OK;
+}
+
+int crawl_url_expand_date(const char *tmpl, int64_t unix_s, char *out, size_t cap) {
+    time_t t = (time_t)(unix_s + 9 * 3600); /* the sites date their sitemaps in Korea time */
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL)
+        return -1;
+    char ymd[3][16];
+    snprintf(ymd[0], sizeof ymd[0], "%04d", tm.tm_year + 1900);
+    snprintf(ymd[1], sizeof ymd[1], "%02d", tm.tm_mon + 1);
+    snprintf(ymd[2], sizeof ymd[2], "%02d", tm.tm_mday);
+    static const char *const MARK[3] = {"{YYYY}", "{MM}", "{DD}"};
+    size_t j = 0;
+    for (const char *p = tmpl; *p;) {
+        int m = 0;
+        while (m < 3 && strncmp(p, MARK[m], strlen(MARK[m])) != 0)
+            m++;
+        const char *piece = m < 3 ? ymd[m] : p;
+        size_t len = m < 3 ? strlen(ymd[m]) : 1;
+        if (j + len >= cap)
+            return -1;
+        memcpy(out + j, piece, len);
+        j += len;
+        p += m < 3 ? strlen(MARK[m]) : 1;
+    }
+    out[j] = '\0';
+    return 0;
+}
+
+/* Append every value of section/key to *v. A feed or sitemap URL with
+ * {YYYY}, {MM} or {DD} in it (a sitemap per day) stands for today's and
+ * yesterday's URL (Korea time), so a crawl after midnight still gets the
+ * rest of the previous day. */
 static mm_rc get_list(struct mm_conf *conf, const char *section, const char *key, char ***v, size_t *n,
                       struct mm_err *err) {
     const struct mm_conf_entry *e;
+    int64_t now = (int64_t)time(NULL);
     for (size_t i = 0; (e = mm_conf_get_nth(conf, section, key, i)) != NULL; i++) {
-        char **nv = realloc(*v, (*n + 1) * sizeof *nv);
-        if (nv == NULL)
-            return mm_err_set(err, MM_ENOMEM, "out of memory");
-        *v = nv;
-        if ((nv[*n] = strdup(e->value)) == NULL)
-            return mm_err_set(err, MM_ENOMEM, "out of memory");
-        (*n)++;
+        mm_rc rc;
+        if (strstr(e->value, "{YYYY}") || strstr(e->value, "{MM}") || strstr(e->value, "{DD}")) {
+            char today[4096], yesterday[4096];
+            if (crawl_url_expand_date(e->value, now, today, sizeof today) != 0 ||
+                crawl_url_expand_date(e->value, now - 86400, yesterday, sizeof yesterday) != 0)
+                return mm_err_set(err, MM_EINVAL, "%s:%d: key '%s' in [%s]: URL too long", mm_conf_path(conf),
+                                  e->line, key, section);
+            rc = push(v, n, today, err);
+            if (rc == MM_OK && strcmp(today, yesterday) != 0)
+                rc = push(v, n, yesterday, err);
+        } else {
+            rc = push(v, n, e->value, err);
+        }
+        if (rc != MM_OK)
+            return rc;
     }
     return MM_OK;
 }
@@ -286,6 +338,7 @@ mm_rc crawl_config_load(struct mm_conf *conf, struct crawl_config **out, const c
         (rc = mm_conf_get_long(conf, sec, "revisit_article", 0, 100 * year, &c->revisit_article_s, err)) != MM_OK ||
         (rc = mm_conf_get_long(conf, sec, "revisit_feed", 0, 100 * year, &c->revisit_feed_s, err)) != MM_OK ||
         (rc = mm_conf_get_long(conf, sec, "idle_wait", 0, 3600, &c->idle_wait_s, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "feed_max_age", 0, 100 * year, &c->feed_max_age_s, err)) != MM_OK ||
         (rc = mm_conf_get_bool(conf, sec, "follow_nofollow", &c->follow_nofollow, err)) != MM_OK ||
         (rc = mm_conf_get_bool(conf, sec, "http2", &c->http2, err)) != MM_OK)
         goto fail;
@@ -368,4 +421,14 @@ int crawl_site_match(const void *res, size_t n, const char *url) {
         if (regexec(&re[i], url, 0, NULL, 0) == 0)
             return 1;
     return 0;
+}
+
+int crawl_config_article(const struct crawl_config *c, const char *url) {
+    char host[256];
+    if (c == NULL || url == NULL || crawl_url_host_name(url, host, sizeof host) != 0)
+        return -1;
+    const struct crawl_site *s = crawl_config_site(c, host);
+    if (s == NULL || s->article == NULL)
+        return -1;
+    return crawl_site_match(s->article, 1, url);
 }

@@ -653,6 +653,11 @@ static mm_rc page_done(struct crawler *c, struct xfer *x, long status) {
                              &perr) != MM_OK) {
             count_error(c->st, "extract");
             r->error = "feed";
+        } else { /* feed age, for the stale-feed warning of `malmoi stats` */
+            int64_t dated, newest;
+            crawl_entries_newest(&en, &dated, &newest);
+            rc = store_feed_seen(c->s, x->it.url, site ? site->name : NULL, crawl_kind_name(x->it.kind), c->o->run_id,
+                                 now, (int64_t)en.n, dated, newest, c->err);
         }
         for (size_t i = 0; rc == MM_OK && i < en.n; i++)
             rc = enqueue(c, final, en.v[i].url, en.v[i].kind,

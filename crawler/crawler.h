@@ -88,6 +88,14 @@ struct crawl_entries {
 mm_rc crawl_feed_parse(const char *name, const char *body, size_t len, size_t max_bytes,
                        struct crawl_entries *out, struct mm_err *err);
 void crawl_entries_free(struct crawl_entries *e);
+/* An entry date as feeds and sitemaps write it (RFC 822 "Tue, 18 Nov 2026
+ * 07:41:00 +0900"; ISO 8601 / W3C-DTF "2026-11-18T07:41:00+09:00" as in
+ * dc:date, lastmod, Atom) to Unix seconds; no zone = Korea time (UTC+9).
+ * Returns 1, or 0 when `s` is no such date.
+ * Tested by: tests/crawler/test_feed.c */
+int crawl_feed_date(const char *s, int64_t *out);
+/* How many entries carry a readable date, and the newest (-1: none). */
+void crawl_entries_newest(const struct crawl_entries *e, int64_t *dated, int64_t *newest);
 
 /* ---- Configuration (config.c) -------------------------------------------- */
 
@@ -127,6 +135,7 @@ struct crawl_config {
     long robots_retry_s;    /* after 5xx / unreachable (default 600) */
     long revisit_page_s, revisit_article_s, revisit_feed_s; /* 0 = never */
     long idle_wait_s;       /* wait this long for work due soon before ending (default 30) */
+    long feed_max_age_s;    /* a feed whose newest item is older is reported stale (default 3 days; 0 = never) */
     int follow_nofollow;    /* follow rel=nofollow links (default 0) */
     int http2;              /* offer HTTP/2 (default 1) */
     char *ca_file;          /* extra CA bundle (PEM) for TLS verification; NULL = system */
@@ -148,6 +157,12 @@ void crawl_config_free(struct crawl_config *c);
 mm_rc crawl_config_set_agent(struct crawl_config *c, const char *user_agent, struct mm_err *err);
 /* The site whose hosts contain `host` (or a parent domain of it), or NULL. */
 const struct crawl_site *crawl_config_site(const struct crawl_config *c, const char *host);
+/* Is `url` an article of its site? 1: it matches the site's article_pattern;
+ * 0: it does not; -1: no site or no pattern (unknown). */
+int crawl_config_article(const struct crawl_config *c, const char *url);
+/* `tmpl` with {YYYY}, {MM} and {DD} replaced by the date of `unix_s` in
+ * Korea time (UTC+9), into out (size cap). 0, or -1 when it does not fit. */
+int crawl_url_expand_date(const char *tmpl, int64_t unix_s, char *out, size_t cap);
 
 /* ---- The crawl (crawl.c) -------------------------------------------------- */
 

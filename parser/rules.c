@@ -25,7 +25,14 @@ struct parse_site {
     size_t n_drop;
     char *title_suffix;
     int embedded; /* body comes from embedded JSON first (JS-rendered site) */
+    /* metadata the site shows in its own markup, read before drop_xpath */
+    xmlXPathCompExprPtr meta[PARSE_SITE_META_N][MAX_XP];
+    size_t n_meta[PARSE_SITE_META_N];
+    char *embedded_links; /* dotted path in __NEXT_DATA__ to a list of articles */
 };
+
+static const char *const META_KEYS[PARSE_SITE_META_N] = {"title_xpath", "published_xpath",
+                                                         "modified_xpath", "author_xpath"};
 
 struct parse_rules {
     struct parse_site *sites;
@@ -44,7 +51,10 @@ static void site_free(struct parse_site *s) {
     free(s->hosts);
     for (size_t i = 0; i < s->n_body; i++) xmlXPathFreeCompExpr(s->body[i]);
     for (size_t i = 0; i < s->n_drop; i++) xmlXPathFreeCompExpr(s->drop[i]);
+    for (int m = 0; m < PARSE_SITE_META_N; m++)
+        for (size_t i = 0; i < s->n_meta[m]; i++) xmlXPathFreeCompExpr(s->meta[m][i]);
     free(s->title_suffix);
+    free(s->embedded_links);
 }
 
 void parse_rules_free(struct parse_rules *r) {
@@ -135,6 +145,10 @@ mm_rc parse_rules_load(struct mm_conf *conf, struct parse_rules **out, struct mm
         if (rc == MM_OK) rc = mm_conf_get_bool(conf, sec, "embedded", &s->embedded, err);
         if (rc == MM_OK) rc = compile(ctx, conf, sec, "body_xpath", s->body, &s->n_body, err);
         if (rc == MM_OK) rc = compile(ctx, conf, sec, "drop_xpath", s->drop, &s->n_drop, err);
+        for (int m = 0; rc == MM_OK && m < PARSE_SITE_META_N; m++)
+            rc = compile(ctx, conf, sec, META_KEYS[m], s->meta[m], &s->n_meta[m], err);
+        const char *el = mm_conf_get(conf, sec, "embedded_links");
+        if (rc == MM_OK && el && *el && !(s->embedded_links = parse_strdup(el))) rc = MM_ENOMEM;
     }
     xmlXPathFreeContext(ctx);
     if (rc != MM_OK) {
@@ -184,6 +198,42 @@ const char *parse_site_title_suffix(const struct parse_site *s) {
 }
 int parse_site_prefers_embedded(const struct parse_site *s) { return s && s->embedded; }
 int parse_site_has_body(const struct parse_site *s) { return s && s->n_body > 0; }
+const char *parse_site_embedded_links(const struct parse_site *s) {
+    return s ? s->embedded_links : NULL;
+}
+
+/* Strings an XPath yields: each node's text (attributes included), or the
+ * string result of a function such as normalize-space(). */
+static mm_rc xpath_values(xmlXPathCompExprPtr x, xmlXPathContextPtr ctx, parse_value_fn fn,
+                          void *fn_ctx) {
+    xmlXPathObjectPtr o = xmlXPathCompiledEval(x, ctx);
+    mm_rc rc = MM_OK;
+    if (o && o->type == XPATH_STRING && o->stringval) {
+        rc = fn(fn_ctx, (const char *)o->stringval);
+    } else if (o && o->nodesetval) {
+        for (int k = 0; rc == MM_OK && k < o->nodesetval->nodeNr && k < 64; k++) {
+            xmlChar *v = xmlNodeGetContent(o->nodesetval->nodeTab[k]);
+            if (v) rc = fn(fn_ctx, (const char *)v);
+            xmlFree(v);
+        }
+    }
+    xmlXPathFreeObject(o);
+    return rc;
+}
+
+mm_rc parse_site_meta(const struct parse_site *s, xmlDoc *doc, enum parse_site_meta field,
+                      parse_value_fn fn, void *fn_ctx, struct mm_err *err) {
+    if (!s || !s->n_meta[field]) return MM_OK;
+    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+    if (!ctx) return mm_err_set(err, MM_ENOMEM, "out of memory evaluating site rule");
+    ctx->error = silent;
+    mm_rc rc = MM_OK;
+    for (size_t i = 0; rc == MM_OK && i < s->n_meta[field]; i++)
+        rc = xpath_values(s->meta[field][i], ctx, fn, fn_ctx);
+    xmlXPathFreeContext(ctx);
+    if (rc != MM_OK) return mm_err_set(err, rc, "out of memory reading site rule '%s'", s->name);
+    return MM_OK;
+}
 
 /* Inside a rule's container, captions and hidden parts are never body text. */
 static int rule_skip(const xmlNode *n, void *ctx) {

@@ -326,6 +326,65 @@ static mm_rc authors_json(const struct parse_result *r, struct mm_buf *b) {
 
 static const char *or_null(const char *s) { return s && *s ? s : NULL; }
 
+void pipeline_pages_free(struct pipeline_pages *pages) {
+    if (pages == NULL)
+        return;
+    for (size_t i = 0; i < pages->n_sites; i++)
+        free((char *)pages->sites[i].site);
+    free(pages->sites);
+    pages->sites = NULL;
+    pages->n_sites = pages->cap_sites = 0;
+}
+
+/* The outcome counters of `site`, added when new; NULL on out of memory. */
+static struct store_site_outcomes *site_outcomes(struct pipeline_pages *pages, const char *site) {
+    for (size_t i = 0; i < pages->n_sites; i++)
+        if (strcmp(pages->sites[i].site, site) == 0)
+            return &pages->sites[i];
+    if (pages->n_sites == pages->cap_sites) {
+        size_t cap = pages->cap_sites ? 2 * pages->cap_sites : 16;
+        struct store_site_outcomes *n = realloc(pages->sites, cap * sizeof *n);
+        if (n == NULL)
+            return NULL;
+        pages->sites = n;
+        pages->cap_sites = cap;
+    }
+    struct store_site_outcomes *o = &pages->sites[pages->n_sites];
+    memset(o, 0, sizeof *o);
+    if ((o->site = strdup(site)) == NULL)
+        return NULL;
+    pages->n_sites++;
+    return o;
+}
+
+/* Rule health: count how the page was extracted, under its site. Pages
+ * outside the site's article_pattern (front pages, lists) count apart: a
+ * rule is not meant to find a body there. */
+static mm_rc count_outcome(struct pipeline_pages *pages, const struct crawl_page *page, const struct parse_result *r,
+                           const char *host) {
+    const char *site = page->site ? page->site : *r->rule ? r->rule : host;
+    struct store_site_outcomes *o = site_outcomes(pages, *site ? site : "(none)");
+    if (o == NULL)
+        return MM_ENOMEM;
+    int article = page->article ? 1 : pages->crawl ? crawl_config_article(pages->crawl, page->url) : -1;
+    if (article == 0) {
+        o->other_pages++;
+        return MM_OK;
+    }
+    o->pages++;
+    if (r->rule_fallback)
+        o->rule_fallback++;
+    else if (r->method == PARSE_METHOD_RULE)
+        o->rule++;
+    else if (r->method == PARSE_METHOD_EMBEDDED)
+        o->embedded++;
+    else if (r->method == PARSE_METHOD_GENERIC)
+        o->generic++;
+    else
+        o->empty++;
+    return MM_OK;
+}
+
 mm_rc pipeline_extract_page(const struct parse_rules *rules, const struct crawl_page *page, struct parse_result **out,
                             struct mm_err *err) {
     return parse_extract(rules, page->final_url, page->content_type, page->body, page->body_len, out, err);
@@ -343,6 +402,17 @@ mm_rc pipeline_store_result(struct pipeline_pages *pages, struct store *s, const
     if (rc != MM_OK)
         return mm_err_set(err, rc, "%s: out of memory recording links", page->url);
     pages->rule_fallbacks += r->rule_fallback != 0;
+    char host[256] = "", fetched[48];
+    if (page->site == NULL && crawl_url_host_key(page->final_url, host, sizeof host) == 0) {
+        char *p = strstr(host, "://"); /* documents.site wants the bare host */
+        if (p)
+            memmove(host, p + 3, strlen(p + 3) + 1);
+        char *colon = strrchr(host, ':');
+        if (colon && colon > host)
+            *colon = '\0';
+    }
+    if (count_outcome(pages, page, r, host) != MM_OK)
+        return mm_err_set(err, MM_ENOMEM, "%s: out of memory", page->url);
     if (r->text[0] == '\0') {
         pages->empty++;
         return MM_OK; /* an index or media page: links only */
@@ -353,15 +423,6 @@ mm_rc pipeline_store_result(struct pipeline_pages *pages, struct store *s, const
     }
     struct mm_buf authors;
     mm_buf_init(&authors, 0);
-    char host[256] = "", fetched[48];
-    if (page->site == NULL && crawl_url_host_key(page->final_url, host, sizeof host) == 0) {
-        char *p = strstr(host, "://"); /* documents.site wants the bare host */
-        if (p)
-            memmove(host, p + 3, strlen(p + 3) + 1);
-        char *colon = strrchr(host, ':');
-        if (colon && colon > host)
-            *colon = '\0';
-    }
     if (pages->fetched)
         snprintf(fetched, sizeof fetched, "%s", pages->fetched);
     else
@@ -574,6 +635,7 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
     pages->rules = pc->rules;
     pages->log = &pc->log;
     parse_global_init(); /* libxml2 set up here, before extraction threads start */
+    pages->crawl = pc->crawl;
     struct crawl_run_opts ro = {.run_id = run_id,
                                 .seeds = (const char **)o->seeds,
                                 .n_seeds = o->n_seeds,
@@ -611,6 +673,10 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
 mm_rc pipeline_run_end(struct store *s, int64_t run_id, mm_rc run_rc, int stopped, const struct crawl_stats *st,
                        const struct pipeline_pages *pages, const char *msg, const struct mm_err *run_err,
                        struct mm_err *err) {
+    /* The run's rule health first: closing the row is what readers wait for. */
+    mm_rc hrc = MM_OK;
+    for (size_t i = 0; pages && hrc == MM_OK && i < pages->n_sites; i++)
+        hrc = store_run_site_add(s, run_id, &pages->sites[i], err);
     char *errors = st ? crawl_stats_errors_json(st) : NULL;
     struct store_run_counts counts = {.pages = st ? st->pages : 0,
                                       .bytes = st ? st->bytes : 0,
@@ -619,12 +685,16 @@ mm_rc pipeline_run_end(struct store *s, int64_t run_id, mm_rc run_rc, int stoppe
     mm_rc rc = store_run_end(s, run_id, run_rc != MM_OK ? "failed" : stopped ? "interrupted" : "ok", &counts,
                              run_rc != MM_OK ? run_err->msg : msg, err);
     free(errors);
-    if (pages && pages->rule_fallbacks)
-        log_line(pages->log,
-                 "extract: %lld pages matched a site rule that found no body (generic extractor used); "
-                 "the site's markup may have changed",
-                 (long long)pages->rule_fallbacks);
-    return rc;
+    for (size_t i = 0; pages && i < pages->n_sites; i++) {
+        const struct store_site_outcomes *o = &pages->sites[i];
+        if (store_fallback_warns(o->rule_fallback, o->pages))
+            log_line(pages->log,
+                     "warning: site %s: its rule found no body on %.0f%% of its article pages (%lld of %lld); "
+                     "the site's markup may have changed",
+                     o->site, 100.0 * (double)o->rule_fallback / (double)o->pages, (long long)o->rule_fallback,
+                     (long long)o->pages);
+    }
+    return hrc != MM_OK ? hrc : rc;
 }
 
 mm_rc pipeline_run_begin(struct store *s, const char *command, int argc, char **argv, int64_t *run_id,

@@ -63,6 +63,8 @@ struct pipeline_counts {
 struct pipeline_pages {
     const struct parse_rules *rules;
     const struct pipeline_log *log; /* set by pipeline_crawl; may be NULL */
+    const struct crawl_config *crawl; /* the sites' article_pattern (set by pipeline_crawl; NULL: every page
+                                         counts as an article) */
     int64_t documents;      /* documents added or changed */
     int64_t present;        /* pages whose text was already stored */
     int64_t empty;          /* pages without article text */
@@ -75,7 +77,12 @@ struct pipeline_pages {
      * counted in not_korean and not stored. */
     const struct text_config *korean_only;
     int64_t not_korean;
+    /* Rule health: outcomes per site (site names owned), written to
+     * run_sites by pipeline_run_end. Free with pipeline_pages_free. */
+    struct store_site_outcomes *sites;
+    size_t n_sites, cap_sites;
 };
+void pipeline_pages_free(struct pipeline_pages *pages);
 
 /* A fetched page becomes a document in two parts, so that extraction can
  * run on worker threads while one connection writes in order:
@@ -116,7 +123,9 @@ mm_rc pipeline_run_begin(struct store *s, const char *command, int argc, char **
 
 /* Close the run's row: status ok, failed (`run_rc` != MM_OK, with
  * `run_err`'s message) or interrupted; the crawl's counts and errors by
- * kind; `msg` as its message. Logs the pages whose site rule fell back.
+ * kind; `msg` as its message. Writes the per-site outcomes (run_sites) and
+ * logs one warning line per site whose rule fell back on more than a fifth
+ * of its article pages.
  * `st` and `pages` may be NULL when nothing was crawled. Returns the
  * result of writing the row. */
 mm_rc pipeline_run_end(struct store *s, int64_t run_id, mm_rc run_rc, int stopped, const struct crawl_stats *st,

@@ -245,6 +245,7 @@ mm_rc pipeline_import_archive(struct store *s, const struct pipeline_config *pc,
     c->rule_fallbacks = pages.rule_fallbacks;
     if (pc->log.progress)
         pc->log.progress(pc->log.ctx, NULL);
+    pipeline_pages_free(&pages);
     mm_buf_free(&ref);
     mm_buf_free(&headers);
     mm_buf_free(&body);

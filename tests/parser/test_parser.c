@@ -383,6 +383,43 @@ static void test_embedded(void) {
 }
 
 /* MediaWiki markup (hand-written in the shape MediaWiki 1.39 renders). */
+/* JTBC (2026): a JS-rendered page whose body is only JSON-LD, in a script
+ * named by id with no type; a rule XPath that still compiles must not turn
+ * the page into a rule fallback. Also the site metadata XPaths. */
+static void test_ld_by_id_and_site_meta(void) {
+    struct parse_rules *rules = NULL;
+    struct mm_err err = {0};
+    CHECK_INT(parse_rules_parse("ld.ini",
+                                "[site tv]\nhosts = tv.example.kr\nembedded = yes\n"
+                                "body_xpath = //div[@id='ijam_content']\n"
+                                "published_xpath = //span[@class='d']/@data-date-time\n"
+                                "author_xpath = //em[@class='who']\n"
+                                "title_xpath = normalize-space(//h3[@class='t'])\n",
+                                &rules, &err),
+              MM_OK);
+    static const char page[] =
+        "<html><head><title>메타 제목</title><meta name='author' content='가상방송 | 포털'>"
+        "<script id='article-structured-data'>{\"@type\":\"NewsArticle\",\"headline\":\"h\","
+        "\"articleBody\":\"첫 문단은 자바스크립트로만 그려지는 기사의 본문이며 구조화 데이터에만 들어 있다. "
+        "문장을 길게 이어서 이백 바이트를 넘긴다.\\n둘째 문단도 같은 스크립트 안에 있다. 줄바꿈이 문단을 나눈다.\"}"
+        "</script></head><body><h3 class='t'>  화면의   제목 </h3><span class='d' data-date-time='2023-09-07 12:22:02'>"
+        "2023.09.07.</span><em class='who'>김하늘 기자</em><div id='app'></div></body></html>";
+    struct parse_result *r = run(rules, "https://tv.example.kr/article/1", page);
+    if (r) {
+        CHECK_STR(parse_method_name(r->method), "embedded");
+        CHECK_STR(r->embedded_kind, "json-ld");
+        CHECK(!r->rule_fallback);
+        CHECK(strncmp(r->text, "첫 문단은", strlen("첫 문단은")) == 0);
+        CHECK(strstr(r->text, "\n둘째 문단도") != NULL);
+        CHECK_STR(r->title, "화면의 제목");
+        CHECK_STR(r->published, "2023-09-07T12:22:02+09:00");
+        CHECK_INT(r->n_authors, 1);
+        if (r->n_authors == 1) CHECK_STR(r->authors[0], "김하늘");
+    }
+    parse_result_free(r);
+    parse_rules_free(rules);
+}
+
 static void test_kowiki_rule(void) {
     size_t n;
     /* the real site rule from the project config */
@@ -469,6 +506,7 @@ int main(void) {
     RUN(test_base_href);
     RUN(test_rules);
     RUN(test_embedded);
+    RUN(test_ld_by_id_and_site_meta);
     RUN(test_kowiki_rule);
     RUN(test_bad_input);
     return test_summary();
