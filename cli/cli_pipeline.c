@@ -4,6 +4,8 @@
  */
 #include "cli_pipeline.h"
 
+#include <stdlib.h>
+
 static void print_line(void *ctx, const char *msg) {
     (void)ctx;
     cli_log("%s", msg);
@@ -55,6 +57,19 @@ int cli_crawl_option(const char *cmd, const char *usage, int c, const char *arg,
     case CLI_OPT_WARC:
         o->warc_dir = arg;
         return 1;
+    case CLI_OPT_PARTITION: {
+        char *end;
+        long k = strtol(arg, &end, 10), n = -1;
+        if (end != arg && *end == '/')
+            n = strtol(end + 1, &end, 10);
+        if (*end != '\0' || n < 1 || n > 1000000 || k < 0 || k >= n) {
+            cli_usage_error(cmd, usage, "--partition wants K/N with 0 <= K < N (e.g. 0/4), not '%s'", arg);
+            return -1;
+        }
+        o->partition_k = (int)k;
+        o->partition_n = (int)n;
+        return 1;
+    }
     case CLI_OPT_THREADS:
         return cli_parse_long(cmd, usage, "--threads", arg, 1, 256, &o->threads) ? -1 : 1;
     }

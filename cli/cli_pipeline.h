@@ -16,6 +16,7 @@ extern const struct pipeline_log cli_pipeline_log;
 enum {
     CLI_OPT_SEED = 1000, CLI_OPT_RESOLVE, CLI_OPT_USER_AGENT, CLI_OPT_MAX_PAGES,
     CLI_OPT_MAX_SECONDS, CLI_OPT_DELAY, CLI_OPT_PER_HOST, CLI_OPT_WARC, CLI_OPT_THREADS, CLI_OPT_MAX_DEPTH,
+    CLI_OPT_PARTITION,
 };
 #define CLI_CRAWL_LONG_OPTIONS                                                                           \
     {"seed", required_argument, NULL, CLI_OPT_SEED},                                                     \
@@ -27,7 +28,8 @@ enum {
         {"per-host", required_argument, NULL, CLI_OPT_PER_HOST},                                         \
         {"warc", required_argument, NULL, CLI_OPT_WARC},                                                 \
         {"threads", required_argument, NULL, CLI_OPT_THREADS},                                           \
-        {"max-depth", required_argument, NULL, CLI_OPT_MAX_DEPTH}
+        {"max-depth", required_argument, NULL, CLI_OPT_MAX_DEPTH},                                       \
+        {"partition", required_argument, NULL, CLI_OPT_PARTITION}
 /* The crawl options' help lines. */
 #define CLI_CRAWL_HELP                                                                              \
     "  --seed URL           crawl from this URL (repeatable); with seeds, the config's\n"                \
@@ -43,7 +45,11 @@ enum {
     "                       needed unless the config sets user_agent and contact\n"                      \
     "  --resolve H:P:A      connect to address A for host H port P (repeatable)\n"                      \
     "  --warc DIR           also write every response to WARC 1.1 files in DIR\n"                        \
-    "                       (malmoi-RUN-NNNNN.warc.gz, one gzip member per record)\n"
+    "                       (malmoi-RUN-NNNNN.warc.gz, one gzip member per record)\n"                   \
+    "  --partition K/N      fetch only the hosts whose politeness key (scheme://host:port)\n"           \
+    "                       hashes to K of N (0 <= K < N): N machines crawl disjoint hosts,\n"           \
+    "                       each into its own database; links to other partitions' hosts\n"           \
+    "                       are recorded (queued), not fetched; 'malmoi merge' joins them\n"
 
 /* Handle getopt_long value `c` if it is a crawl option: 1 = handled,
  * 0 = not a crawl option, -1 = bad value (a usage error was printed). */

@@ -932,7 +932,12 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
     memset(stats, 0, sizeof *stats);
     if (cfg->user_agent == NULL || *cfg->user_agent == '\0')
         return mm_err_set(err, MM_EINVAL, "no user agent: set user_agent and contact in [crawler] or pass --user-agent");
-    struct crawler c = {.s = s, .cfg = cfg, .o = o, .st = stats, .err = err, .hosts = {.cfg = cfg}};
+    struct crawler c = {.s = s,
+                        .cfg = cfg,
+                        .o = o,
+                        .st = stats,
+                        .err = err,
+                        .hosts = {.cfg = cfg, .part_k = o->partition_k, .part_n = o->partition_n}};
     mm_rc rc = MM_OK;
     for (size_t i = 0; i < o->n_resolve; i++) {
         const char *r = o->resolve[i];

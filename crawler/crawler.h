@@ -31,6 +31,12 @@ mm_rc crawl_url_normalize(const char *base, const char *ref, char **out);
 /* The politeness key "scheme://host:port" of a normalised URL into `out`
  * (size n). Returns 0 on success, -1 if it does not fit or does not parse. */
 int crawl_url_host_key(const char *url, char *out, size_t n);
+/* The partition (0..n-1) of a politeness key ("https://news.kbs.co.kr:443")
+ * among n: a 64-bit hash of the key, mod n, the same on every machine. */
+int crawl_partition_of(const char *host_key, int n);
+/* The bare host name of a normalised URL ("news.kbs.co.kr") into `out`
+ * (size n): 0, or -1 when it does not fit or does not parse. */
+int crawl_url_host_name(const char *url, char *out, size_t n);
 
 /* ---- robots.txt (robots.c, RFC 9309) -------------------------------------- */
 
@@ -227,6 +233,11 @@ struct crawl_run_opts {
     void *ctx;                /* the handler's and progress's */
     int threads;              /* worker threads for handler->extract; 0 or 1: on the crawl thread */
     const char *warc_dir;     /* also write WARC 1.1 files there (NULL: none) */
+    /* Partition k of n (n <= 1: none): only hosts whose politeness key
+     * crawl_partition_of() puts in k are fetched; URLs of other hosts are
+     * still recorded in the frontier (queued), for their own partition's
+     * run or a `malmoi merge`. */
+    int partition_k, partition_n;
     /* Called about once a second with the running counts (NULL allowed). */
     void (*progress)(void *ctx, const struct crawl_stats *st);
 };
@@ -250,5 +261,54 @@ mm_rc crawl_blocked_hosts(struct store *s, void (*fn)(void *ctx, const char *hos
 /* The errors of `st` as a JSON object ("{\"http\":3,...}") for runs.errors;
  * free() it. NULL on out of memory. */
 char *crawl_stats_errors_json(const struct crawl_stats *st);
+
+/* ---- Reading WARC files (warc_read.c) -------------------------------------- */
+
+/* A WARC 1.0/1.1 file read record by record: plain, one gzip member per
+ * record (Common Crawl), or one gzip stream for the whole file; every
+ * record type in any order. Memory holds one record at most. */
+struct crawl_warc_reader;
+/* One record; every pointer is valid until the next call. */
+struct crawl_warc_record {
+    const char *type;          /* WARC-Type: warcinfo, request, response, metadata, revisit, resource, conversion */
+    const char *target_uri;    /* WARC-Target-URI ("" when none; <> of WARC 1.0 removed) */
+    const char *date;          /* WARC-Date as written ("" when none) */
+    const char *content_type;  /* the record's Content-Type ("application/http; msgtype=response") */
+    const char *payload_type;  /* WARC-Identified-Payload-Type ("" when none) */
+    const char *record_id;     /* WARC-Record-ID */
+    int64_t content_length;
+    /* Where the record starts in the file: the first byte of its gzip member
+     * when it opens one (Common Crawl's offset: `tail -c +$((OFFSET+1)) FILE |
+     * zcat` starts with it), else its first byte in the uncompressed stream
+     * (plain files: the file offset). */
+    uint64_t offset;
+    const char *block;         /* the record's block; NULL when oversize */
+    size_t block_len;
+    int oversize;              /* the block is larger than max_block and was skipped */
+};
+/* Open `path`. Blocks larger than `max_block` are skipped, not held. */
+mm_rc crawl_warc_reader_open(const char *path, size_t max_block, struct crawl_warc_reader **out, struct mm_err *err);
+/* The next record: *more = 1 and *rec filled, or *more = 0 at the clean end
+ * of the file. A file cut short or damaged gives MM_EPARSE with a message
+ * naming the file and the byte offset; reading cannot go on after that. */
+mm_rc crawl_warc_reader_next(struct crawl_warc_reader *r, struct crawl_warc_record *rec, int *more,
+                             struct mm_err *err);
+void crawl_warc_reader_close(struct crawl_warc_reader *r);
+
+/* The HTTP response inside a `response` record's block. */
+struct crawl_http_response {
+    int status;
+    char content_type[256]; /* the Content-Type header ("" when none) */
+};
+/* The status of the HTTP response block[0..len) ("HTTP/1.1 200 OK"), or
+ * -1 when it does not start with a status line. */
+int crawl_http_status(const char *block, size_t len);
+/* Parse the status line and headers of block[0..len) into *out, the header
+ * block (status line included) into `headers`, and the payload into `body`
+ * with chunked transfer coding and gzip/deflate/br/zstd content coding
+ * undone, at most `max_body` decoded bytes. MM_EPARSE (no status line, a
+ * damaged or unknown coding), MM_ELIMIT (past max_body), MM_ENOMEM. */
+mm_rc crawl_http_response_parse(const char *block, size_t len, size_t max_body, struct crawl_http_response *out,
+                                struct mm_buf *headers, struct mm_buf *body, struct mm_err *err);
 
 #endif

@@ -11,7 +11,6 @@
 #include "crawler.h"
 
 /* url.c */
-int crawl_url_host_name(const char *url, char *out, size_t n);
 /* Value of a hex digit, -1 for anything else (url.c; robots.c compares
  * percent-encodings with it too). */
 int crawl_hexval(int c);
@@ -195,6 +194,7 @@ struct crawl_host {
     int64_t empty_until_ms;  /* no due URLs: do not ask again before */
     struct frontier_item buf[CRAWL_HOST_BUF];
     int nbuf, ibuf;
+    int foreign;             /* another partition's host (--partition): its URLs are kept, never fetched */
 };
 
 /* Every host of a crawl (a plain list: crawls have tens of hosts). */
@@ -202,6 +202,7 @@ struct crawl_hosts {
     struct crawl_host **v;
     size_t n, cap;
     const struct crawl_config *cfg; /* per_host, delay and site of new hosts */
+    int part_k, part_n;             /* crawl only hosts of partition k of n (n <= 1: all) */
 };
 struct crawl_host *crawl_hosts_find(const struct crawl_hosts *t, const char *key);
 /* The host of `key`, added when new; NULL when out of memory. */

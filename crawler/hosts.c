@@ -39,6 +39,7 @@ struct crawl_host *crawl_hosts_get(struct crawl_hosts *t, const char *key) {
         return NULL;
     }
     h->hash = mm_hash64(key, strlen(key), 0);
+    h->foreign = t->part_n > 1 && crawl_partition_of(key, t->part_n) != t->part_k;
     if (crawl_url_host_name(key, h->name, sizeof h->name) != 0)
         h->name[0] = '\0';
     h->site = crawl_config_site(t->cfg, h->name);
@@ -62,8 +63,12 @@ void crawl_hosts_free(struct crawl_hosts *t) {
     t->n = t->cap = 0;
 }
 
+int crawl_partition_of(const char *host_key, int n) {
+    return n > 1 ? (int)(mm_hash64(host_key, strlen(host_key), 0x70617274ull) % (uint64_t)n) : 0;
+}
+
 int crawl_host_may_start(const struct crawl_host *h, int64_t nowm, int64_t nows) {
-    return h->inflight < h->per_host && nowm >= h->next_allowed_ms && h->parked_until_s <= nows;
+    return !h->foreign && h->inflight < h->per_host && nowm >= h->next_allowed_ms && h->parked_until_s <= nows;
 }
 
 mm_rc crawl_host_refill(struct crawl_host *h, struct frontier *f, int64_t nowm, int64_t nows, int64_t *ops,
@@ -230,6 +235,8 @@ void crawl_host_robots_blocked(struct crawl_host *h, const struct crawl_config *
 
 void crawl_host_idle(const struct crawl_host *h, int64_t nowm, int64_t nows, long idle_wait_s, int *ready,
                      int *all_empty) {
+    if (h->foreign)
+        return; /* nothing to wait for: another partition fetches it */
     int blocked = h->parked_until_s > nows || (h->robots_state == CRAWL_ROBOTS_BLOCKED && nows < h->robots_until_s) ||
                   h->next_allowed_ms > nowm + idle_wait_s * 1000;
     if (blocked)

@@ -2,6 +2,7 @@
  * pipeline.c -- the steps of `malmoi run` and `malmoi reprocess`.
  */
 #include "pipeline.h"
+#include "pipeline_int.h"
 
 #include "embed.h"
 #include "export.h"
@@ -45,6 +46,14 @@ static void log_progress(const struct pipeline_log *log, const char *fmt, ...) {
     va_start(ap, fmt);
     if (log)
         say(log->progress, log->ctx, fmt, ap);
+    va_end(ap);
+}
+
+void pipeline_say(const struct pipeline_log *log, int progress, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (log)
+        say(progress ? log->progress : log->line, log->ctx, fmt, ap);
     va_end(ap);
 }
 
@@ -397,7 +406,7 @@ mm_rc pipeline_store_result(struct pipeline_pages *pages, struct store *s, const
     if (rc != MM_OK)
         return mm_err_set(err, rc, "%s: out of memory recording links", page->url);
     pages->rule_fallbacks += r->rule_fallback != 0;
-    char host[256] = "", fetched[32];
+    char host[256] = "", fetched[48];
     if (page->site == NULL && crawl_url_host_key(page->final_url, host, sizeof host) == 0) {
         char *p = strstr(host, "://"); /* documents.site wants the bare host */
         if (p)
@@ -412,9 +421,16 @@ mm_rc pipeline_store_result(struct pipeline_pages *pages, struct store *s, const
         pages->empty++;
         return MM_OK; /* an index or media page: links only */
     }
+    if (pages->korean_only && !text_is_korean(pages->korean_only, r->text, strlen(r->text))) {
+        pages->not_korean++;
+        return MM_OK;
+    }
     struct mm_buf authors;
     mm_buf_init(&authors, 0);
-    mm_format_utc(mm_now_unix_ms() / 1000, fetched);
+    if (pages->fetched)
+        snprintf(fetched, sizeof fetched, "%s", pages->fetched);
+    else
+        mm_format_utc(mm_now_unix_ms() / 1000, fetched);
     rc = authors_json(r, &authors);
     if (rc == MM_OK) {
         struct store_document d = {0};
@@ -430,7 +446,8 @@ mm_rc pipeline_store_result(struct pipeline_pages *pages, struct store *s, const
         d.lang = or_null(r->lang);
         d.text = r->text;
         d.text_len = strlen(r->text);
-        d.source = "crawl";
+        d.source = pages->source ? pages->source : "crawl";
+        d.source_ref = pages->source_ref;
         d.extract_method = parse_method_name(r->method);
         d.replacement_chars = (int64_t)r->replacement_chars;
         int64_t id;
@@ -440,6 +457,7 @@ mm_rc pipeline_store_result(struct pipeline_pages *pages, struct store *s, const
             crawl_found_document(found, id);
         if (rc == MM_OK) {
             pages->documents += inserted;
+            pages->present += !inserted;
         }
     } else {
         mm_err_set(err, rc, "%s: out of memory", page->url);
@@ -642,6 +660,8 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
                                 .handler = o->no_extract ? NULL : &pipeline_page_handler,
                                 .threads = extract_threads(o->threads),
                                 .warc_dir = o->warc_dir,
+                                .partition_k = o->partition_k,
+                                .partition_n = o->partition_n,
                                 .ctx = pages,
                                 .progress = crawl_progress};
     mm_rc rc = crawl_run(s, pc->crawl, &ro, st, err);

@@ -67,9 +67,17 @@ struct pipeline_pages {
     const struct crawl_config *crawl; /* the sites' article_pattern (set by pipeline_crawl; NULL: every page
                                          counts as an article) */
     int64_t documents;      /* documents added or changed */
+    int64_t present;        /* pages whose text was already stored */
     int64_t empty;          /* pages without article text */
     int64_t rule_fallbacks; /* a site rule found nothing; the generic extractor ran */
     int64_t errors;         /* pages the extractor failed on */
+    /* Imports set these per page (NULL: a crawl's "crawl", no reference,
+     * the time now). */
+    const char *source, *source_ref, *fetched;
+    /* When set, a page whose text is not Korean (text_is_korean) is
+     * counted in not_korean and not stored. */
+    const struct text_config *korean_only;
+    int64_t not_korean;
     /* Rule health: outcomes per site (site names owned), written to
      * run_sites by pipeline_run_end. Free with pipeline_pages_free. */
     struct store_site_outcomes *sites;
@@ -140,6 +148,7 @@ struct pipeline_crawl_opts {
     int no_extract;       /* keep raw responses only (`malmoi crawl --no-extract`) */
     long threads;         /* extraction threads (--threads); 0 = one per core, 1 = on the crawl thread;
                            * at most max(cores, 2) are started */
+    int partition_k, partition_n; /* --partition K/N (N = 0: none) */
 };
 #define PIPELINE_CRAWL_OPTS_INIT {.delay_ms = -1, .per_host = -1, .max_depth = -1}
 /* Apply the command line to the crawl config; fails when no honest user
@@ -179,5 +188,64 @@ mm_rc pipeline_embed(struct store *s, const struct pipeline_config *pc, const st
  * encode, and (when `embed_threads` > 0) embed. */
 mm_rc pipeline_process(struct store *s, const struct pipeline_config *pc, const struct tok_model *tok,
                        int embed_threads, volatile int *stop, struct pipeline_counts *counts, struct mm_err *err);
+
+/* ---- web archives in (warc_import.c) ---- */
+
+enum pipeline_archive_format {
+    PIPELINE_ARCHIVE_WARC, /* response records: HTML through the crawl's extraction */
+    PIPELINE_ARCHIVE_WET,  /* conversion records: text already extracted (Common Crawl WET) */
+};
+/* What one archive file gave. */
+struct pipeline_archive_counts {
+    int64_t records;    /* WARC records read, every type */
+    int64_t responses;  /* response (WARC) or conversion (WET) records */
+    int64_t documents;  /* documents added or changed */
+    int64_t present;    /* pages whose text was already stored */
+    int64_t not_200, not_html, not_korean, empty; /* counted, not stored */
+    int64_t oversize;   /* records past the size cap, skipped */
+    int64_t errors;     /* pages the HTTP parser or the extractor failed on */
+    int64_t rule_fallbacks;
+};
+/* Import one WARC or WET file in one transaction. WARC: every `response`
+ * record whose HTTP status is 200 and whose Content-Type is HTML goes
+ * through pipeline_store_page as a crawled page would (charset from the
+ * HTTP header, then the page; site rules by WARC-Target-URI). Documents get
+ * url = WARC-Target-URI, fetched = WARC-Date, source = "import:warc" (or
+ * "import:wet") and source_ref = "PATH:OFFSET" of the record. Pages that
+ * are not 200, not HTML, not Korean or without text are counted, not
+ * stored. A file cut short or damaged fails with MM_EPARSE naming PATH and
+ * the byte offset, and nothing of it is kept; so does a stop (*stop set:
+ * MM_EINTR). Memory holds one record at a time. */
+mm_rc pipeline_import_archive(struct store *s, const struct pipeline_config *pc, const char *path,
+                              enum pipeline_archive_format format, volatile int *stop,
+                              struct pipeline_archive_counts *counts, struct mm_err *err);
+
+/* ---- shards joined (merge.c) ---- */
+
+/* What merging one shard did. */
+struct pipeline_merge_counts {
+    int64_t documents;       /* documents copied */
+    int64_t present;         /* documents whose text the target already had */
+    int64_t replaced;        /* target documents of the same URL whose text the shard's (fetched later) replaced */
+    int64_t outdated;        /* shard documents of a URL whose target text was fetched at the same time or later */
+    int64_t near_duplicates; /* copied documents that near-duplicate one already in the target */
+    int64_t sentences, examples, embeddings; /* rows copied */
+    int64_t urls;            /* frontier URLs new to the target */
+};
+/* Merge the shard database `shard` into `s` in one transaction of `s`:
+ * documents (in the shard's order) with their sentences, examples,
+ * embeddings, MinHash bands and reject reasons, and the frontier (urls,
+ * hosts, responses). A document whose text the target has is skipped (so a
+ * shard merged twice adds nothing); a kept document whose MinHash bands
+ * meet a target document's becomes a near duplicate of it, as
+ * text_db_process decides; sentences get duplicate_of from the target. Of
+ * two texts of one URL the one fetched later stays (so the order of the
+ * shards does not matter for it).
+ * A URL the target has queued but the shard fetched takes the shard's
+ * state. The shard is opened with its run lock (an older schema is
+ * upgraded, a newer one refused: MM_EDB naming it). On any error or a stop
+ * (MM_EINTR) nothing of the shard stays. */
+mm_rc pipeline_merge_shard(struct store *s, const char *shard, const struct pipeline_log *log, volatile int *stop,
+                           struct pipeline_merge_counts *counts, struct mm_err *err);
 
 #endif

@@ -80,7 +80,7 @@ struct store_document {
     const char *description, *published, *modified, *fetched, *lang;
     const char *text;         /* required, valid UTF-8 */
     size_t text_len;
-    const char *source;       /* crawl | import:bert-text | import:jsonl */
+    const char *source;       /* crawl | import:bert-text | import:jsonl | import:warc | import:wet */
     const char *source_ref;
     const char *extract_method;
     int64_t replacement_chars;

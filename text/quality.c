@@ -73,6 +73,25 @@ static int is_letter(uint32_t c) {
     return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
 }
 
+int text_is_korean(const struct text_config *cfg, const char *text, size_t len) {
+    const unsigned char *s = (const unsigned char *)text;
+    size_t letters = 0, hangul = 0;
+    for (size_t b = 0; b < len;) {
+        uint32_t c;
+        int k = mm_utf8_decode(s + b, len - b, &c);
+        if (k == 0) {
+            b++;
+            continue;
+        }
+        b += (size_t)k;
+        if (is_letter(c)) {
+            letters++;
+            hangul += text_is_hangul(c);
+        }
+    }
+    return letters > 0 && (double)hangul / (double)letters >= cfg->min_hangul_ratio;
+}
+
 static int ends_in_punct(uint32_t c) {
     return c == '.' || c == '!' || c == '?' || c == '"' || c == '\'' || c == 0x201D || c == 0x2019 ||
            c == 0x2026 || c == 0x3002 || c == 0xFF01 || c == 0xFF1F;

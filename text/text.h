@@ -188,6 +188,11 @@ mm_rc text_doc_process(struct text_doc *d, const struct text_config *cfg, const 
  * written to buf[32]). */
 const char *text_quality(const struct text_config *cfg, const char *text, size_t len, char buf[32]);
 
+/* 1 when Hangul makes up at least cfg->min_hangul_ratio of the letters of
+ * text[0..len) (the language check of text_quality, alone): imports use it
+ * to keep non-Korean pages out. 0 for text without letters. */
+int text_is_korean(const struct text_config *cfg, const char *text, size_t len);
+
 /* Hash of a normalised sentence (whitespace removed, ASCII lowercased) as 32
  * hex digits: equal for sentences that differ only in spacing or case. */
 void text_sentence_hash(const char *s, size_t len, char out[33]);
