@@ -263,6 +263,8 @@ static int run(int argc, char **argv) {
         emb_model_close(m);
         return cli_fail("embed", &err);
     }
+    char label[48]; /* the output named as embeddings.pooling names it */
+    snprintf(label, sizeof label, "%s%s", emb_pooling_name((enum emb_pooling)pool), normalize ? "+normalize" : "");
     cli_install_stop(&stop_flag);
     double t0 = mm_now_monotonic();
     int rcode = CLI_EXIT_OK;
@@ -273,7 +275,7 @@ static int run(int argc, char **argv) {
             rcode = cli_fail("embed", &err);
         else
             cli_log("embed: %zu sentences -> %s (%d dims, %s, %.1f sentences/s)", n, output, emb_model_dim(m),
-                    emb_pooling_name((enum emb_pooling)pool), n / (mm_now_monotonic() - t0 + 1e-9));
+                    label, n / (mm_now_monotonic() - t0 + 1e-9));
     } else {
         struct store *s = NULL;
         int64_t run_id = 0, done = 0;
@@ -300,8 +302,7 @@ static int run(int argc, char **argv) {
             rc = emb_db_embed(store_db(s), m, &o, &done, &err);
             cli_progress_done();
             char msg[160];
-            snprintf(msg, sizeof msg, "%lld embeddings (%s, %s)", (long long)done, emb_model_name(m),
-                     emb_pooling_name((enum emb_pooling)pool));
+            snprintf(msg, sizeof msg, "%lld embeddings (%s, %s)", (long long)done, emb_model_name(m), label);
             struct store_run_counts counts = {0, 0, 0, NULL};
             struct mm_err e2 = {0};
             store_run_end(s, run_id, rc == MM_OK ? "ok" : rc == MM_EINTR ? "interrupted" : "failed", &counts, msg, &e2);
@@ -310,7 +311,7 @@ static int run(int argc, char **argv) {
             rcode = cli_fail("embed", &err);
         else
             cli_log("embed: %lld new embeddings in %s (%s, %s, %.1f/s)", (long long)done, db, emb_model_name(m),
-                    emb_pooling_name((enum emb_pooling)pool), done / (mm_now_monotonic() - t0 + 1e-9));
+                    label, done / (mm_now_monotonic() - t0 + 1e-9));
         store_close(s);
     }
     emb_model_close(m);
