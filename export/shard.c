@@ -134,6 +134,20 @@ mm_rc export_sink_write(struct export_sink *k, const struct export_instance *in,
     return MM_OK;
 }
 
+mm_rc export_sink_write_record(struct export_sink *k, const void *rec, size_t n, struct mm_err *err) {
+    mm_rc rc;
+    if (k->f == NULL && (rc = open_shard(k, err)) != MM_OK)
+        return rc;
+    if (mm_buf_append(&k->rec, rec, n) != MM_OK)
+        return mm_err_set(err, MM_ENOMEM, "export: out of memory encoding a record");
+    k->count++;
+    if (k->rec.len >= FLUSH_BYTES && (rc = flush(k, err)) != MM_OK)
+        return rc;
+    if (k->count >= k->p->shard_size)
+        return close_shard(k, err);
+    return MM_OK;
+}
+
 mm_rc export_sink_finish(struct export_sink *k, struct mm_err *err) {
     return k->f ? close_shard(k, err) : MM_OK;
 }
