@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "pipeline.h"
+#include "cli_pipeline.h"
 
 static const char usage[] =
     "malmoi crawl --db FILE [--config FILE] [--seed URL]... [--max-pages N] [--max-seconds S]\n"
@@ -27,7 +27,7 @@ static void help(void) {
            "Options:\n"
            "  --db FILE            the corpus database (created if missing)\n"
            "  --config FILE        settings (default: $MALMOI_CONFIG, else config/malmoi.ini)\n"
-           PIPELINE_CRAWL_HELP
+           CLI_CRAWL_HELP
            "  --no-extract         keep raw responses only (run 'malmoi reextract' later); links\n"
            "                       in pages are then not followed, feeds and sitemaps still are\n\n"
            "Exit status: 0 done (or stopped by a limit or a signal), 1 failure, 2 usage\n"
@@ -43,13 +43,13 @@ static int run(int argc, char **argv) {
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"config", required_argument, NULL, 'c'},
                                          {"no-extract", no_argument, NULL, 'x'},
-                                         PIPELINE_CRAWL_LONG_OPTIONS,
+                                         CLI_CRAWL_LONG_OPTIONS,
                                          {0}};
     const char *db = NULL, *config = NULL;
     struct pipeline_crawl_opts co = PIPELINE_CRAWL_OPTS_INIT;
     int c;
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        int handled = pipeline_crawl_option("crawl", usage, c, optarg, &co);
+        int handled = cli_crawl_option("crawl", usage, c, optarg, &co);
         if (handled < 0)
             return CLI_EXIT_USAGE;
         if (handled)
@@ -71,7 +71,7 @@ static int run(int argc, char **argv) {
     struct mm_err err;
     mm_err_clear(&err);
     struct pipeline_config pc;
-    if (pipeline_config_load(config, &pc, &err) != MM_OK)
+    if (pipeline_config_load(config, &cli_pipeline_log, &pc, &err) != MM_OK)
         return cli_fail("crawl", &err);
     struct store *s = NULL;
     int64_t run_id = 0;
@@ -95,7 +95,7 @@ static int run(int argc, char **argv) {
              (long long)st.pages, (long long)st.html, (long long)st.not_modified, (long long)pages.documents,
              (long long)st.enqueued, (long long)st.errors, (long long)st.robots_denied, (long long)st.parked_hosts,
              st.bytes / 1e6, mm_now_monotonic() - t0, stop ? " (stopped by signal)" : "");
-    status = pipeline_run_end(s, "crawl", run_id, rc, stop, &st, &pages, msg, &err);
+    status = cli_run_end(s, "crawl", run_id, rc, stop, &st, &pages, msg, &err);
 out:
     store_close(s);
     pipeline_config_free(&pc);

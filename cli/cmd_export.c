@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "pipeline.h"
+#include "cli_pipeline.h"
 #include "export.h"
 #include "store.h"
 #include "tokenize.h"
@@ -209,7 +209,7 @@ static int run(int argc, char **argv) {
     mm_err_clear(&err);
     /* The tokenizer: --tokenizer, else the config's, as `malmoi run` uses. */
     struct pipeline_config pc;
-    if (pipeline_config_load(config, &pc, &err) != MM_OK)
+    if (pipeline_config_load(config, &cli_pipeline_log, &pc, &err) != MM_OK)
         return cli_fail("export", &err);
     if (tokpath == NULL)
         tokpath = pc.tokenizer;

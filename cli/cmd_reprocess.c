@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "pipeline.h"
+#include "cli_pipeline.h"
 
 static const char usage[] = "malmoi reprocess --db FILE [--config FILE] [--from extract|split|encode] [--threads N]";
 
@@ -93,7 +93,7 @@ static int reprocess(const char *cmd, const char *from, int argc, char **argv) {
     struct mm_err err;
     mm_err_clear(&err);
     struct pipeline_config pc;
-    if (pipeline_config_load(config, &pc, &err) != MM_OK)
+    if (pipeline_config_load(config, &cli_pipeline_log, &pc, &err) != MM_OK)
         return cli_fail(cmd, &err);
     struct tok_model *tok = NULL;
     struct store *s = NULL;
@@ -107,7 +107,7 @@ static int reprocess(const char *cmd, const char *from, int argc, char **argv) {
     double t0 = mm_now_monotonic();
     char tok_id[128];
     tok_key(tok, tok_id, sizeof tok_id);
-    struct pipeline_pages pages = {.rules = pc.rules};
+    struct pipeline_pages pages = {.rules = pc.rules, .log = &pc.log};
     struct pipeline_counts counts = {0};
     int64_t n_pages = 0;
     mm_rc rc = MM_OK;

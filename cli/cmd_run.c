@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "pipeline.h"
+#include "cli_pipeline.h"
 
 static const char usage[] =
     "malmoi run --db FILE [--config FILE] [--no-crawl] [--threads N] [--seed URL]... [--max-pages N]\n"
@@ -27,7 +27,7 @@ static void help(void) {
            "  --config FILE        settings (default: $MALMOI_CONFIG, else config/malmoi.ini)\n"
            "  --no-crawl           only process what is already in the database\n"
            "  --threads N          threads for embeddings (default 1)\n"
-           PIPELINE_CRAWL_HELP
+           CLI_CRAWL_HELP
            "\nExit status: 0 done (also when stopped by a limit or a signal), 1 failure,\n"
            "2 usage error, 75 another run holds the database.\n",
            usage);
@@ -42,7 +42,7 @@ static int run(int argc, char **argv) {
                                          {"config", required_argument, NULL, 'c'},
                                          {"no-crawl", no_argument, NULL, 'n'},
                                          {"threads", required_argument, NULL, 'T'},
-                                         PIPELINE_CRAWL_LONG_OPTIONS,
+                                         CLI_CRAWL_LONG_OPTIONS,
                                          {0}};
     const char *db = NULL, *config = NULL;
     int no_crawl = 0;
@@ -50,7 +50,7 @@ static int run(int argc, char **argv) {
     struct pipeline_crawl_opts co = PIPELINE_CRAWL_OPTS_INIT;
     int c;
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        int handled = pipeline_crawl_option("run", usage, c, optarg, &co);
+        int handled = cli_crawl_option("run", usage, c, optarg, &co);
         if (handled < 0)
             return CLI_EXIT_USAGE;
         if (handled)
@@ -75,7 +75,7 @@ static int run(int argc, char **argv) {
     struct mm_err err;
     mm_err_clear(&err);
     struct pipeline_config pc;
-    if (pipeline_config_load(config, &pc, &err) != MM_OK)
+    if (pipeline_config_load(config, &cli_pipeline_log, &pc, &err) != MM_OK)
         return cli_fail("run", &err);
     struct tok_model *tok = NULL;
     struct store *s = NULL;
@@ -115,7 +115,7 @@ static int run(int argc, char **argv) {
              (long long)st.pages, (long long)pages.documents, (long long)counts.documents_split,
              (long long)counts.documents_rejected, (long long)counts.sentences, (long long)counts.examples,
              (long long)counts.embeddings, mm_now_monotonic() - t0, stop ? " (stopped by a signal)" : "");
-    status = pipeline_run_end(s, "run", run_id, rc, stop, &st, &pages, msg, &err);
+    status = cli_run_end(s, "run", run_id, rc, stop, &st, &pages, msg, &err);
 out:
     store_close(s);
     tok_close(tok);

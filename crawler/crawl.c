@@ -1,10 +1,10 @@
 /*
- * crawl.c -- the crawl loop: one libcurl multi handle, one politeness queue
- * per host (robots.txt first, then at most per_host transfers and `delay`
- * between requests), a small in-memory buffer of claimed URLs per host fed
- * from the SQLite frontier, and batched commits. Retry-After (RFC 9110
- * 10.2.3) on 429/503, exponential back-off on errors, hosts that keep
- * failing are parked.
+ * crawl.c -- the crawl loop: one libcurl multi handle whose transfers the
+ * per-host politeness queues of hosts.c feed (robots.txt first, then at
+ * most per_host transfers and `delay` between requests), completions
+ * written to the SQLite frontier, and batched commits. Retry-After (RFC
+ * 9110 10.2.3) on 429/503, exponential back-off on errors (hosts.c parks a
+ * host that keeps failing).
  */
 #include "crawler.h"
 #include "crawler_int.h"
@@ -15,7 +15,6 @@
 #include <strings.h>
 #include <time.h>
 
-#define HOST_BUF 16            /* claimed URLs kept in memory per host */
 #define COMMIT_MS 1000         /* batch window for commits: each costs an fsync */
 #define COMMIT_OPS 4096
 #define HEADERS_MAX (64u << 10)
@@ -23,27 +22,9 @@
 #define RETRY_AFTER_MAX 3600
 #define SEEN_SLOTS (1u << 16)  /* recently enqueued links: 512 KiB, fixed */
 
-struct host {
-    char *key;       /* scheme://host:port */
-    char name[256];  /* host name */
-    uint64_t hash;
-    const struct crawl_site *site;
-    int inflight, per_host;
-    long delay_ms;
-    int64_t next_allowed_ms; /* monotonic ms */
-    int robots_state;        /* 0 unknown, 1 fetching, 2 ready, 3 blocked */
-    int64_t robots_until_s;  /* blocked: retry after (wall s) */
-    struct crawl_robots *robots;
-    int failures;
-    int64_t parked_until_s;
-    int64_t empty_until_ms;  /* no due URLs: do not ask again before */
-    struct frontier_item buf[HOST_BUF];
-    int nbuf, ibuf;
-};
-
 struct xfer {
     CURL *easy;
-    struct host *h;
+    struct crawl_host *h;
     struct frontier_item it;
     int robots;
     struct mm_buf body, headers; /* body: decoded bytes */
@@ -66,8 +47,7 @@ struct crawler {
     CURLM *multi;
     struct curl_slist *resolve;
     struct crawl_warc *warc;
-    struct host **hosts;
-    size_t n_hosts, cap_hosts;
+    struct crawl_hosts hosts;
     char **seed_hosts;
     size_t n_seed_hosts;
     int running;
@@ -81,54 +61,9 @@ struct crawler {
 static int64_t mono_ms(void) { return (int64_t)(mm_now_monotonic() * 1000.0); }
 static int64_t wall_s(void) { return mm_now_unix_ms() / 1000; }
 
-/* ---- hosts ---------------------------------------------------------------- */
-
-static struct host *host_find(struct crawler *c, const char *key) {
-    uint64_t h = mm_hash64(key, strlen(key), 0);
-    for (size_t i = 0; i < c->n_hosts; i++)
-        if (c->hosts[i]->hash == h && strcmp(c->hosts[i]->key, key) == 0)
-            return c->hosts[i];
-    return NULL;
-}
-
-static struct host *host_get(struct crawler *c, const char *key) {
-    struct host *h = host_find(c, key);
-    if (h)
-        return h;
-    if (c->n_hosts == c->cap_hosts) {
-        size_t cap = c->cap_hosts ? 2 * c->cap_hosts : 16;
-        struct host **nh = realloc(c->hosts, cap * sizeof *nh);
-        if (nh == NULL)
-            return NULL;
-        c->hosts = nh;
-        c->cap_hosts = cap;
-    }
-    h = calloc(1, sizeof *h);
-    if (h == NULL || (h->key = strdup(key)) == NULL) {
-        free(h);
-        return NULL;
-    }
-    h->hash = mm_hash64(key, strlen(key), 0);
-    if (crawl_url_host_name(key, h->name, sizeof h->name) != 0)
-        h->name[0] = '\0';
-    h->site = crawl_config_site(c->cfg, h->name);
-    h->per_host = (int)(h->site && h->site->per_host > 0 ? h->site->per_host : c->cfg->per_host);
-    h->delay_ms = h->site && h->site->delay_ms >= 0 ? h->site->delay_ms : c->cfg->delay_ms;
-    c->hosts[c->n_hosts++] = h;
-    return h;
-}
-
-static void host_free(struct host *h) {
-    for (int i = h->ibuf; i < h->nbuf; i++)
-        frontier_item_clear(&h->buf[i]);
-    crawl_robots_free(h->robots);
-    free(h->key);
-    free(h);
-}
-
 static void host_seen(void *ctx, const char *key) {
     struct crawler *c = ctx;
-    (void)host_get(c, key);
+    (void)crawl_hosts_get(&c->hosts, key);
 }
 
 /* ---- scope and enqueueing ------------------------------------------------ */
@@ -201,7 +136,7 @@ static mm_rc enqueue(struct crawler *c, const char *base, const char *raw, enum 
             c->seen[k & (SEEN_SLOTS - 1)] = k;
         if (rc == MM_OK && added) {
             c->st->enqueued++;
-            struct host *h = host_get(c, key);
+            struct crawl_host *h = crawl_hosts_get(&c->hosts, key);
             if (h == NULL)
                 rc = mm_err_set(c->err, MM_ENOMEM, "out of memory");
             else
@@ -345,7 +280,7 @@ static int header_value(const char *block, const char *name, char *out, size_t n
     return 0;
 }
 
-static mm_rc start(struct crawler *c, struct host *h, struct frontier_item *it, int robots) {
+static mm_rc start(struct crawler *c, struct crawl_host *h, struct frontier_item *it, int robots) {
     struct xfer *x = calloc(1, sizeof *x);
     if (x == NULL)
         return mm_err_set(c->err, MM_ENOMEM, "out of memory");
@@ -423,11 +358,9 @@ static mm_rc start(struct crawler *c, struct host *h, struct frontier_item *it, 
     if (c->xfers)
         c->xfers->prev = x;
     c->xfers = x;
-    h->inflight++;
+    crawl_host_started(h, mono_ms());
     c->running++;
     c->st->in_flight = c->running;
-    int64_t now = mono_ms();
-    h->next_allowed_ms = now + h->delay_ms;
     return MM_OK;
 }
 
@@ -510,7 +443,6 @@ static int64_t retry_after_s(const char *headers) {
 /* A failed fetch: back off the URL and the host; park a host that keeps failing. */
 static mm_rc fail(struct crawler *c, struct xfer *x, long status, const char *kind, int retry, int64_t wait_s,
                   int attempts) {
-    struct host *h = x->h;
     count_error(c->st, kind);
     struct frontier_result r = {.status = status, .error = kind, .attempts = attempts};
     if (!retry) {
@@ -521,30 +453,11 @@ static mm_rc fail(struct crawler *c, struct xfer *x, long status, const char *ki
     int shift = attempts > 1 ? (attempts - 1 > 10 ? 10 : attempts - 1) : 0;
     r.state = "queued";
     r.next_fetch = nows + (wait_s >= 0 ? wait_s : (int64_t)c->cfg->retry_base_s << shift);
-    if (wait_s >= 0) {
-        /* Retry-After: the server said when; the whole host waits that long */
-        if (nowm + wait_s * 1000 > h->next_allowed_ms)
-            h->next_allowed_ms = nowm + wait_s * 1000;
-    } else {
-        /* errors slow the host down: its delay doubles per consecutive failure */
-        h->failures++;
-        int64_t base = h->delay_ms > 500 ? h->delay_ms : 500;
-        int64_t pause = base << (h->failures - 1 > 10 ? 10 : h->failures - 1);
-        if (pause > 60000)
-            pause = 60000;
-        if (nowm + pause > h->next_allowed_ms)
-            h->next_allowed_ms = nowm + pause;
-        long park = h->site && h->site->host_fail_park > 0 ? h->site->host_fail_park : c->cfg->host_fail_park;
-        if (h->failures >= park && h->parked_until_s <= nows) {
-            h->parked_until_s = nows + c->cfg->park_s;
-            c->st->parked_hosts++;
-            char reason[128];
-            snprintf(reason, sizeof reason, "%d consecutive failures, last: %s", h->failures, kind);
-            mm_rc rc = frontier_host_state(c->f, h->key, h->failures, h->parked_until_s, reason, c->err);
-            if (rc != MM_OK)
-                return rc;
-        }
-    }
+    int parked = 0;
+    mm_rc rc = crawl_host_backoff(x->h, c->f, c->cfg, kind, wait_s, nowm, nows, &parked, c->err);
+    c->st->parked_hosts += parked;
+    if (rc != MM_OK)
+        return rc;
     return frontier_finish(c->f, x->it.id, &r, c->err);
 }
 
@@ -569,34 +482,27 @@ static mm_rc retry_or_fail(struct crawler *c, struct xfer *x, long status, const
 }
 
 static mm_rc robots_done(struct crawler *c, struct xfer *x, CURLcode res, long status) {
-    struct host *h = x->h;
+    struct crawl_host *h = x->h;
     int64_t now = wall_s();
     mm_rc rc;
-    crawl_robots_free(h->robots);
-    h->robots = NULL;
+    struct crawl_robots *robots = NULL;
     if (res == CURLE_OK || (res == CURLE_WRITE_ERROR && x->too_big) || res == CURLE_FILESIZE_EXCEEDED) {
         if (status >= 200 && status < 300) {
             if ((rc = crawl_robots_parse(x->body.data ? x->body.data : "", x->body.len, c->cfg->robots_agent,
-                                         &h->robots)) != MM_OK)
+                                         &robots)) != MM_OK)
                 return mm_err_set(c->err, rc, "out of memory");
         } else if (status >= 400 && status < 500) {
-            if ((rc = crawl_robots_all(1, &h->robots)) != MM_OK) /* RFC 9309 2.3.1.3: unavailable */
+            if ((rc = crawl_robots_all(1, &robots)) != MM_OK) /* RFC 9309 2.3.1.3: unavailable */
                 return mm_err_set(c->err, rc, "out of memory");
         }
     }
-    if (h->robots == NULL) { /* 5xx, 3xx past 5 hops or unreachable: disallow all for now (2.3.1.4) */
-        h->robots_state = 3;
-        h->robots_until_s = now + c->cfg->robots_retry_s;
+    if (robots == NULL) { /* 5xx, 3xx past 5 hops or unreachable: disallow all for now (2.3.1.4) */
+        crawl_host_robots_blocked(h, c->cfg, now);
         count_error(c->st, "robots");
         return frontier_host_robots(c->f, h->key, res == CURLE_OK ? (int)status : 0, NULL, 0, now, -1, c->err);
     }
-    long cd = crawl_robots_delay_ms(h->robots);
-    if (cd > h->delay_ms)
-        h->delay_ms = cd;
-    if (mono_ms() + h->delay_ms > h->next_allowed_ms) /* the delay holds after robots.txt too */
-        h->next_allowed_ms = mono_ms() + h->delay_ms;
-    h->robots_state = 2;
-    h->robots_until_s = now + c->cfg->robots_ttl_s;
+    long cd = crawl_robots_delay_ms(robots);
+    crawl_host_robots_ready(h, robots, c->cfg, mono_ms(), now);
     int keep = status >= 200 && status < 300;
     rc = frontier_host_robots(c->f, h->key, (int)status, keep ? x->body.data : NULL, keep ? x->body.len : 0, now, cd,
                               c->err);
@@ -607,7 +513,7 @@ static mm_rc robots_done(struct crawler *c, struct xfer *x, CURLcode res, long s
 }
 
 static mm_rc page_done(struct crawler *c, struct xfer *x, long status) {
-    struct host *h = x->h;
+    struct crawl_host *h = x->h;
     const struct crawl_config *cfg = c->cfg;
     char *final = NULL, *ct = NULL;
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &final);
@@ -743,7 +649,7 @@ static mm_rc redirect_done(struct crawler *c, struct xfer *x, long status) {
     char *target = NULL;
     if (!header_value(hdrs, "Location", loc, sizeof loc) || crawl_url_normalize(x->it.url, loc, &target) != MM_OK)
         return fail(c, x, status, "http", 0, -1, 0); /* no Location, or not http(s): it will not heal */
-    struct host *h = x->h;
+    struct crawl_host *h = x->h;
     h->failures = 0;
     int hops = 0;
     mm_rc rc = redirect_hops(c, x->it.id, &hops);
@@ -802,13 +708,10 @@ static mm_rc finished(struct crawler *c, CURLMsg *m) {
     curl_easy_getinfo(x->easy, CURLINFO_SIZE_DOWNLOAD_T, &down);
     curl_easy_getinfo(x->easy, CURLINFO_HEADER_SIZE, &hsize);
     c->st->bytes += (int64_t)down + hsize;
-    struct host *h = x->h;
-    h->inflight--;
+    struct crawl_host *h = x->h;
+    crawl_host_finished(h, mono_ms());
     c->running--;
     c->st->in_flight = c->running;
-    int64_t nowm = mono_ms();
-    if (nowm + h->delay_ms > h->next_allowed_ms)
-        h->next_allowed_ms = nowm + h->delay_ms;
     mm_rc rc = frontier_write(c->f, c->err);
     if (rc != MM_OK)
         goto out;
@@ -871,95 +774,30 @@ out:
 /* ---- scheduling ----------------------------------------------------------- */
 
 /* Decide what this host does next; starts at most what politeness allows. */
-static mm_rc host_step(struct crawler *c, struct host *h, int64_t nowm, int64_t nows) {
-    if (h->inflight >= h->per_host || nowm < h->next_allowed_ms || h->parked_until_s > nows)
+static mm_rc host_step(struct crawler *c, struct crawl_host *h, int64_t nowm, int64_t nows) {
+    if (!crawl_host_may_start(h, nowm, nows) || c->running >= c->cfg->max_connections)
         return MM_OK;
-    if (c->running >= c->cfg->max_connections)
+    int have = 0;
+    mm_rc rc = crawl_host_refill(h, c->f, nowm, nows, &c->ops, &have, c->err);
+    if (rc != MM_OK || !have)
+        return rc;
+    enum crawl_host_next what;
+    if ((rc = crawl_host_robots_check(h, c->f, c->cfg, nowm, nows, &what, c->err)) != MM_OK)
+        return rc;
+    struct frontier_item it = {0};
+    if (what == CRAWL_HOST_FETCH_ROBOTS) {
+        char url[600];
+        snprintf(url, sizeof url, "%s/robots.txt", h->key);
+        if ((it.url = strdup(url)) == NULL)
+            return mm_err_set(c->err, MM_ENOMEM, "out of memory");
+        return start(c, h, &it, 1);
+    }
+    if (what != CRAWL_HOST_FETCH_PAGE)
         return MM_OK;
-    mm_rc rc;
-    if (h->ibuf == h->nbuf) {
-        if (nowm < h->empty_until_ms)
-            return MM_OK;
-        if (h->robots_state == 3 && nows < h->robots_until_s)
-            return MM_OK;
-        if ((rc = frontier_write(c->f, c->err)) != MM_OK)
-            return rc;
-        int n = 0;
-        if ((rc = frontier_take(c->f, h->key, nows, HOST_BUF, h->buf, &n, c->err)) != MM_OK)
-            return rc;
-        c->ops += n;
-        h->ibuf = 0;
-        h->nbuf = n;
-        if (n == 0) {
-            h->empty_until_ms = nowm + 1000;
-            return MM_OK;
-        }
-    }
-    if (h->robots_state == 0 || ((h->robots_state == 2 || h->robots_state == 3) && nows >= h->robots_until_s)) {
-        struct frontier_host fh;
-        if ((rc = frontier_host_get(c->f, h->key, &fh, c->err)) != MM_OK)
-            return rc;
-        if (fh.parked_until > nows) {
-            h->parked_until_s = fh.parked_until;
-            h->failures = fh.failures;
-        }
-        int64_t left = fh.next_allowed_ms - mm_now_unix_ms(); /* a run just before this one */
-        if (h->robots_state == 0 && left > 0 && nowm + left > h->next_allowed_ms) {
-            h->next_allowed_ms = nowm + (left > 600000 ? 600000 : left);
-            if (nowm < h->next_allowed_ms) {
-                frontier_host_clear(&fh);
-                return MM_OK;
-            }
-        }
-        int fresh = fh.robots_status >= 0 && nows - fh.robots_fetched < c->cfg->robots_ttl_s;
-        if (fresh && fh.robots_status >= 200 && fh.robots_status < 500 && h->robots_state == 0) {
-            crawl_robots_free(h->robots);
-            h->robots = NULL;
-            rc = fh.robots_status < 300 ? crawl_robots_parse(fh.robots_txt ? fh.robots_txt : "", fh.robots_len,
-                                                             c->cfg->robots_agent, &h->robots)
-                                        : crawl_robots_all(1, &h->robots);
-            frontier_host_clear(&fh);
-            if (rc != MM_OK)
-                return mm_err_set(c->err, rc, "out of memory");
-            long cd = crawl_robots_delay_ms(h->robots);
-            if (cd > h->delay_ms)
-                h->delay_ms = cd;
-            h->robots_state = 2;
-            h->robots_until_s = fh.robots_fetched + c->cfg->robots_ttl_s;
-        } else if (fh.robots_status >= 0 && (fh.robots_status == 0 || fh.robots_status >= 500) &&
-                   nows - fh.robots_fetched < c->cfg->robots_retry_s) {
-            frontier_host_clear(&fh);
-            h->robots_state = 3;
-            h->robots_until_s = fh.robots_fetched + c->cfg->robots_retry_s;
-            return MM_OK;
-        } else {
-            frontier_host_clear(&fh);
-            char url[600];
-            snprintf(url, sizeof url, "%s/robots.txt", h->key);
-            struct frontier_item it = {0};
-            if ((it.url = strdup(url)) == NULL)
-                return mm_err_set(c->err, MM_ENOMEM, "out of memory");
-            h->robots_state = 1;
-            return start(c, h, &it, 1);
-        }
-    }
-    if (h->robots_state != 2)
-        return MM_OK;
-    while (h->ibuf < h->nbuf) {
-        struct frontier_item *it = &h->buf[h->ibuf++];
-        if (!crawl_robots_allowed(h->robots, crawl_url_path(it->url))) {
-            c->st->robots_denied++;
-            struct frontier_result r = {.state = "skipped", .error = "robots"};
-            if ((rc = frontier_write(c->f, c->err)) != MM_OK ||
-                (rc = frontier_finish(c->f, it->id, &r, c->err)) != MM_OK)
-                return rc;
-            c->ops++;
-            frontier_item_clear(it);
-            continue;
-        }
-        return start(c, h, it, 0);
-    }
-    return MM_OK;
+    int got = 0;
+    if ((rc = crawl_host_take(h, c->f, &it, &got, &c->st->robots_denied, &c->ops, c->err)) != MM_OK || !got)
+        return rc;
+    return start(c, h, &it, 0);
 }
 
 static mm_rc maybe_commit(struct crawler *c, int force) {
@@ -1015,7 +853,7 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
     memset(stats, 0, sizeof *stats);
     if (cfg->user_agent == NULL || *cfg->user_agent == '\0')
         return mm_err_set(err, MM_EINVAL, "no user agent: set user_agent and contact in [crawler] or pass --user-agent");
-    struct crawler c = {.s = s, .cfg = cfg, .o = o, .st = stats, .err = err};
+    struct crawler c = {.s = s, .cfg = cfg, .o = o, .st = stats, .err = err, .hosts = {.cfg = cfg}};
     mm_rc rc = MM_OK;
     for (size_t i = 0; i < o->n_resolve; i++) {
         const char *r = o->resolve[i];
@@ -1063,16 +901,16 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
                 last_requeue = now;
                 if ((rc = frontier_write(c.f, err)) != MM_OK || (rc = frontier_requeue_due(c.f, nows, err)) != MM_OK)
                     break;
-                for (size_t i = 0; i < c.n_hosts; i++)
-                    c.hosts[i]->empty_until_ms = 0;
+                for (size_t i = 0; i < c.hosts.n; i++)
+                    c.hosts.v[i]->empty_until_ms = 0;
             }
-            for (size_t i = 0; i < c.n_hosts && rc == MM_OK; i++) {
+            for (size_t i = 0; i < c.hosts.n && rc == MM_OK; i++) {
                 /* start as many as the host allows now, not one per turn */
-                for (int k = 0; k < c.hosts[i]->per_host && rc == MM_OK; k++) {
+                for (int k = 0; k < c.hosts.v[i]->per_host && rc == MM_OK; k++) {
                     if (o->max_pages > 0 && stats->pages + c.running >= o->max_pages)
                         break;
                     int before = c.running;
-                    rc = host_step(&c, c.hosts[i], nowm, nows);
+                    rc = host_step(&c, c.hosts.v[i], nowm, nows);
                     if (c.running == before)
                         break;
                 }
@@ -1088,17 +926,8 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
              * that may be fetched; a parked or robots-blocked host ends the run. */
             int64_t nows = wall_s(), nowm = (int64_t)(now * 1000);
             int ready = 0, all_empty = 1;
-            for (size_t i = 0; i < c.n_hosts; i++) {
-                struct host *h = c.hosts[i];
-                int blocked = h->parked_until_s > nows || (h->robots_state == 3 && nows < h->robots_until_s) ||
-                              h->next_allowed_ms > nowm + cfg->idle_wait_s * 1000;
-                if (blocked)
-                    continue;
-                if (h->ibuf < h->nbuf)
-                    ready = 1;
-                else if (h->empty_until_ms <= nowm)
-                    all_empty = 0;
-            }
+            for (size_t i = 0; i < c.hosts.n; i++)
+                crawl_host_idle(c.hosts.v[i], nowm, nows, cfg->idle_wait_s, &ready, &all_empty);
             if (idle_since < 0)
                 idle_since = now;
             if (!ready && all_empty) {
@@ -1150,9 +979,9 @@ done:
         /* the next run (cron) keeps each host's delay */
         int64_t nowm_end = mono_ms(), nowu = mm_now_unix_ms();
         if (frontier_write(c.f, &e2) == MM_OK)
-            for (size_t i = 0; i < c.n_hosts && e2.code == MM_OK; i++)
-                if (c.hosts[i]->next_allowed_ms > nowm_end)
-                    frontier_host_next(c.f, c.hosts[i]->key, nowu + (c.hosts[i]->next_allowed_ms - nowm_end), &e2);
+            for (size_t i = 0; i < c.hosts.n && e2.code == MM_OK; i++)
+                if (c.hosts.v[i]->next_allowed_ms > nowm_end)
+                    frontier_host_next(c.f, c.hosts.v[i]->key, nowu + (c.hosts.v[i]->next_allowed_ms - nowm_end), &e2);
         if (rc == MM_OK) {
             rc = maybe_commit(&c, 1);
         } else if (frontier_in_txn(c.f)) {
@@ -1164,9 +993,7 @@ done:
             rc = mm_err_set(err, e2.code, "%s", e2.msg);
     }
     stats->in_flight = 0;
-    for (size_t i = 0; i < c.n_hosts; i++)
-        host_free(c.hosts[i]);
-    free(c.hosts);
+    crawl_hosts_free(&c.hosts);
     free(c.seen);
     crawl_warc_close(c.warc);
     for (size_t i = 0; i < c.n_seed_hosts; i++)

@@ -227,3 +227,17 @@ WHEN NOT EXISTS (SELECT 1 FROM documents_fts_queue WHERE id = old.id) BEGIN
     INSERT INTO documents_fts(documents_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
     INSERT INTO documents_fts_queue(id) VALUES (new.id);
 END;
+
+-- version: 3
+-- An index on every foreign key that had none. Deleting a row makes SQLite
+-- look up the rows that refer to it (ON DELETE SET NULL, or the check);
+-- without an index that is a scan of the whole child table per deleted
+-- row, so re-splitting a corpus (deleting its sentences, many of them
+-- duplicate_of targets) was quadratic: 169 s against 5.7 s for the first
+-- split of 20,756 sentences.
+CREATE INDEX sentences_duplicate_of ON sentences(duplicate_of) WHERE duplicate_of IS NOT NULL;
+CREATE INDEX documents_duplicate_of ON documents(duplicate_of) WHERE duplicate_of IS NOT NULL;
+CREATE INDEX urls_document ON urls(document_id) WHERE document_id IS NOT NULL;
+CREATE INDEX urls_found_from ON urls(found_from) WHERE found_from IS NOT NULL;
+CREATE INDEX urls_claimed_by ON urls(claimed_by) WHERE claimed_by IS NOT NULL;
+CREATE INDEX responses_run ON responses(run_id) WHERE run_id IS NOT NULL;

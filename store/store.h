@@ -22,14 +22,17 @@ int store_schema_version(void);
 
 enum store_open_flags {
     STORE_READONLY = 1, /* query only: no migration, no lock */
-    STORE_LOCK = 2,     /* take the run lock (FILE.lock); busy -> MM_EBUSY */
+    STORE_LOCK = 2,     /* take the run lock (a flock on FILE itself); busy -> MM_EBUSY */
     STORE_CREATE = 4,   /* create the file if it does not exist */
 };
 
 /* Open `path`, migrate its schema to the newest version (unless READONLY),
  * and with STORE_LOCK take the exclusive run lock held until store_close()
  * (also released by the kernel when the process dies, SIGKILL included).
- * `command` names the holder in the lock file ("crawl pid 123 since ...").
+ * The lock belongs to the file, not its name: a hard or symbolic link to a
+ * locked database is busy too. Symbolic links are resolved before SQLite
+ * opens the file, so all names share one -wal.
+ * `command` names the holder in FILE.lock ("crawl pid 123 since ...").
  * MM_EBUSY when another process holds the lock; its message names it.
  * MM_ENOTFOUND when the file does not exist and STORE_CREATE is not set. */
 mm_rc store_open(const char *path, int flags, const char *command, struct store **out, struct mm_err *err);

@@ -69,8 +69,9 @@ contains "stats documents" "$TMP/stdout" "documents   3"
 expect_exit 0 "stats --json" "$MALMOI" stats --db "$DB" --json
 check "stats JSON parses" /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["documents"]==3, d; assert d["sites"][0]["site"] in ("(none)","example"), d' "$TMP/stdout"
 
-# The lock: while another process holds it, a writer exits 75 at once.
-flock "$DB.lock" sleep 3 &
+# The lock (a flock on the database file): while another process holds it,
+# a writer exits 75 at once.
+flock "$DB" sleep 3 &
 holder=$!
 sleep 0.3
 expect_exit 75 "locked database" "$MALMOI" import --db "$DB" --format bert-text "$TMP/a.txt"

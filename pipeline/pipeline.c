@@ -3,12 +3,12 @@
  */
 #include "pipeline.h"
 
-#include "cli.h"
 #include "embed.h"
 #include "export.h"
 
 #include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +21,41 @@
 #ifndef MALMOI_INSTALLED_CONFIG
 #define MALMOI_INSTALLED_CONFIG "/usr/local/share/malmoi/config/malmoi.ini"
 #endif
+
+/* Format one message and hand it to `fn` (nothing when fn is NULL). */
+static void say(void (*fn)(void *, const char *), void *ctx, const char *fmt, va_list ap) {
+    if (fn == NULL)
+        return;
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fn(ctx, msg);
+}
+
+/* A log line through `log` (may be NULL). */
+static void log_line(const struct pipeline_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_line(const struct pipeline_log *log, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (log)
+        say(log->line, log->ctx, fmt, ap);
+    va_end(ap);
+}
+
+/* The status line through `log` (may be NULL). */
+static void log_progress(const struct pipeline_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_progress(const struct pipeline_log *log, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (log)
+        say(log->progress, log->ctx, fmt, ap);
+    va_end(ap);
+}
+
+/* End the status line. */
+static void log_progress_done(const struct pipeline_log *log) {
+    if (log && log->progress)
+        log->progress(log->ctx, NULL);
+}
 
 /* `value` relative to the folder of `config_path` (absolute stays as is). */
 static char *resolve(const char *config_path, const char *value) {
@@ -38,8 +73,11 @@ static char *resolve(const char *config_path, const char *value) {
     return out;
 }
 
-mm_rc pipeline_config_load(const char *path, struct pipeline_config *pc, struct mm_err *err) {
+mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, struct pipeline_config *pc,
+                           struct mm_err *err) {
     memset(pc, 0, sizeof *pc);
+    if (log)
+        pc->log = *log;
     pc->embed_max_length = 128;
     pc->batch_documents = 100;
     text_config_default(&pc->text);
@@ -121,7 +159,7 @@ static mm_rc json_ids(struct mm_buf *b, const int32_t *v, size_t n, int32_t fill
 
 #define ENCODE_BATCH 512 /* sentences per transaction */
 
-mm_rc pipeline_encode(struct store *s, const struct tok_model *tok, volatile int *stop, struct pipeline_counts *counts,
+mm_rc pipeline_encode(struct store *s, const struct pipeline_config *pc, const struct tok_model *tok, volatile int *stop, struct pipeline_counts *counts,
                       struct mm_err *err) {
     char key[128];
     tok_key(tok, key, sizeof key);
@@ -215,9 +253,9 @@ mm_rc pipeline_encode(struct store *s, const struct tok_model *tok, volatile int
         else
             store_rollback(s);
         last = sids[n - 1];
-        cli_progress("encoded %lld sentences", (long long)counts->examples);
+        log_progress(&pc->log, "encoded %lld sentences", (long long)counts->examples);
     }
-    cli_progress_done();
+    log_progress_done(&pc->log);
     /* Every used sentence now has an example: the split documents are encoded. */
     if (rc == MM_OK && !(stop && *stop)) {
         char now[32];
@@ -409,54 +447,15 @@ mm_rc pipeline_reextract(struct store *s, struct pipeline_pages *pages, volatile
 }
 
 
-int pipeline_crawl_option(const char *cmd, const char *usage, int c, const char *arg, struct pipeline_crawl_opts *o) {
-    switch (c) {
-    case PIPELINE_OPT_SEED:
-        if (o->n_seeds == PIPELINE_MAX_LIST) {
-            cli_usage_error(cmd, usage, "at most %d --seed options", PIPELINE_MAX_LIST);
-            return -1;
-        }
-        o->seeds[o->n_seeds++] = arg;
-        return 1;
-    case PIPELINE_OPT_RESOLVE:
-        if (o->n_resolve == PIPELINE_MAX_LIST) {
-            cli_usage_error(cmd, usage, "at most %d --resolve options", PIPELINE_MAX_LIST);
-            return -1;
-        }
-        o->resolve[o->n_resolve++] = arg;
-        return 1;
-    case PIPELINE_OPT_USER_AGENT:
-        if (*arg == '\0') {
-            cli_usage_error(cmd, usage, "--user-agent must not be empty");
-            return -1;
-        }
-        o->user_agent = arg;
-        return 1;
-    case PIPELINE_OPT_MAX_PAGES:
-        return cli_parse_long(cmd, usage, "--max-pages", arg, 1, 1000000000L, &o->max_pages) ? -1 : 1;
-    case PIPELINE_OPT_MAX_SECONDS:
-        return cli_parse_double(cmd, usage, "--max-seconds", arg, 0.001, 1e9, &o->max_seconds) ? -1 : 1;
-    case PIPELINE_OPT_DELAY:
-        return cli_parse_long(cmd, usage, "--delay", arg, 0, 600000, &o->delay_ms) ? -1 : 1;
-    case PIPELINE_OPT_PER_HOST:
-        return cli_parse_long(cmd, usage, "--per-host", arg, 1, 64, &o->per_host) ? -1 : 1;
-    case PIPELINE_OPT_WARC:
-        o->warc_dir = arg;
-        return 1;
-    }
-    return 0;
-}
-
 static void crawl_progress(void *ctx, const struct crawl_stats *st) {
-    (void)ctx;
-    cli_progress("%lld pages, %lld documents, %lld queued, %d in flight, %lld errors, %.1f MB",
+    const struct pipeline_pages *pages = ctx;
+    log_progress(pages->log, "%lld pages, %lld documents, %lld queued, %d in flight, %lld errors, %.1f MB",
                  (long long)st->pages, (long long)st->documents, (long long)st->queued, st->in_flight,
                  (long long)st->errors, st->bytes / 1e6);
 }
 
 static void report_host(void *ctx, const char *host, const char *why) {
-    (void)ctx;
-    cli_log("crawl: %s: %s", host, why);
+    log_line(ctx, "crawl: %s: %s", host, why);
 }
 
 mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_crawl_opts *o, struct mm_err *err) {
@@ -492,6 +491,7 @@ mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_c
 mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct pipeline_crawl_opts *o, int64_t run_id,
                      volatile int *stop, struct pipeline_pages *pages, struct crawl_stats *st, struct mm_err *err) {
     pages->rules = pc->rules;
+    pages->log = &pc->log;
     struct crawl_run_opts ro = {.run_id = run_id,
                                 .seeds = (const char **)o->seeds,
                                 .n_seeds = o->n_seeds,
@@ -506,38 +506,32 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
                                 .ctx = pages,
                                 .progress = crawl_progress};
     mm_rc rc = crawl_run(s, pc->crawl, &ro, st, err);
-    cli_progress_done();
+    log_progress_done(&pc->log);
     if (rc == MM_OK) {
         struct mm_err report_err; /* a report only: its failure is not the crawl's */
         mm_err_clear(&report_err);
-        crawl_blocked_hosts(s, report_host, NULL, &report_err);
+        crawl_blocked_hosts(s, report_host, &pc->log, &report_err);
     }
     return rc;
 }
 
-int pipeline_run_end(struct store *s, const char *command, int64_t run_id, mm_rc rc, int stopped,
-                     const struct crawl_stats *st, const struct pipeline_pages *pages, const char *msg,
-                     const struct mm_err *err) {
+mm_rc pipeline_run_end(struct store *s, int64_t run_id, mm_rc run_rc, int stopped, const struct crawl_stats *st,
+                       const struct pipeline_pages *pages, const char *msg, const struct mm_err *run_err,
+                       struct mm_err *err) {
     char *errors = st ? crawl_stats_errors_json(st) : NULL;
     struct store_run_counts counts = {.pages = st ? st->pages : 0,
                                       .bytes = st ? st->bytes : 0,
                                       .documents = pages ? pages->documents : 0,
                                       .errors_json = errors};
-    struct mm_err end_err;
-    mm_err_clear(&end_err);
-    store_run_end(s, run_id, rc != MM_OK ? "failed" : stopped ? "interrupted" : "ok", &counts,
-                  rc != MM_OK ? err->msg : msg, &end_err);
+    mm_rc rc = store_run_end(s, run_id, run_rc != MM_OK ? "failed" : stopped ? "interrupted" : "ok", &counts,
+                             run_rc != MM_OK ? run_err->msg : msg, err);
     free(errors);
     if (pages && pages->rule_fallbacks)
-        cli_log("extract: %lld pages matched a site rule that found no body (generic extractor used); "
-                "the site's markup may have changed",
-                (long long)pages->rule_fallbacks);
-    if (rc != MM_OK)
-        return cli_fail(command, err);
-    if (end_err.code != MM_OK)
-        return cli_fail(command, &end_err);
-    cli_log("%s: %s", command, msg);
-    return CLI_EXIT_OK;
+        log_line(pages->log,
+                 "extract: %lld pages matched a site rule that found no body (generic extractor used); "
+                 "the site's markup may have changed",
+                 (long long)pages->rule_fallbacks);
+    return rc;
 }
 
 mm_rc pipeline_run_begin(struct store *s, const char *command, int argc, char **argv, int64_t *run_id,
@@ -588,10 +582,10 @@ mm_rc pipeline_split(struct store *s, const struct pipeline_config *pc, volatile
             rc = store_commit(s, err);
         if (rc != MM_OK)
             store_rollback(s);
-        cli_progress("split %lld documents (%lld rejected), %lld sentences", (long long)counts->documents_split,
+        log_progress(&pc->log, "split %lld documents (%lld rejected), %lld sentences", (long long)counts->documents_split,
                      (long long)counts->documents_rejected, (long long)counts->sentences);
     }
-    cli_progress_done();
+    log_progress_done(&pc->log);
     sqlite3_finalize(docs);
     text_db_close(tdb);
     free(ids);
@@ -599,8 +593,7 @@ mm_rc pipeline_split(struct store *s, const struct pipeline_config *pc, volatile
 }
 
 static void embed_progress(void *ctx, int64_t done) {
-    (void)ctx;
-    cli_progress("embedded %lld examples", (long long)done);
+    log_progress(ctx, "embedded %lld examples", (long long)done);
 }
 
 mm_rc pipeline_embed(struct store *s, const struct pipeline_config *pc, const struct tok_model *tok, int threads,
@@ -623,11 +616,12 @@ mm_rc pipeline_embed(struct store *s, const struct pipeline_config *pc, const st
     o.tokenizer = tok_id;
     o.stop = stop;
     o.progress = embed_progress;
+    o.progress_ctx = (void *)&pc->log;
     int64_t done = 0;
     rc = emb_db_embed(store_db(s), m, &o, &done, err);
     if (rc == MM_EINTR)
         rc = MM_OK; /* stopped by a signal between chunks: what is done is committed */
-    cli_progress_done();
+    log_progress_done(&pc->log);
     counts->embeddings += done;
     emb_model_close(m);
     return rc;
@@ -639,7 +633,7 @@ mm_rc pipeline_process(struct store *s, const struct pipeline_config *pc, const 
     if (!*stop)
         rc = pipeline_split(s, pc, stop, counts, err);
     if (rc == MM_OK && !*stop)
-        rc = pipeline_encode(s, tok, stop, counts, err);
+        rc = pipeline_encode(s, pc, tok, stop, counts, err);
     if (rc == MM_OK && !*stop && embed_threads > 0)
         rc = pipeline_embed(s, pc, tok, embed_threads, stop, counts, err);
     return rc;
