@@ -355,28 +355,22 @@ mm_rc export_run(struct store *s, const struct tok_model *tok, const char *out_d
             /* megatron: one sequence per sentence; mlm: packed inputs */
             rc = cs->mg ? export_megatron_add(cs->mg, new_doc, ids, n, err)
                         : export_packer_add(&cs->pack, new_doc, ids, n, cs->sink, err);
-            if (rc != MM_OK)
-                break;
-            if (!counted)
-                cs->c.documents++;
-            counted = 1;
-            new_doc = 0;
-            cs->c.sentences++;
-            cs->c.tokens += (int64_t)n;
             if (cs->mg)
                 cs->c.instances++;
-            continue;
+        } else {
+            if (doc_tokens + n > EXPORT_MAX_DOCUMENT_TOKENS) {
+                /* A huge document continues as a new one, so memory stays
+                 * bounded by the chunk size whatever one row holds. */
+                if (cs->docs.ntok >= (size_t)p->chunk_tokens &&
+                    (rc = flush_chunk(cs, p, &v, &pool, &order, err)) != MM_OK)
+                    break;
+                new_doc = 1;
+                doc_tokens = 0;
+            }
+            doc_tokens += n;
+            rc = export_docs_add(&cs->docs, new_doc, ids, n, err);
         }
-        if (doc_tokens + n > EXPORT_MAX_DOCUMENT_TOKENS) {
-            /* A huge document continues as a new one, so memory stays
-             * bounded by the chunk size whatever one row holds. */
-            if (cs->docs.ntok >= (size_t)p->chunk_tokens && (rc = flush_chunk(cs, p, &v, &pool, &order, err)) != MM_OK)
-                break;
-            new_doc = 1;
-            doc_tokens = 0;
-        }
-        doc_tokens += n;
-        if ((rc = export_docs_add(&cs->docs, new_doc, ids, n, err)) != MM_OK)
+        if (rc != MM_OK)
             break;
         if (!counted)
             cs->c.documents++;

@@ -118,14 +118,10 @@ static mm_rc close_shard(struct export_sink *k, struct mm_err *err) {
     return MM_OK;
 }
 
-mm_rc export_sink_write(struct export_sink *k, const struct export_instance *in, struct mm_err *err) {
+/* A record was appended to k->rec: count it, write out a full buffer,
+ * close a full shard. */
+static mm_rc record_added(struct export_sink *k, struct mm_err *err) {
     mm_rc rc;
-    if (k->f == NULL && (rc = open_shard(k, err)) != MM_OK)
-        return rc;
-    rc = k->p->format == EXPORT_JSONL ? export_jsonl_encode(in, k->p, k->v, &k->rec)
-                                      : export_tfrecord_encode(in, k->p, k->v, &k->scratch, &k->rec);
-    if (rc != MM_OK)
-        return mm_err_set(err, rc, "export: out of memory encoding a record");
     k->count++;
     if (k->rec.len >= FLUSH_BYTES && (rc = flush(k, err)) != MM_OK)
         return rc;
@@ -134,18 +130,24 @@ mm_rc export_sink_write(struct export_sink *k, const struct export_instance *in,
     return MM_OK;
 }
 
+mm_rc export_sink_write(struct export_sink *k, const struct export_instance *in, struct mm_err *err) {
+    mm_rc rc;
+    if (k->f == NULL && (rc = open_shard(k, err)) != MM_OK)
+        return rc;
+    rc = k->p->format == EXPORT_JSONL ? export_jsonl_encode(in, k->p, k->v, &k->rec)
+                                      : export_tfrecord_encode(in, k->p, k->v, &k->scratch, &k->rec);
+    if (rc != MM_OK)
+        return mm_err_set(err, rc, "export: out of memory encoding a record");
+    return record_added(k, err);
+}
+
 mm_rc export_sink_write_record(struct export_sink *k, const void *rec, size_t n, struct mm_err *err) {
     mm_rc rc;
     if (k->f == NULL && (rc = open_shard(k, err)) != MM_OK)
         return rc;
     if (mm_buf_append(&k->rec, rec, n) != MM_OK)
         return mm_err_set(err, MM_ENOMEM, "export: out of memory encoding a record");
-    k->count++;
-    if (k->rec.len >= FLUSH_BYTES && (rc = flush(k, err)) != MM_OK)
-        return rc;
-    if (k->count >= k->p->shard_size)
-        return close_shard(k, err);
-    return MM_OK;
+    return record_added(k, err);
 }
 
 mm_rc export_sink_finish(struct export_sink *k, struct mm_err *err) {
