@@ -75,7 +75,8 @@ void emb_model_sha256(const struct emb_model *m, char out[65]);
 struct emb_model_defaults {
     enum emb_pooling pool; /* ST Pooling's mode; else pooled with pooler weights, else cls */
     int normalize;         /* 1: ST lists a Normalize module (L2-normalise) */
-    int max_length;        /* ST max_seq_length (sentence_bert_config.json); 0 = not set */
+    int max_length;        /* ST max_seq_length (sentence_bert_config.json; without
+                              it the model's positions, as ST does); 0 = not ST */
     int strip;             /* 1: strip leading/trailing white space of each text (ST) */
     const char *tokenizer_dir; /* folder of the tokenizer files (ST: the
                                   Transformer module's); borrowed */

@@ -297,7 +297,9 @@ int emb_model_max_positions(const struct emb_model *m) {
 void emb_model_defaults(const struct emb_model *m, struct emb_model_defaults *out) {
     out->pool = m->default_pool;
     out->normalize = m->normalize;
-    out->max_length = m->st_max_seq_length;
+    /* ST without max_seq_length takes min(max_position_embeddings, the
+     * tokenizer's model_max_length): the positions the model has. */
+    out->max_length = m->st_max_seq_length ? m->st_max_seq_length : m->st ? emb_model_max_positions(m) : 0;
     out->strip = m->st;
     out->tokenizer_dir = m->encoder_dir;
 }

@@ -13,7 +13,8 @@ tokenized with truncation to max_seq_length), Pooling (the mode of
  * a ko-sroberta-style folder: a RoBERTa encoder with its weights at the top
    (Transformer path ""), mean pooling and a Normalize module, KoBERT's
    spiece.model as tokenizer (ids from spm_encode), max_seq_length 20 so
-   long lines are cut; --no-normalize and --pooling override the defaults;
+   long lines are cut (without it, at the model's positions, as ST does);
+   --no-normalize and --pooling override the defaults;
  * --db stores the default output under pooling "mean+normalize";
  * refusals: a Dense module, two pooling modes, do_lower_case true.
 The forward pass is the float64 numpy one of bertref.py.
@@ -172,6 +173,16 @@ def main():
         compare("RoBERTa at the top, --no-normalize", got, r, rref["mean"])
         got, r = embed(ro, inp, out, "--pooling", "pooled")
         compare("RoBERTa at the top, --pooling pooled (its pooler) + Normalize", got, r, rref["pooled+normalize"])
+
+        # Without max_seq_length ST cuts at the model's positions (64 here).
+        sbc = os.path.join(ro, "sentence_bert_config.json")
+        json.dump({"do_lower_case": False}, open(sbc, "w"))
+        ids64, t64, m64 = batch(spm_ids(KOBERT, stripped, tmp), 64, 2, 3, 1)
+        check(int(m64.sum(1).max()) == 64, "a line reaches the model's 64 positions")
+        got, r = embed(ro, inp, out)
+        compare("RoBERTa at the top without max_seq_length: cut at the positions", got, r,
+                bertref.all_poolings(rcfg, rseen, ids64, t64, m64)["mean+normalize"])
+        json.dump({"max_seq_length": 20, "do_lower_case": False}, open(sbc, "w"))
 
         # ---- --db: the default output stored as mean+normalize ------------
         db = os.path.join(tmp, "corpus.db")
