@@ -44,6 +44,8 @@ int cli_crawl_option(const char *cmd, const char *usage, int c, const char *arg,
         return 1;
     case CLI_OPT_MAX_PAGES:
         return cli_parse_long(cmd, usage, "--max-pages", arg, 1, 1000000000L, &o->max_pages) ? -1 : 1;
+    case CLI_OPT_MAX_DEPTH:
+        return cli_parse_long(cmd, usage, "--max-depth", arg, 0, 1000, &o->max_depth) ? -1 : 1;
     case CLI_OPT_MAX_SECONDS:
         return cli_parse_double(cmd, usage, "--max-seconds", arg, 0.001, 1e9, &o->max_seconds) ? -1 : 1;
     case CLI_OPT_DELAY:
@@ -53,6 +55,8 @@ int cli_crawl_option(const char *cmd, const char *usage, int c, const char *arg,
     case CLI_OPT_WARC:
         o->warc_dir = arg;
         return 1;
+    case CLI_OPT_THREADS:
+        return cli_parse_long(cmd, usage, "--threads", arg, 1, 256, &o->threads) ? -1 : 1;
     }
     return 0;
 }

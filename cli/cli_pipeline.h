@@ -15,7 +15,7 @@ extern const struct pipeline_log cli_pipeline_log;
 /* getopt_long values of the crawl options, and their table entries. */
 enum {
     CLI_OPT_SEED = 1000, CLI_OPT_RESOLVE, CLI_OPT_USER_AGENT, CLI_OPT_MAX_PAGES,
-    CLI_OPT_MAX_SECONDS, CLI_OPT_DELAY, CLI_OPT_PER_HOST, CLI_OPT_WARC,
+    CLI_OPT_MAX_SECONDS, CLI_OPT_DELAY, CLI_OPT_PER_HOST, CLI_OPT_WARC, CLI_OPT_THREADS, CLI_OPT_MAX_DEPTH,
 };
 #define CLI_CRAWL_LONG_OPTIONS                                                                           \
     {"seed", required_argument, NULL, CLI_OPT_SEED},                                                     \
@@ -25,13 +25,18 @@ enum {
         {"max-seconds", required_argument, NULL, CLI_OPT_MAX_SECONDS},                                   \
         {"delay", required_argument, NULL, CLI_OPT_DELAY},                                               \
         {"per-host", required_argument, NULL, CLI_OPT_PER_HOST},                                         \
-        {"warc", required_argument, NULL, CLI_OPT_WARC}
+        {"warc", required_argument, NULL, CLI_OPT_WARC},                                                 \
+        {"threads", required_argument, NULL, CLI_OPT_THREADS},                                           \
+        {"max-depth", required_argument, NULL, CLI_OPT_MAX_DEPTH}
 /* The crawl options' help lines. */
 #define CLI_CRAWL_HELP                                                                              \
     "  --seed URL           crawl from this URL (repeatable); with seeds, the config's\n"                \
     "                       own seeds, feeds and sitemaps are not added this run\n"                      \
     "  --max-pages N        stop crawling after N responses\n"                                           \
     "  --max-seconds S      stop crawling after S seconds\n"                                             \
+    "  --max-depth N        follow links at most N hops from a seed, feed or sitemap (0: the\n"          \
+    "                       seeds only; wget's -l); default: the config's max_depth, which is\n"         \
+    "                       3 in [crawler] and 1 or 2 for most shipped news sites\n"                     \
     "  --delay MS           milliseconds between requests to one host (default 1000)\n"                  \
     "  --per-host N         connections per host (default 1)\n"                                          \
     "  --user-agent S       the User-Agent header, with a contact ('mybot/1.0 (+https://…)');\n"        \

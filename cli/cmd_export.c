@@ -66,7 +66,7 @@ static void help(void) {
            "                           (safe corpus mode) and stored first\n"
            "  --config FILE            the tokenizer and text settings, as `malmoi run` reads them\n"
            "                           (default: $MALMOI_CONFIG, else ./config/malmoi.ini, else the\n"
-           "                           installed default: KoBERT's spiece.model)\n"
+           "                           config installed with malmoi: KoBERT's spiece.model)\n"
            "  --seed N                 random seed (default 12345)\n"
            "  --max-seq-length N       tokens per instance, padded (default 128; 512 with\n"
            "                           --objective mlm)\n"

@@ -21,7 +21,8 @@ static void help(void) {
            "Embeddings follow when [pipeline] embed_model is set.\n\n"
            "Options:\n"
            "  --db FILE        the corpus database\n"
-           "  --config FILE    settings (default: $MALMOI_CONFIG, else config/malmoi.ini)\n"
+           "  --config FILE    settings (default: $MALMOI_CONFIG, else ./config/malmoi.ini, else the\n"
+           "                   config installed with malmoi; the log names the file used)\n"
            "  --from STEP      extract (default), split or encode\n"
            "  --threads N      threads for embeddings (default 1)\n\n"
            "'malmoi reextract' is 'malmoi reprocess --from extract'.\n",
@@ -117,6 +118,7 @@ static int reprocess(const char *cmd, const char *from, int argc, char **argv) {
             cli_log("extract: %lld stored pages, %lld documents changed, %lld without article text, %lld errors",
                     (long long)n_pages, (long long)pages.documents, (long long)pages.empty, (long long)pages.errors);
     }
+    pipeline_pages_free(&pages);
     if (rc == MM_OK && !stop)
         rc = rewind_to(s, strcmp(from, "encode") == 0 ? "encode" : "split", tok_id, &err);
     if (rc == MM_OK)

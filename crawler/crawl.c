@@ -10,6 +10,7 @@
 #include "crawler_int.h"
 
 #include <curl/curl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -36,6 +37,14 @@ struct xfer {
     struct curl_slist *req_headers;
     size_t max_body;
     struct xfer *prev, *next; /* the crawler's list of transfers in flight */
+    /* an HTML page between its fetch and its store part: the URL's outcome
+     * so far (pointing into etag, lastmod, hash), the page the handler sees,
+     * its extraction job */
+    struct frontier_result res;
+    char etag[512], lastmod[128], hash[33];
+    struct crawl_page page;
+    struct crawl_job job;
+    int waiting; /* on the workers' queue: freed when its store part ran */
 };
 
 struct crawler {
@@ -53,6 +62,8 @@ struct crawler {
     int running;
     uint64_t *seen;            /* SEEN_SLOTS hashes of links already in the frontier */
     struct xfer *xfers;
+    struct crawl_workers *workers; /* NULL: extraction on the crawl thread */
+    size_t max_waiting;            /* pages extracted or waiting for it, at most (memory stays flat) */
     int64_t ops;
     double last_commit;
     struct mm_err *err;
@@ -93,6 +104,8 @@ static int in_scope(struct crawler *c, const char *url, const char *from_host, i
     if (kind == CRAWL_KIND_PAGE && depth > max_depth)
         return 0;
     if (site) {
+        if ((site->n_deny || site->n_allow) && strlen(url) > CRAWL_PATTERN_URL_MAX)
+            return 0; /* too long for the patterns to judge */
         if (site->n_deny && crawl_site_match(site->deny, site->n_deny, url))
             return 0;
         if (site->n_allow && !crawl_site_match(site->allow, site->n_allow, url) && kind == CRAWL_KIND_PAGE)
@@ -364,14 +377,23 @@ static mm_rc start(struct crawler *c, struct crawl_host *h, struct frontier_item
     return MM_OK;
 }
 
-static void xfer_free(struct crawler *c, struct xfer *x) {
+/* Take a finished transfer off the in-flight list and the multi handle; its
+ * easy handle keeps the final URL and content type the page points to. */
+static void xfer_detach(struct crawler *c, struct xfer *x) {
     if (x->prev)
         x->prev->next = x->next;
     else if (c->xfers == x)
         c->xfers = x->next;
     if (x->next)
         x->next->prev = x->prev;
+    x->prev = x->next = NULL;
     curl_multi_remove_handle(c->multi, x->easy);
+}
+
+static void xfer_free(struct crawler *c, struct xfer *x) {
+    xfer_detach(c, x);
+    if (x->job.result && c->o->handler && c->o->handler->result_free)
+        c->o->handler->result_free(x->job.result);
     curl_easy_cleanup(x->easy);
     curl_slist_free_all(x->req_headers);
     crawl_body_free(&x->dec);
@@ -485,6 +507,8 @@ static mm_rc robots_done(struct crawler *c, struct xfer *x, CURLcode res, long s
     struct crawl_host *h = x->h;
     int64_t now = wall_s();
     mm_rc rc;
+    if (status > 0)
+        c->st->robots_answered++; /* the host was reached, whatever it said */
     struct crawl_robots *robots = NULL;
     if (res == CURLE_OK || (res == CURLE_WRITE_ERROR && x->too_big) || res == CURLE_FILESIZE_EXCEEDED) {
         if (status >= 200 && status < 300) {
@@ -512,6 +536,59 @@ static mm_rc robots_done(struct crawler *c, struct xfer *x, CURLcode res, long s
     return rc;
 }
 
+/* The store part of an HTML page, on the crawl thread once its extract part
+ * ended (job.state CRAWL_JOB_DONE): the handler's store, the links found,
+ * the URL finished. */
+static mm_rc page_store(struct crawler *c, struct xfer *x) {
+    const struct crawl_page_handler *hd = c->o->handler;
+    struct frontier_result *r = &x->res;
+    mm_rc rc = frontier_write(c->f, c->err);
+    if (rc != MM_OK)
+        return rc;
+    c->ops++;
+    struct crawl_found found = {.follow_nofollow = c->cfg->follow_nofollow};
+    struct mm_err herr = x->job.err;
+    mm_rc hr = x->job.rc;
+    if (hr == MM_OK)
+        hr = hd->store(c->o->ctx, c->s, &x->page, x->job.result, &found, &herr);
+    if (x->job.result && hd->result_free)
+        hd->result_free(x->job.result);
+    x->job.result = NULL;
+    if (hr == MM_EDB || hr == MM_ENOMEM) {
+        found_free(&found);
+        *c->err = herr;
+        return hr;
+    }
+    if (hr != MM_OK) {
+        count_error(c->st, "extract");
+        r->error = "extract";
+    }
+    if (found.document_id > 0) {
+        r->document_id = found.document_id;
+        c->st->documents++;
+    }
+    for (size_t i = 0; rc == MM_OK && i < found.n; i++)
+        rc = enqueue(c, x->page.final_url, found.v[i].url, found.v[i].kind, x->it.depth + 1, &x->it, x->h->name,
+                     NULL);
+    found_free(&found);
+    if (rc != MM_OK)
+        return rc;
+    return frontier_finish(c->f, x->it.id, r, c->err);
+}
+
+/* Store the pages whose extraction ended, in the order they were fetched
+ * (wait = 1: all of them, waiting for the workers). */
+static mm_rc pages_store(struct crawler *c, int wait) {
+    mm_rc rc = MM_OK;
+    struct crawl_job *j;
+    while (c->workers && rc == MM_OK && (j = crawl_workers_take(c->workers, wait)) != NULL) {
+        struct xfer *x = (struct xfer *)((char *)j - offsetof(struct xfer, job));
+        rc = page_store(c, x);
+        xfer_free(c, x);
+    }
+    return rc;
+}
+
 static mm_rc page_done(struct crawler *c, struct xfer *x, long status) {
     struct crawl_host *h = x->h;
     const struct crawl_config *cfg = c->cfg;
@@ -525,22 +602,22 @@ static mm_rc page_done(struct crawler *c, struct xfer *x, long status) {
     int article = is_article(site, x->it.url);
     int64_t now = wall_s();
     long revisit = revisit_for(c, site, x->it.kind, x->it.depth, article);
-    struct frontier_result r = {.state = "done", .status = status};
-    r.next_fetch = revisit > 0 ? now + revisit : 0;
-    char etag[512], lastmod[128];
-    if (header_value(x->headers.data ? x->headers.data : "", "ETag", etag, sizeof etag))
-        r.etag = etag;
-    if (header_value(x->headers.data ? x->headers.data : "", "Last-Modified", lastmod, sizeof lastmod))
-        r.last_modified = lastmod;
+    struct frontier_result *r = &x->res;
+    *r = (struct frontier_result){.state = "done", .status = status};
+    r->next_fetch = revisit > 0 ? now + revisit : 0;
+    if (header_value(x->headers.data ? x->headers.data : "", "ETag", x->etag, sizeof x->etag))
+        r->etag = x->etag;
+    if (header_value(x->headers.data ? x->headers.data : "", "Last-Modified", x->lastmod, sizeof x->lastmod))
+        r->last_modified = x->lastmod;
     h->failures = 0;
     if (status == 304) {
         c->st->not_modified++;
-        return frontier_finish(c->f, x->it.id, &r, c->err);
+        return frontier_finish(c->f, x->it.id, r, c->err);
     }
-    char hash[33]; /* change detection only: a SHA-256 stored by an older version never matches */
-    mm_hash128_hex(x->body.data ? x->body.data : "", x->body.len, hash);
-    r.content_hash = hash;
-    int unchanged = x->it.content_hash && strcmp(x->it.content_hash, hash) == 0;
+    /* change detection only: a SHA-256 stored by an older version never matches */
+    mm_hash128_hex(x->body.data ? x->body.data : "", x->body.len, x->hash);
+    r->content_hash = x->hash;
+    int unchanged = x->it.content_hash && strcmp(x->it.content_hash, x->hash) == 0;
     int html = x->it.kind == CRAWL_KIND_PAGE ? html_type(ct) : 0;
     if (html < 0)
         html = sniff_html(x->body.data ? x->body.data : "", x->body.len);
@@ -548,13 +625,13 @@ static mm_rc page_done(struct crawler *c, struct xfer *x, long status) {
     if (x->it.kind == CRAWL_KIND_PAGE && !html) {
         c->st->err_type++;
         c->st->skipped++;
-        r.state = "skipped";
-        r.error = "not_html";
+        r->state = "skipped";
+        r->error = "not_html";
         rc = frontier_response(c->f, x->it.id, final, status, x->headers.data, ct, NULL, 0, 0, dur, c->err);
-        return rc == MM_OK ? frontier_finish(c->f, x->it.id, &r, c->err) : rc;
+        return rc == MM_OK ? frontier_finish(c->f, x->it.id, r, c->err) : rc;
     }
     if (unchanged)
-        return frontier_finish(c->f, x->it.id, &r, c->err);
+        return frontier_finish(c->f, x->it.id, r, c->err);
     unsigned char *z = NULL;
     size_t zlen = 0;
     if (x->dec_started && crawl_body_zlib(&x->dec, (const unsigned char *)x->wire.data, x->wire.len, &z, &zlen) != MM_OK)
@@ -575,52 +652,46 @@ static mm_rc page_done(struct crawler *c, struct xfer *x, long status) {
         if (crawl_feed_parse(final, x->body.data ? x->body.data : "", x->body.len, (size_t)cfg->max_body, &en,
                              &perr) != MM_OK) {
             count_error(c->st, "extract");
-            r.error = "feed";
+            r->error = "feed";
+        } else { /* feed age, for the stale-feed warning of `malmoi stats` */
+            int64_t dated, newest;
+            crawl_entries_newest(&en, &dated, &newest);
+            rc = store_feed_seen(c->s, x->it.url, site ? site->name : NULL, crawl_kind_name(x->it.kind), c->o->run_id,
+                                 now, (int64_t)en.n, dated, newest, c->err);
         }
         for (size_t i = 0; rc == MM_OK && i < en.n; i++)
             rc = enqueue(c, final, en.v[i].url, en.v[i].kind,
                          en.v[i].kind == CRAWL_KIND_SITEMAP ? x->it.depth : x->it.depth + 1, &x->it, h->name,
                          en.v[i].lastmod);
         crawl_entries_free(&en);
-        return rc == MM_OK ? frontier_finish(c->f, x->it.id, &r, c->err) : rc;
+        return rc == MM_OK ? frontier_finish(c->f, x->it.id, r, c->err) : rc;
     }
     c->st->html++;
-    if (c->o->on_page) {
-        struct crawl_found found = {.follow_nofollow = cfg->follow_nofollow};
-        struct crawl_page pg = {.url_id = x->it.id,
-                                .url = x->it.url,
-                                .final_url = final,
-                                .site = site ? site->name : NULL,
-                                .status = status,
-                                .headers = x->headers.data ? x->headers.data : "",
-                                .content_type = ct,
-                                .body = x->body.data ? x->body.data : "",
-                                .body_len = x->body.len,
-                                .depth = x->it.depth,
-                                .article = article};
-        struct mm_err herr;
-        mm_err_clear(&herr);
-        mm_rc hr = c->o->on_page(c->o->ctx, c->s, &pg, &found, &herr);
-        if (hr == MM_EDB || hr == MM_ENOMEM) {
-            found_free(&found);
-            *c->err = herr;
-            return hr;
-        }
-        if (hr != MM_OK) {
-            count_error(c->st, "extract");
-            r.error = "extract";
-        }
-        if (found.document_id > 0) {
-            r.document_id = found.document_id;
-            c->st->documents++;
-        }
-        for (size_t i = 0; rc == MM_OK && i < found.n; i++)
-            rc = enqueue(c, final, found.v[i].url, found.v[i].kind, x->it.depth + 1, &x->it, h->name, NULL);
-        found_free(&found);
-        if (rc != MM_OK)
-            return rc;
+    if (c->o->handler == NULL)
+        return frontier_finish(c->f, x->it.id, r, c->err);
+    x->page = (struct crawl_page){.url_id = x->it.id,
+                                  .url = x->it.url,
+                                  .final_url = final,
+                                  .site = site ? site->name : NULL,
+                                  .status = status,
+                                  .headers = x->headers.data ? x->headers.data : "",
+                                  .content_type = ct,
+                                  .body = x->body.data ? x->body.data : "",
+                                  .body_len = x->body.len,
+                                  .depth = x->it.depth,
+                                  .article = article};
+    x->job.page = &x->page;
+    if (c->workers) {
+        /* extracted on a worker; stored by pages_store, in this order */
+        x->waiting = 1;
+        crawl_workers_submit(c->workers, &x->job);
+        return MM_OK;
     }
-    return frontier_finish(c->f, x->it.id, &r, c->err);
+    mm_err_clear(&x->job.err);
+    x->job.result = NULL;
+    x->job.rc = c->o->handler->extract(c->o->ctx, &x->page, &x->job.result, &x->job.err);
+    x->job.state = CRAWL_JOB_DONE;
+    return page_store(c, x);
 }
 
 /* Redirects in a row that led to URL `id` (its found_from chain of 3xx). */
@@ -767,7 +838,10 @@ static mm_rc finished(struct crawler *c, CURLMsg *m) {
         rc = fail(c, x, status, "http", 0, -1, 0);
     }
 out:
-    xfer_free(c, x);
+    if (x->waiting)
+        xfer_detach(c, x); /* its page is on the workers' queue */
+    else
+        xfer_free(c, x);
     return rc;
 }
 
@@ -777,6 +851,8 @@ out:
 static mm_rc host_step(struct crawler *c, struct crawl_host *h, int64_t nowm, int64_t nows) {
     if (!crawl_host_may_start(h, nowm, nows) || c->running >= c->cfg->max_connections)
         return MM_OK;
+    if (c->workers && crawl_workers_pending(c->workers) >= c->max_waiting)
+        return MM_OK; /* extraction is behind: fetch no more until it catches up */
     int have = 0;
     mm_rc rc = crawl_host_refill(h, c->f, nowm, nows, &c->ops, &have, c->err);
     if (rc != MM_OK || !have)
@@ -848,6 +924,9 @@ static mm_rc seed(struct crawler *c) {
     return rc;
 }
 
+/* A worker finished a page: end the loop's wait in curl_multi_poll. */
+static void wake_loop(void *multi) { curl_multi_wakeup(multi); }
+
 mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct crawl_run_opts *o,
                 struct crawl_stats *stats, struct mm_err *err) {
     memset(stats, 0, sizeof *stats);
@@ -881,6 +960,11 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
     }
     curl_multi_setopt(c.multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
     curl_multi_setopt(c.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, cfg->max_connections);
+    if (o->handler && o->threads > 1) {
+        if ((rc = crawl_workers_start(o->threads, o->handler, o->ctx, wake_loop, c.multi, &c.workers, err)) != MM_OK)
+            goto done;
+        c.max_waiting = 4 * (size_t)o->threads;
+    }
     if ((rc = frontier_open(s, o->run_id, &c.f, err)) != MM_OK)
         goto done;
     if ((rc = frontier_recover(c.f, wall_s(), err)) != MM_OK || (rc = seed(&c)) != MM_OK)
@@ -918,7 +1002,8 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
             if (rc != MM_OK)
                 break;
         }
-        if (c.running == 0) {
+        int waiting = c.workers && crawl_workers_pending(c.workers) > 0;
+        if (c.running == 0 && !waiting) {
             if (stopping)
                 break;
             /* Nothing in flight: end when nothing is due within idle_wait. */
@@ -953,8 +1038,12 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
         while ((m = curl_multi_info_read(c.multi, &left)) != NULL) {
             if (m->msg == CURLMSG_DONE && (rc = finished(&c, m)) != MM_OK)
                 break;
+            /* One page's work can be slow: the stop flag and the deadline are
+             * looked at between pages too, not only once all are handled. */
+            if ((o->stop && *o->stop) || (o->max_seconds > 0 && mm_now_monotonic() - t0 >= o->max_seconds))
+                break;
         }
-        if (rc != MM_OK)
+        if (rc != MM_OK || (rc = pages_store(&c, 0)) != MM_OK)
             break;
         if ((rc = maybe_commit(&c, 0)) != MM_OK)
             break;
@@ -966,7 +1055,19 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
         }
     }
 done:
-    /* Abandon what is still in flight; its URLs go back to the queue. */
+    /* Pages fetched are stored (after an error: dropped, their URLs are
+     * released below); what is still in flight is abandoned, its URLs go
+     * back to the queue. */
+    if (c.workers) {
+        if (rc == MM_OK)
+            rc = pages_store(&c, 1);
+        crawl_workers_stop(c.workers);
+        struct crawl_job *j;
+        while ((j = crawl_workers_take(c.workers, 0)) != NULL)
+            xfer_free(&c, (struct xfer *)((char *)j - offsetof(struct xfer, job)));
+        crawl_workers_free(c.workers);
+        c.workers = NULL;
+    }
     if (c.multi) {
         while (c.xfers) {
             c.xfers->h->inflight--;

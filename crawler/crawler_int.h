@@ -70,7 +70,10 @@ mm_rc crawl_warc_response(struct crawl_warc *w, const char *uri, const char *hea
                           struct mm_err *err);
 void crawl_warc_close(struct crawl_warc *w);
 
-/* config.c: 1 when any of the n compiled regexes in `res` matches url. */
+/* config.c: 1 when any of the n compiled regexes in `res` matches url; 0
+ * for a URL longer than CRAWL_PATTERN_URL_MAX, which no pattern sees (the
+ * scope check treats it as out of scope on a site with patterns). */
+#define CRAWL_PATTERN_URL_MAX 2048
 int crawl_site_match(const void *res, size_t n, const char *url);
 
 /* Links reported by the page handler. */
@@ -242,5 +245,34 @@ void crawl_host_robots_blocked(struct crawl_host *h, const struct crawl_config *
  * host has a URL to fetch, clears *all_empty when it may still find one. */
 void crawl_host_idle(const struct crawl_host *h, int64_t nowm, int64_t nows, long idle_wait_s, int *ready,
                      int *all_empty);
+
+/* ---- workers.c: the page handler's extract part on worker threads -------- */
+
+enum { CRAWL_JOB_WAITING = 0, CRAWL_JOB_RUNNING = 1, CRAWL_JOB_DONE = 2 };
+/* One page for handler->extract. */
+struct crawl_job {
+    const struct crawl_page *page; /* borrowed until the job is taken back */
+    void *result;                  /* extract's result (handler->result_free) */
+    mm_rc rc;                      /* extract's return */
+    struct mm_err err;             /* extract's error */
+    int state;                     /* CRAWL_JOB_DONE: result, rc and err are set */
+    struct crawl_job *next;        /* the pool's queue */
+};
+struct crawl_workers;
+/* Start `threads` threads running handler->extract(ctx, ...) on submitted
+ * jobs; wake(wake_ctx) is called (from a worker) after each job ends. */
+mm_rc crawl_workers_start(int threads, const struct crawl_page_handler *handler, void *ctx, void (*wake)(void *),
+                          void *wake_ctx, struct crawl_workers **out, struct mm_err *err);
+/* Queue a job (its page stays borrowed until the job is taken back). */
+void crawl_workers_submit(struct crawl_workers *w, struct crawl_job *j);
+/* Jobs submitted and not yet taken back. */
+size_t crawl_workers_pending(struct crawl_workers *w);
+/* The oldest job when it is done (wait = 1: wait for it), else NULL: jobs
+ * come back in submission order. After crawl_workers_stop, jobs left come
+ * back not done (state CRAWL_JOB_WAITING). */
+struct crawl_job *crawl_workers_take(struct crawl_workers *w, int wait);
+/* Let running jobs end and the threads exit; waiting jobs stay queued. */
+void crawl_workers_stop(struct crawl_workers *w);
+void crawl_workers_free(struct crawl_workers *w);
 
 #endif

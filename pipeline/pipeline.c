@@ -18,9 +18,6 @@
 #ifndef MALMOI_SOURCE_CONFIG
 #define MALMOI_SOURCE_CONFIG "config/malmoi.ini"
 #endif
-#ifndef MALMOI_INSTALLED_CONFIG
-#define MALMOI_INSTALLED_CONFIG "/usr/local/share/malmoi/config/malmoi.ini"
-#endif
 
 /* Format one message and hand it to `fn` (nothing when fn is NULL). */
 static void say(void (*fn)(void *, const char *), void *ctx, const char *fmt, va_list ap) {
@@ -73,6 +70,27 @@ static char *resolve(const char *config_path, const char *value) {
     return out;
 }
 
+/* The config that belongs to the running binary: the source tree's when it
+ * is the binary of the build tree (MALMOI_BUILD_DIR), else
+ * PREFIX/share/malmoi/config/malmoi.ini for PREFIX/bin/malmoi. NULL when
+ * there is none. Found from /proc/self/exe, so a moved prefix still works. */
+static char *binary_config(void) {
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *bin = dirname(exe);
+#ifdef MALMOI_BUILD_DIR
+    char build[PATH_MAX];
+    if (realpath(MALMOI_BUILD_DIR, build) && strcmp(bin, build) == 0)
+        return access(MALMOI_SOURCE_CONFIG, R_OK) == 0 ? strdup(MALMOI_SOURCE_CONFIG) : NULL;
+#endif
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/share/malmoi/config/malmoi.ini", dirname(bin));
+    return access(path, R_OK) == 0 ? strdup(path) : NULL;
+}
+
 mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, struct pipeline_config *pc,
                            struct mm_err *err) {
     memset(pc, 0, sizeof *pc);
@@ -81,23 +99,33 @@ mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, str
     pc->embed_max_length = 128;
     pc->batch_documents = 100;
     text_config_default(&pc->text);
+    /* --config and $MALMOI_CONFIG must exist (--config '': no config);
+     * ./config/malmoi.ini and the binary's own are used when they exist. */
     const char *env = getenv("MALMOI_CONFIG");
-    const char *candidates[] = {path, env && *env ? env : NULL, "config/malmoi.ini", MALMOI_INSTALLED_CONFIG,
-                                MALMOI_SOURCE_CONFIG};
-    const char *chosen = NULL;
-    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
-        if (candidates[i] == NULL)
-            continue;
-        if (i < 2 || access(candidates[i], R_OK) == 0) { /* an explicit path must exist */
-            chosen = candidates[i];
-            break;
-        }
-    }
+    const char *chosen = NULL, *why = NULL;
+    char *own = NULL;
+    if (path)
+        chosen = path, why = "--config";
+    else if (env && *env)
+        chosen = env, why = "$MALMOI_CONFIG";
+    else if (access("config/malmoi.ini", R_OK) == 0)
+        chosen = "config/malmoi.ini", why = "in the current directory";
+    else if ((own = binary_config()) != NULL)
+        chosen = own, why = "belonging to the binary";
+    if (chosen && *chosen == '\0')
+        chosen = NULL;
     mm_rc rc = chosen ? mm_conf_load(chosen, &pc->conf, err) : mm_conf_parse("(built-in defaults)", "", &pc->conf, err);
+    if (rc == MM_OK && chosen)
+        log_line(&pc->log, "config: %s (%s)", chosen, why);
+    else if (rc == MM_OK)
+        log_line(&pc->log, "no config%s%s%s: site rules and default sites are off", why ? " (" : "", why ? why : "",
+                 why ? " is empty)" : "");
+    if (rc == MM_OK && chosen && (pc->config_path = strdup(chosen)) == NULL)
+        rc = mm_err_set(err, MM_ENOMEM, "out of memory reading the configuration");
+    free(own);
+    chosen = pc->config_path;
     if (rc != MM_OK)
-        return rc;
-    if (chosen && (pc->config_path = strdup(chosen)) == NULL)
-        goto oom;
+        goto fail;
     if ((rc = crawl_config_load(pc->conf, &pc->crawl, &pc->ua_placeholder, err)) != MM_OK ||
         (rc = parse_rules_load(pc->conf, &pc->rules, err)) != MM_OK ||
         (rc = text_config_load(pc->conf, &pc->text, err)) != MM_OK)
@@ -292,31 +320,82 @@ static mm_rc authors_json(const struct parse_result *r, struct mm_buf *b) {
 
 static const char *or_null(const char *s) { return s && *s ? s : NULL; }
 
-mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *page, struct crawl_found *found,
-                          struct mm_err *err) {
-    struct pipeline_pages *pages = ctx;
-    struct parse_result *r = NULL;
-    mm_rc rc = parse_extract(pages->rules, page->final_url, page->content_type, page->body, page->body_len, &r, err);
-    if (rc != MM_OK)
-        return rc;
+void pipeline_pages_free(struct pipeline_pages *pages) {
+    if (pages == NULL)
+        return;
+    for (size_t i = 0; i < pages->n_sites; i++)
+        free((char *)pages->sites[i].site);
+    free(pages->sites);
+    pages->sites = NULL;
+    pages->n_sites = pages->cap_sites = 0;
+}
+
+/* The outcome counters of `site`, added when new; NULL on out of memory. */
+static struct store_site_outcomes *site_outcomes(struct pipeline_pages *pages, const char *site) {
+    for (size_t i = 0; i < pages->n_sites; i++)
+        if (strcmp(pages->sites[i].site, site) == 0)
+            return &pages->sites[i];
+    if (pages->n_sites == pages->cap_sites) {
+        size_t cap = pages->cap_sites ? 2 * pages->cap_sites : 16;
+        struct store_site_outcomes *n = realloc(pages->sites, cap * sizeof *n);
+        if (n == NULL)
+            return NULL;
+        pages->sites = n;
+        pages->cap_sites = cap;
+    }
+    struct store_site_outcomes *o = &pages->sites[pages->n_sites];
+    memset(o, 0, sizeof *o);
+    if ((o->site = strdup(site)) == NULL)
+        return NULL;
+    pages->n_sites++;
+    return o;
+}
+
+/* Rule health: count how the page was extracted, under its site. Pages
+ * outside the site's article_pattern (front pages, lists) count apart: a
+ * rule is not meant to find a body there. */
+static mm_rc count_outcome(struct pipeline_pages *pages, const struct crawl_page *page, const struct parse_result *r,
+                           const char *host) {
+    const char *site = page->site ? page->site : *r->rule ? r->rule : host;
+    struct store_site_outcomes *o = site_outcomes(pages, *site ? site : "(none)");
+    if (o == NULL)
+        return MM_ENOMEM;
+    int article = page->article ? 1 : pages->crawl ? crawl_config_article(pages->crawl, page->url) : -1;
+    if (article == 0) {
+        o->other_pages++;
+        return MM_OK;
+    }
+    o->pages++;
+    if (r->rule_fallback)
+        o->rule_fallback++;
+    else if (r->method == PARSE_METHOD_RULE)
+        o->rule++;
+    else if (r->method == PARSE_METHOD_EMBEDDED)
+        o->embedded++;
+    else if (r->method == PARSE_METHOD_GENERIC)
+        o->generic++;
+    else
+        o->empty++;
+    return MM_OK;
+}
+
+mm_rc pipeline_extract_page(const struct parse_rules *rules, const struct crawl_page *page, struct parse_result **out,
+                            struct mm_err *err) {
+    return parse_extract(rules, page->final_url, page->content_type, page->body, page->body_len, out, err);
+}
+
+mm_rc pipeline_store_result(struct pipeline_pages *pages, struct store *s, const struct crawl_page *page,
+                            const struct parse_result *r, struct crawl_found *found, struct mm_err *err) {
+    mm_rc rc = MM_OK;
     for (size_t i = 0; found && rc == MM_OK && i < r->n_links; i++) {
         enum crawl_kind kind = r->links[i].kind == PARSE_LINK_FEED      ? CRAWL_KIND_FEED
                                : r->links[i].kind == PARSE_LINK_SITEMAP ? CRAWL_KIND_SITEMAP
                                                                         : CRAWL_KIND_PAGE;
         rc = crawl_found_link(found, r->links[i].url, kind, r->links[i].nofollow);
     }
-    if (rc != MM_OK) {
-        parse_result_free(r);
+    if (rc != MM_OK)
         return mm_err_set(err, rc, "%s: out of memory recording links", page->url);
-    }
     pages->rule_fallbacks += r->rule_fallback != 0;
-    if (r->text[0] == '\0') {
-        pages->empty++;
-        parse_result_free(r);
-        return MM_OK; /* an index or media page: links only */
-    }
-    struct mm_buf authors;
-    mm_buf_init(&authors, 0);
     char host[256] = "", fetched[32];
     if (page->site == NULL && crawl_url_host_key(page->final_url, host, sizeof host) == 0) {
         char *p = strstr(host, "://"); /* documents.site wants the bare host */
@@ -326,6 +405,14 @@ mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *p
         if (colon && colon > host)
             *colon = '\0';
     }
+    if (count_outcome(pages, page, r, host) != MM_OK)
+        return mm_err_set(err, MM_ENOMEM, "%s: out of memory", page->url);
+    if (r->text[0] == '\0') {
+        pages->empty++;
+        return MM_OK; /* an index or media page: links only */
+    }
+    struct mm_buf authors;
+    mm_buf_init(&authors, 0);
     mm_format_utc(mm_now_unix_ms() / 1000, fetched);
     rc = authors_json(r, &authors);
     if (rc == MM_OK) {
@@ -357,9 +444,39 @@ mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *p
         mm_err_set(err, rc, "%s: out of memory", page->url);
     }
     mm_buf_free(&authors);
+    return rc;
+}
+
+mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *page, struct crawl_found *found,
+                          struct mm_err *err) {
+    struct pipeline_pages *pages = ctx;
+    struct parse_result *r = NULL;
+    mm_rc rc = pipeline_extract_page(pages->rules, page, &r, err);
+    if (rc != MM_OK)
+        return rc;
+    rc = pipeline_store_result(pages, s, page, r, found, err);
     parse_result_free(r);
     return rc;
 }
+
+/* The crawler's page handler in its two parts (ctx: struct pipeline_pages). */
+static mm_rc handler_extract(void *ctx, const struct crawl_page *page, void **result, struct mm_err *err) {
+    const struct pipeline_pages *pages = ctx;
+    struct parse_result *r = NULL;
+    mm_rc rc = pipeline_extract_page(pages->rules, page, &r, err);
+    *result = r;
+    return rc;
+}
+
+static mm_rc handler_store(void *ctx, struct store *s, const struct crawl_page *page, void *result,
+                           struct crawl_found *found, struct mm_err *err) {
+    return pipeline_store_result(ctx, s, page, result, found, err);
+}
+
+static void handler_free(void *result) { parse_result_free(result); }
+
+const struct crawl_page_handler pipeline_page_handler = {
+    .extract = handler_extract, .store = handler_store, .result_free = handler_free};
 
 /* Inflate a zlib-compressed response body (responses.body) of `size`
  * bytes into `out`. */
@@ -447,6 +564,12 @@ mm_rc pipeline_reextract(struct store *s, struct pipeline_pages *pages, volatile
 }
 
 
+/* The extraction threads of a crawl when --threads is not given. */
+static int pipeline_cores(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
 static void crawl_progress(void *ctx, const struct crawl_stats *st) {
     const struct pipeline_pages *pages = ctx;
     log_progress(pages->log, "%lld pages, %lld documents, %lld queued, %d in flight, %lld errors, %.1f MB",
@@ -479,11 +602,15 @@ mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_c
         cfg->delay_ms = o->delay_ms;
     if (o->per_host > 0)
         cfg->per_host = o->per_host;
+    if (o->max_depth >= 0)
+        cfg->max_depth = o->max_depth;
     for (size_t i = 0; i < cfg->n_sites; i++) {
         if (o->delay_ms >= 0)
             cfg->sites[i].delay_ms = -1;
         if (o->per_host > 0)
             cfg->sites[i].per_host = -1;
+        if (o->max_depth >= 0)
+            cfg->sites[i].max_depth = -1;
     }
     return MM_OK;
 }
@@ -492,6 +619,8 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
                      volatile int *stop, struct pipeline_pages *pages, struct crawl_stats *st, struct mm_err *err) {
     pages->rules = pc->rules;
     pages->log = &pc->log;
+    parse_global_init(); /* libxml2 set up here, before extraction threads start */
+    pages->crawl = pc->crawl;
     struct crawl_run_opts ro = {.run_id = run_id,
                                 .seeds = (const char **)o->seeds,
                                 .n_seeds = o->n_seeds,
@@ -501,7 +630,8 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
                                 .max_pages = o->max_pages,
                                 .max_seconds = o->max_seconds,
                                 .stop = stop,
-                                .on_page = o->no_extract ? NULL : pipeline_store_page,
+                                .handler = o->no_extract ? NULL : &pipeline_page_handler,
+                                .threads = (int)(o->threads > 0 ? o->threads : pipeline_cores()),
                                 .warc_dir = o->warc_dir,
                                 .ctx = pages,
                                 .progress = crawl_progress};
@@ -512,12 +642,24 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
         mm_err_clear(&report_err);
         crawl_blocked_hosts(s, report_host, &pc->log, &report_err);
     }
+    /* Fetches were tried and not one host answered (robots.txt included):
+     * the network, DNS or every seed is wrong, which cron must see. */
+    if (rc == MM_OK && st->errors > 0 && st->pages == 0 && st->robots_answered == 0 && !(stop && *stop))
+        rc = mm_err_set(err, MM_ENET,
+                        "no host could be reached: %lld fetches failed (%lld network, %lld timeouts, %lld robots.txt); "
+                        "check the network, DNS and the seed URLs",
+                        (long long)st->errors, (long long)st->err_net, (long long)st->err_timeout,
+                        (long long)st->err_robots);
     return rc;
 }
 
 mm_rc pipeline_run_end(struct store *s, int64_t run_id, mm_rc run_rc, int stopped, const struct crawl_stats *st,
                        const struct pipeline_pages *pages, const char *msg, const struct mm_err *run_err,
                        struct mm_err *err) {
+    /* The run's rule health first: closing the row is what readers wait for. */
+    mm_rc hrc = MM_OK;
+    for (size_t i = 0; pages && hrc == MM_OK && i < pages->n_sites; i++)
+        hrc = store_run_site_add(s, run_id, &pages->sites[i], err);
     char *errors = st ? crawl_stats_errors_json(st) : NULL;
     struct store_run_counts counts = {.pages = st ? st->pages : 0,
                                       .bytes = st ? st->bytes : 0,
@@ -526,12 +668,16 @@ mm_rc pipeline_run_end(struct store *s, int64_t run_id, mm_rc run_rc, int stoppe
     mm_rc rc = store_run_end(s, run_id, run_rc != MM_OK ? "failed" : stopped ? "interrupted" : "ok", &counts,
                              run_rc != MM_OK ? run_err->msg : msg, err);
     free(errors);
-    if (pages && pages->rule_fallbacks)
-        log_line(pages->log,
-                 "extract: %lld pages matched a site rule that found no body (generic extractor used); "
-                 "the site's markup may have changed",
-                 (long long)pages->rule_fallbacks);
-    return rc;
+    for (size_t i = 0; pages && i < pages->n_sites; i++) {
+        const struct store_site_outcomes *o = &pages->sites[i];
+        if (store_fallback_warns(o->rule_fallback, o->pages))
+            log_line(pages->log,
+                     "warning: site %s: its rule found no body on %.0f%% of its article pages (%lld of %lld); "
+                     "the site's markup may have changed",
+                     o->site, 100.0 * (double)o->rule_fallback / (double)o->pages, (long long)o->rule_fallback,
+                     (long long)o->pages);
+    }
+    return hrc != MM_OK ? hrc : rc;
 }
 
 mm_rc pipeline_run_begin(struct store *s, const char *command, int argc, char **argv, int64_t *run_id,

@@ -43,9 +43,11 @@ struct pipeline_config {
     struct pipeline_log log;     /* where log lines and progress go */
 };
 
-/* Find and read the configuration: `path` if given, else $MALMOI_CONFIG,
- * else ./config/malmoi.ini, else the installed default, else built-in
- * defaults. `log` (may be NULL: silent) is kept in out->log for the
+/* Find and read the configuration: `path` if given ("": none), else
+ * $MALMOI_CONFIG, else ./config/malmoi.ini, else the config belonging to
+ * the binary (PREFIX/share/malmoi/config/malmoi.ini, or the source tree's
+ * for the build tree's binary), else built-in defaults; logs the file used,
+ * or that there is none. `log` (may be NULL: silent) is kept in out->log for the
  * steps that take the config. Every stage reads its keys; a key nobody knows, or a bad value,
  * fails naming FILE:LINE:KEY. */
 mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, struct pipeline_config *out,
@@ -61,20 +63,44 @@ struct pipeline_counts {
 struct pipeline_pages {
     const struct parse_rules *rules;
     const struct pipeline_log *log; /* set by pipeline_crawl; may be NULL */
+    const struct crawl_config *crawl; /* the sites' article_pattern (set by pipeline_crawl; NULL: every page
+                                         counts as an article) */
     int64_t documents;      /* documents added or changed */
     int64_t empty;          /* pages without article text */
     int64_t rule_fallbacks; /* a site rule found nothing; the generic extractor ran */
     int64_t errors;         /* pages the extractor failed on */
+    /* Rule health: outcomes per site (site names owned), written to
+     * run_sites by pipeline_run_end. Free with pipeline_pages_free. */
+    struct store_site_outcomes *sites;
+    size_t n_sites, cap_sites;
 };
+void pipeline_pages_free(struct pipeline_pages *pages);
 
-/* Turn one fetched page into a document: parse_extract, then
- * store_document_put (a changed page replaces its text), recording the
- * document and the page's links with the crawler. `ctx` is a
- * `struct pipeline_pages`. Pages with no article text store no document.
- * This is the crawler's page handler (crawl_page_fn) for `malmoi crawl`
- * and `malmoi run`. */
+/* A fetched page becomes a document in two parts, so that extraction can
+ * run on worker threads while one connection writes in order:
+ *
+ * pipeline_extract_page: the extract part, pure: the page in, a
+ * parse_result out (parse_result_free), no store access and no shared
+ * mutable state, so it may run on any thread once parse_global_init() ran.
+ *
+ * pipeline_store_result: the store part, on the thread that owns `s`,
+ * inside the caller's transaction: store_document_put (a changed page
+ * replaces its text; pages with no article text store nothing), the
+ * page's links and the document recorded in `found` (NULL: not crawling),
+ * the counts of `pages` updated. Callers feeding pages from elsewhere
+ * (stored responses, WARC files) call the two parts the same way.
+ *
+ * pipeline_store_page: both parts in one call (ctx: struct
+ * pipeline_pages); pipeline_page_handler: the two parts as the crawler's
+ * page handler (ctx: struct pipeline_pages), for `malmoi crawl` and
+ * `malmoi run`. */
+mm_rc pipeline_extract_page(const struct parse_rules *rules, const struct crawl_page *page, struct parse_result **out,
+                            struct mm_err *err);
+mm_rc pipeline_store_result(struct pipeline_pages *pages, struct store *s, const struct crawl_page *page,
+                            const struct parse_result *r, struct crawl_found *found, struct mm_err *err);
 mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *page, struct crawl_found *found,
                           struct mm_err *err);
+extern const struct crawl_page_handler pipeline_page_handler;
 
 /* Run extraction again over the stored responses (the newest 200 answer
  * of every page URL), without fetching: documents whose text changes are
@@ -89,7 +115,9 @@ mm_rc pipeline_run_begin(struct store *s, const char *command, int argc, char **
 
 /* Close the run's row: status ok, failed (`run_rc` != MM_OK, with
  * `run_err`'s message) or interrupted; the crawl's counts and errors by
- * kind; `msg` as its message. Logs the pages whose site rule fell back.
+ * kind; `msg` as its message. Writes the per-site outcomes (run_sites) and
+ * logs one warning line per site whose rule fell back on more than a fifth
+ * of its article pages.
  * `st` and `pages` may be NULL when nothing was crawled. Returns the
  * result of writing the row. */
 mm_rc pipeline_run_end(struct store *s, int64_t run_id, mm_rc run_rc, int stopped, const struct crawl_stats *st,
@@ -105,18 +133,21 @@ struct pipeline_crawl_opts {
     const char *user_agent;
     const char *seeds[PIPELINE_MAX_LIST], *resolve[PIPELINE_MAX_LIST];
     size_t n_seeds, n_resolve;
-    long max_pages, delay_ms, per_host;
+    long max_pages, delay_ms, per_host, max_depth;
     double max_seconds;
     const char *warc_dir; /* also write WARC files there */
     int no_extract;       /* keep raw responses only (`malmoi crawl --no-extract`) */
+    long threads;         /* extraction threads (--threads); 0 = one per core, 1 = on the crawl thread */
 };
-#define PIPELINE_CRAWL_OPTS_INIT {.delay_ms = -1, .per_host = -1}
+#define PIPELINE_CRAWL_OPTS_INIT {.delay_ms = -1, .per_host = -1, .max_depth = -1}
 /* Apply the command line to the crawl config; fails when no honest user
  * agent is known (naming the config key to fill in). */
 mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_crawl_opts *o, struct mm_err *err);
-/* Crawl with pipeline_store_page as the page handler (none with
- * no_extract), then log the hosts that are parked or whose robots.txt is
- * unreachable. */
+/* Crawl with pipeline_page_handler (none with no_extract), extraction
+ * on o->threads worker threads, then log the hosts that are parked or whose robots.txt is
+ * unreachable. Fails with MM_ENET when fetches were tried and no host
+ * answered at all (robots.txt included); some hosts failing is MM_OK, with
+ * the failures counted in `st`. */
 mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct pipeline_crawl_opts *o, int64_t run_id,
                      volatile int *stop, struct pipeline_pages *pages, struct crawl_stats *st, struct mm_err *err);
 

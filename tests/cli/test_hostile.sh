@@ -61,4 +61,44 @@ if missing:
     sys.exit("no index on " + ", ".join(missing))
 PY
 
+# Bounded lines: an endless line stops at the 16 MiB line limit while it
+# is read (import, sentences, tokenize), with exit 1 and a message, and in
+# little memory: under a 400 MB address-space limit (not under ASan, which
+# reserves terabytes) the reading never runs out of memory, and it ends
+# with a non-zero exit either way.
+limit_vm=1
+ldd "$MALMOI" 2>/dev/null | grep -q asan && limit_vm=0
+endless() { # CMD... -- feed 1 GB without a newline
+    head -c 1G /dev/zero | tr '\0' a | (if [ $limit_vm = 1 ]; then ulimit -v 400000; fi; "$@")
+}
+KOBERT=$MALMOI_SOURCE/config/models/kobert/spiece.model
+expect_exit 1 "endless line: sentences" endless "$MALMOI" sentences
+contains "sentences names the line limit" "$TMP/stderr" "-:1: line longer than 16777216 bytes"
+expect_exit 1 "endless line: tokenize" endless "$MALMOI" tokenize --model "$KOBERT"
+contains "tokenize names the line limit" "$TMP/stderr" "-:1: line longer than 16777216 bytes"
+for fmt in bert-text jsonl; do
+    expect_exit 1 "endless line: import $fmt" endless "$MALMOI" import --db "$TMP/endless.db" --format $fmt -
+    contains "import $fmt names the line limit" "$TMP/stderr" "-:1: line longer than 16777216 bytes"
+done
+# A line at the limit is still read; one byte more is refused (line 2).
+/usr/bin/python3 -c 'import sys; sys.stdout.write("x\n" + "a" * (16 * 1024 * 1024 - 1) + "\n" + "b" * (16 * 1024 * 1024) + "\n")' >"$TMP/edge.txt"
+expect_exit 1 "one byte over the limit" "$MALMOI" sentences "$TMP/edge.txt"
+contains "over the limit is line 3" "$TMP/stderr" "edge.txt:3: line longer than"
+check "the line at the limit was split" test "$(head -c 20 "$TMP/stdout" | tr -d '\n')" = "xaaaaaaaaaaaaaaaaa"
+
+# The same bad byte gets the same offset from sentences and import: counted
+# from 0, ten valid bytes before it.
+printf 'abcdefghij\377 rest.\n' >"$TMP/bad.txt"
+expect_exit 1 "bad byte: sentences" "$MALMOI" sentences "$TMP/bad.txt"
+contains "sentences: offset 10" "$TMP/stderr" "bad.txt:1: invalid UTF-8 at byte offset 10 of the line"
+expect_exit 1 "bad byte: import" "$MALMOI" import --db "$TMP/bad.db" --format bert-text "$TMP/bad.txt"
+contains "import: offset 10" "$TMP/stderr" "bad.txt:1: invalid UTF-8 at byte offset 10 of the line"
+
+# The issue's pattern: a back-reference is refused when the config loads,
+# naming FILE:LINE, before anything is crawled.
+printf '[crawler]\nuser_agent = t/1\ncontact = mailto:a@example.org\n\n[site evil]\nhosts = 127.0.0.1\ndeny = (b*)(b*)(b*)\\3\\2\\1z\n' >"$TMP/evil.ini"
+expect_exit 1 "back-reference refused" "$MALMOI" crawl --db "$TMP/evil.db" --config "$TMP/evil.ini" --seed http://127.0.0.1:9/
+contains "back-reference: FILE:LINE" "$TMP/stderr" "evil.ini:7: key 'deny' in [site evil]"
+contains "back-reference named" "$TMP/stderr" "back-reference"
+
 finish
