@@ -1,7 +1,8 @@
 /*
- * cmd_embed.c -- `malmoi embed`: sentence vectors from a BERT model folder
- * (embed/embed.h), either for a text file (one sentence a line, a NumPy
- * .npy float32 matrix out) or for the examples in the database.
+ * cmd_embed.c -- `malmoi embed`: sentence vectors from a BERT or RoBERTa
+ * model folder or a sentence-transformers folder (embed/embed.h), either
+ * for a text file (one sentence a line, a NumPy .npy float32 matrix out) or
+ * for the examples in the database.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,26 +15,41 @@
 
 static const char USAGE[] =
     "malmoi embed --model DIR (--db FILE | --input FILE --output FILE.npy)\n"
-    "                    [--pooling pooled|cls|mean] [--max-length N] [--batch N] [--threads N]";
+    "                    [--pooling pooled|cls|mean|max|mean-sqrt-len] [--normalize | --no-normalize]\n"
+    "                    [--max-length N] [--batch N] [--threads N]";
 
 static const char HELP[] =
-    "Compute one BERT vector per sentence with a Hugging Face model folder\n"
-    "(config.json + model.safetensors or pytorch_model.bin, e.g. skt/kobert-base-v1).\n"
+    "Compute one vector per sentence with a Hugging Face model folder: BERT, RoBERTa\n"
+    "or XLM-RoBERTa (config.json + model.safetensors or pytorch_model.bin, e.g.\n"
+    "skt/kobert-base-v1, klue/roberta-base), or a sentence-transformers folder\n"
+    "(modules.json, e.g. snunlp/KR-SBERT-V40K-klueNLI-augSTS, jhgan/ko-sroberta-multitask),\n"
+    "whose default output is what SentenceTransformer(DIR).encode() returns.\n"
     "\n"
     "Options:\n"
     "  --model DIR          the model folder; its tokenizer files (spiece.model or\n"
-    "                       vocab.txt) encode --input text\n"
+    "                       vocab.txt; in a sentence-transformers folder, those of\n"
+    "                       the Transformer module) encode --input text\n"
     "  --input FILE         sentences, one a line (- for standard input); row i of\n"
     "                       the output is line i (an empty line still gets a row)\n"
     "  --output FILE.npy    where to write the (lines, hidden_size) float32 matrix\n"
     "  --db FILE            instead: embed every example in the database that has no\n"
     "                       vector yet for this model (name and weights checksum) and\n"
     "                       pooling; examples made by another tokenizer are left alone\n"
-    "  --pooling P          pooled (default: tanh(W h[CLS] + b), BertModel's\n"
-    "                       pooler_output), cls (last hidden state of [CLS]) or mean\n"
-    "                       (mean over the real tokens)\n"
-    "  --max-length N       ids per sentence, [CLS] and [SEP] included (default 128,\n"
-    "                       at most the model's max_position_embeddings)\n"
+    "  --pooling P          pooled (tanh(W h[CLS] + b), BertModel's pooler_output),\n"
+    "                       cls (last hidden state of the first token), mean (mean\n"
+    "                       over the real tokens), max (element-wise max over them)\n"
+    "                       or mean-sqrt-len (their sum / sqrt(count)). Default: a\n"
+    "                       sentence-transformers folder's Pooling mode; else pooled,\n"
+    "                       or cls for a checkpoint without pooler weights (RoBERTa\n"
+    "                       masked-LM checkpoints have none)\n"
+    "  --normalize          divide each vector by its L2 norm (the default when a\n"
+    "                       sentence-transformers folder lists a Normalize module)\n"
+    "  --no-normalize       do not, even when it does\n"
+    "  --max-length N       ids per sentence, [CLS] and [SEP] (or <s> and </s>)\n"
+    "                       included (default: a sentence-transformers folder's\n"
+    "                       max_seq_length or, without one, the model's positions;\n"
+    "                       else 128; at most the model's positions:\n"
+    "                       max_position_embeddings, RoBERTa's less pad_token_id + 1)\n"
     "  --batch N            sentences per chunk (default 256); within a chunk\n"
     "                       sentences are grouped by length, so no time goes to padding\n"
     "  --threads N          worker threads (default: the number of CPUs)\n"
@@ -45,7 +61,7 @@ static const char HELP[] =
     "Exit status: 0 ok, 1 the model, input or database could not be used, 2 usage error,\n"
     "75 another run holds the database.\n";
 
-enum { O_MODEL = 256, O_DB, O_INPUT, O_OUTPUT, O_POOL, O_MAXLEN, O_BATCH, O_THREADS };
+enum { O_MODEL = 256, O_DB, O_INPUT, O_OUTPUT, O_POOL, O_MAXLEN, O_BATCH, O_THREADS, O_NORM, O_NO_NORM };
 
 static volatile int stop_flag;
 
@@ -54,10 +70,34 @@ static void progress(void *ctx, int64_t done) {
     cli_progress("embed: %lld examples", (long long)done);
 }
 
+/* Python's str.isspace() for one code point (what str.strip() removes). */
+static int py_space(uint32_t c) {
+    return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f ||
+           c == 0x3000;
+}
+
+/* sentence-transformers strips each text (str(s).strip()) before tokenizing. */
+static void py_strip(const char *s, size_t *a, size_t *b) {
+    uint32_t cp;
+    int k;
+    while (*a < *b && (k = mm_utf8_decode((const unsigned char *)s + *a, *b - *a, &cp)) > 0 && py_space(cp))
+        *a += (size_t)k;
+    while (*b > *a) {
+        size_t st = *b - 1;
+        while (st > *a && ((unsigned char)s[st] & 0xc0) == 0x80 && *b - st < 4)
+            st--;
+        k = mm_utf8_decode((const unsigned char *)s + st, *b - st, &cp);
+        if (k <= 0 || st + (size_t)k != *b || !py_space(cp))
+            break;
+        *b = st;
+    }
+}
+
 /* --input/--output: tokenize every line, embed in chunks, write .npy. */
-static mm_rc embed_text(const struct emb_model *m, const char *model_dir, const char *input, const char *output,
-                        enum emb_pooling pool, size_t max_len, size_t batch, int threads, size_t *n_lines,
-                        struct mm_err *err) {
+static mm_rc embed_text(const struct emb_model *m, const char *tok_dir, int strip, const char *input,
+                        const char *output, enum emb_pooling pool, int normalize, size_t max_len, size_t batch,
+                        int threads, size_t *n_lines, struct mm_err *err) {
     struct tok_model *tok = NULL;
     struct tok_state *st = NULL;
     struct tok_encoding enc;
@@ -68,7 +108,7 @@ static mm_rc embed_text(const struct emb_model *m, const char *model_dir, const 
     tok_encoding_init(&enc);
     mm_buf_init(&text, (size_t)4 << 30);
     size_t dim = (size_t)emb_model_dim(m), n = 0;
-    mm_rc rc = tok_open(model_dir, &tok, err);
+    mm_rc rc = tok_open(tok_dir, &tok, err);
     if (rc)
         goto out;
     if ((rc = mm_read_file(input, 0, &text, err)))
@@ -95,7 +135,7 @@ static mm_rc embed_text(const struct emb_model *m, const char *model_dir, const 
         if (text.data[i] == '\n')
             starts[++k] = i + 1;
     starts[n] = text.len + (text.len && text.data[text.len - 1] != '\n' ? 1 : 0);
-    struct emb_run run = {threads, 0};
+    struct emb_run run = {threads, 0, normalize};
     for (size_t first = 0; first < n; first += batch) {
         if (stop_flag) {
             rc = mm_err_set(err, MM_EINTR, "%s: stopped by a signal at line %zu; nothing was written", input, first + 1);
@@ -108,6 +148,8 @@ static mm_rc embed_text(const struct emb_model *m, const char *model_dir, const 
                 b = text.len;
             if (b > a && text.data[b - 1] == '\r')
                 b--;
+            if (strip)
+                py_strip(text.data, &a, &b);
             if ((rc = tok_encode_bert(tok, st, text.data + a, b - a, NULL, 0, max_len, 1, TOK_SAFE, &enc, err))) {
                 mm_err_set(err, rc, "%s:%zu: cannot tokenize the line", input, first + j + 1);
                 goto out;
@@ -147,11 +189,12 @@ static int run(int argc, char **argv) {
         {"input", required_argument, NULL, O_INPUT},     {"output", required_argument, NULL, O_OUTPUT},
         {"pooling", required_argument, NULL, O_POOL},    {"max-length", required_argument, NULL, O_MAXLEN},
         {"batch", required_argument, NULL, O_BATCH},     {"threads", required_argument, NULL, O_THREADS},
+        {"normalize", no_argument, NULL, O_NORM},         {"no-normalize", no_argument, NULL, O_NO_NORM},
         {NULL, 0, NULL, 0},
     };
     const char *model_dir = NULL, *db = NULL, *input = NULL, *output = NULL;
-    int pool = EMB_POOLED;
-    long max_len = 128, batch = 256, threads = sysconf(_SC_NPROCESSORS_ONLN);
+    int pool = EMB_POOL_DEFAULT, normalize = -1;
+    long max_len = 0, batch = 256, threads = sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
         threads = 1;
     int c;
@@ -165,8 +208,11 @@ static int run(int argc, char **argv) {
         case O_POOL:
             pool = emb_pooling_parse(optarg);
             if (pool < 0)
-                return cli_usage_error("embed", USAGE, "--pooling wants pooled, cls or mean, not '%s'", optarg);
+                return cli_usage_error("embed", USAGE, "--pooling wants pooled, cls, mean, max or mean-sqrt-len, not '%s'",
+                                       optarg);
             break;
+        case O_NORM: normalize = 1; break;
+        case O_NO_NORM: normalize = 0; break;
         case O_MAXLEN:
             if (cli_parse_long("embed", USAGE, "--max-length", optarg, 2, 65536, &max_len))
                 return CLI_EXIT_USAGE;
@@ -197,28 +243,40 @@ static int run(int argc, char **argv) {
     struct emb_model *m = NULL;
     if (emb_model_open(model_dir, &m, &err))
         return cli_fail("embed", &err);
+    struct emb_model_defaults md;
+    emb_model_defaults(m, &md);
+    if (pool == EMB_POOL_DEFAULT)
+        pool = md.pool;
+    if (normalize < 0)
+        normalize = md.normalize;
+    if (max_len == 0)
+        max_len = md.max_length ? md.max_length : 128;
     if (max_len > emb_model_max_positions(m)) {
         cli_log("embed: --max-length %ld is more than the model's %d positions; using %d", max_len,
                 emb_model_max_positions(m), emb_model_max_positions(m));
         max_len = emb_model_max_positions(m);
     }
     if (pool == EMB_POOLED && !emb_model_has_pooler(m)) {
-        mm_err_set(&err, MM_EINVAL, "%s: the checkpoint has no pooler weights; use --pooling cls or mean",
+        mm_err_set(&err, MM_EINVAL,
+                   "%s: the checkpoint has no pooler weights (pooler.dense.*), so --pooling pooled is impossible; use"
+                   " --pooling cls (the default for it), mean, max or mean-sqrt-len",
                    emb_model_weights_path(m));
         emb_model_close(m);
         return cli_fail("embed", &err);
     }
+    char label[48]; /* the output named as embeddings.pooling names it */
+    snprintf(label, sizeof label, "%s%s", emb_pooling_name((enum emb_pooling)pool), normalize ? "+normalize" : "");
     cli_install_stop(&stop_flag);
     double t0 = mm_now_monotonic();
     int rcode = CLI_EXIT_OK;
     if (input) {
         size_t n = 0;
-        if (embed_text(m, model_dir, input, output, (enum emb_pooling)pool, (size_t)max_len, (size_t)batch,
-                       (int)threads, &n, &err))
+        if (embed_text(m, md.tokenizer_dir, md.strip, input, output, (enum emb_pooling)pool, normalize,
+                       (size_t)max_len, (size_t)batch, (int)threads, &n, &err))
             rcode = cli_fail("embed", &err);
         else
             cli_log("embed: %zu sentences -> %s (%d dims, %s, %.1f sentences/s)", n, output, emb_model_dim(m),
-                    emb_pooling_name((enum emb_pooling)pool), n / (mm_now_monotonic() - t0 + 1e-9));
+                    label, n / (mm_now_monotonic() - t0 + 1e-9));
     } else {
         struct store *s = NULL;
         int64_t run_id = 0, done = 0;
@@ -227,25 +285,25 @@ static int run(int argc, char **argv) {
         struct tok_model *tok = NULL;
         struct mm_err terr = {0};
         /* Only examples this model's tokenizer made fit its vocabulary. */
-        if (tok_open(model_dir, &tok, &terr) == MM_OK) {
+        if (tok_open(md.tokenizer_dir, &tok, &terr) == MM_OK) {
             tok_key(tok, tokid, sizeof tokid);
             tokp = tokid;
             tok_close(tok);
         } else {
-            cli_log("embed: no tokenizer in %s (%s); embedding the examples of every tokenizer", model_dir, terr.msg);
+            cli_log("embed: no tokenizer in %s (%s); embedding the examples of every tokenizer", md.tokenizer_dir,
+                    terr.msg);
         }
         mm_rc rc = store_open(db, STORE_LOCK, "embed", &s, &err);
         if (!rc)
             rc = store_run_begin(s, "embed", model_dir, &run_id, &err);
         if (!rc) {
-            struct emb_db_opts o = {.pool = (enum emb_pooling)pool, .run = {(int)threads, 0}, .batch = (size_t)batch,
+            struct emb_db_opts o = {.pool = (enum emb_pooling)pool, .run = {(int)threads, 0, normalize}, .batch = (size_t)batch,
                                     .max_length = (size_t)max_len, .tokenizer = tokp, .stop = &stop_flag,
                                     .progress = progress};
             rc = emb_db_embed(store_db(s), m, &o, &done, &err);
             cli_progress_done();
             char msg[160];
-            snprintf(msg, sizeof msg, "%lld embeddings (%s, %s)", (long long)done, emb_model_name(m),
-                     emb_pooling_name((enum emb_pooling)pool));
+            snprintf(msg, sizeof msg, "%lld embeddings (%s, %s)", (long long)done, emb_model_name(m), label);
             struct store_run_counts counts = {0, 0, 0, NULL};
             struct mm_err e2 = {0};
             store_run_end(s, run_id, rc == MM_OK ? "ok" : rc == MM_EINTR ? "interrupted" : "failed", &counts, msg, &e2);
@@ -254,11 +312,12 @@ static int run(int argc, char **argv) {
             rcode = cli_fail("embed", &err);
         else
             cli_log("embed: %lld new embeddings in %s (%s, %s, %.1f/s)", (long long)done, db, emb_model_name(m),
-                    emb_pooling_name((enum emb_pooling)pool), done / (mm_now_monotonic() - t0 + 1e-9));
+                    label, done / (mm_now_monotonic() - t0 + 1e-9));
         store_close(s);
     }
     emb_model_close(m);
     return rcode;
 }
 
-const struct cli_command cli_cmd_embed = {"embed", 60, "sentence vectors from a BERT model (pooled, cls, mean)", run};
+const struct cli_command cli_cmd_embed = {"embed", 60,
+                                          "sentence vectors from a BERT, RoBERTa or sentence-transformers model", run};

@@ -1,6 +1,8 @@
 /*
- * cmd_export.c -- `malmoi export --db FILE --out DIR --format tfrecord|jsonl`:
- * BERT pretraining shards (MLM + NSP) from the corpus database (export/).
+ * cmd_export.c -- `malmoi export --db FILE --out DIR --format tfrecord|jsonl|megatron`:
+ * BERT pretraining shards (MLM + NSP), RoBERTa FULL-SENTENCES inputs
+ * (--objective mlm) or Megatron-LM's indexed dataset from the corpus
+ * database (export/).
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -14,8 +16,8 @@
 #include "tokenize.h"
 
 static const char usage[] =
-    "malmoi export --db FILE --out DIR [--format tfrecord|jsonl] [--tokenizer PATH | --config FILE]\n"
-    "       [--seed N]"
+    "malmoi export --db FILE --out DIR [--format tfrecord|jsonl|megatron] [--objective mlm-nsp|mlm]\n"
+    "       [--tokenizer PATH | --config FILE] [--seed N]"
     "       [--max-seq-length 128] [--max-predictions 20] [--masked-lm-prob 0.15] [--short-seq-prob 0.1]\n"
     "       [--dupe-factor 10] [--whole-word-mask] [--shard-size N] [--validation-fraction F]\n"
     "       [--drop-duplicates] [--chunk-tokens N]";
@@ -43,16 +45,33 @@ static void help(void) {
            "                             next_sentence_label, for Hugging Face BertForPreTraining\n"
            "  validation-00000.*         documents picked for validation (--validation-fraction)\n"
            "  manifest.json              counts, parameters, seed, tokenizer, source, shard checksums\n\n"
+           "RoBERTa's way (--objective mlm, with --format jsonl): FULL-SENTENCES inputs, whole\n"
+           "consecutive sentences packed up to --max-seq-length (default 512 then), crossing\n"
+           "document boundaries with one separator; the tokenizer's own specials (<s> ... </s>\n"
+           "or [CLS] ... [SEP]); a sentence longer than an input continues in the next one; no\n"
+           "masking (DataCollatorForLanguageModeling masks). One line per input in\n"
+           "train-00000.jsonl ...: {\"input_ids\": [...], \"attention_mask\": [...]}, padded to\n"
+           "--max-seq-length with the pad id (mask 0).\n\n"
+           "Megatron-LM, NeMo and fairseq (--format megatron): train.bin + train.idx (and\n"
+           "validation.bin + validation.idx), the MMIDIDX indexed dataset that Megatron-LM's\n"
+           "preprocess_data.py --split-sentences writes: one sequence per sentence, ids without\n"
+           "specials (uint16 below 65,500 ids, else int32), documents marked in the index. Pass\n"
+           "DIR/train as the data prefix.\n\n"
            "Options:\n"
            "  --db FILE                the corpus database\n"
            "  --out DIR                the output folder\n"
-           "  --format FMT             tfrecord (default) or jsonl\n"
-           "  --tokenizer PATH         tokenizer model (.model, vocab.txt or model folder)\n"
+           "  --format FMT             tfrecord (default), jsonl or megatron\n"
+           "  --objective OBJ          mlm-nsp (default: BERT's masked instances with sentence\n"
+           "                           pairs) or mlm (RoBERTa's packed inputs; JSON Lines only)\n"
+           "  --tokenizer PATH         any tokenizer `malmoi tokenize` accepts (.model, vocab.txt\n"
+           "                           or model folder); sentences without ids for it are encoded\n"
+           "                           (safe corpus mode) and stored first\n"
            "  --config FILE            the tokenizer and text settings, as `malmoi run` reads them\n"
            "                           (default: $MALMOI_CONFIG, else ./config/malmoi.ini, else the\n"
            "                           config installed with malmoi: KoBERT's spiece.model)\n"
            "  --seed N                 random seed (default 12345)\n"
-           "  --max-seq-length N       tokens per instance, padded (default 128)\n"
+           "  --max-seq-length N       tokens per instance, padded (default 128; 512 with\n"
+           "                           --objective mlm)\n"
            "  --max-predictions N      masked positions per instance at most (default 20)\n"
            "  --masked-lm-prob P       share of tokens masked (default 0.15)\n"
            "  --short-seq-prob P       chance of a shorter target length (default 0.1)\n"
@@ -73,10 +92,11 @@ static int run(int argc, char **argv) {
         return CLI_EXIT_OK;
     }
     enum { O_DB = 1, O_OUT, O_FORMAT, O_TOK, O_SEED, O_MSL, O_MP, O_MLP, O_SSP, O_DUPE, O_WWM, O_SHARD, O_VAL,
-           O_DROP, O_CHUNK, O_CONFIG };
+           O_DROP, O_CHUNK, O_CONFIG, O_OBJ };
     static const struct option opts[] = {{"db", required_argument, NULL, O_DB},
                                          {"out", required_argument, NULL, O_OUT},
                                          {"format", required_argument, NULL, O_FORMAT},
+                                         {"objective", required_argument, NULL, O_OBJ},
                                          {"tokenizer", required_argument, NULL, O_TOK},
                                          {"config", required_argument, NULL, O_CONFIG},
                                          {"seed", required_argument, NULL, O_SEED},
@@ -94,6 +114,7 @@ static int run(int argc, char **argv) {
     struct export_params p;
     export_params_default(&p);
     const char *db = NULL, *out = NULL, *tokpath = NULL, *config = NULL;
+    int objective_given = 0, msl_given = 0;
     long v;
     int c;
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -107,8 +128,20 @@ static int run(int argc, char **argv) {
                 p.format = EXPORT_TFRECORD;
             else if (strcmp(optarg, "jsonl") == 0)
                 p.format = EXPORT_JSONL;
+            else if (strcmp(optarg, "megatron") == 0)
+                p.format = EXPORT_MEGATRON;
             else
-                return cli_usage_error("export", usage, "unknown format '%s' (use tfrecord or jsonl)", optarg);
+                return cli_usage_error("export", usage, "unknown format '%s' (use tfrecord, jsonl or megatron)",
+                                       optarg);
+            break;
+        case O_OBJ:
+            if (strcmp(optarg, "mlm-nsp") == 0)
+                p.objective = EXPORT_MLM_NSP;
+            else if (strcmp(optarg, "mlm") == 0)
+                p.objective = EXPORT_MLM;
+            else
+                return cli_usage_error("export", usage, "unknown objective '%s' (use mlm-nsp or mlm)", optarg);
+            objective_given = 1;
             break;
         case O_SEED:
             if (cli_parse_long("export", usage, "--seed", optarg, 0, LONG_MAX, &v))
@@ -119,6 +152,7 @@ static int run(int argc, char **argv) {
             if (cli_parse_long("export", usage, "--max-seq-length", optarg, 5, EXPORT_MAX_SEQ_LENGTH, &v))
                 return CLI_EXIT_USAGE;
             p.max_seq_length = (int)v;
+            msl_given = 1;
             break;
         case O_MP:
             if (cli_parse_long("export", usage, "--max-predictions", optarg, 1, EXPORT_MAX_SEQ_LENGTH, &v))
@@ -162,7 +196,14 @@ static int run(int argc, char **argv) {
         return cli_usage_error("export", usage, "--out DIR is required");
     if (optind < argc)
         return cli_usage_error("export", usage, "unexpected argument '%s'", argv[optind]);
-    if (p.max_predictions > p.max_seq_length)
+    if (p.objective == EXPORT_MLM && p.format != EXPORT_JSONL)
+        return cli_usage_error("export", usage, "--objective mlm is written as JSON Lines: add --format jsonl");
+    if (objective_given && p.format == EXPORT_MEGATRON)
+        return cli_usage_error("export", usage,
+                               "--format megatron holds plain sentences; the trainer builds its inputs (no --objective)");
+    if (p.objective == EXPORT_MLM && !msl_given)
+        p.max_seq_length = 512;
+    if (p.objective == EXPORT_MLM_NSP && p.format != EXPORT_MEGATRON && p.max_predictions > p.max_seq_length)
         return cli_usage_error("export", usage, "--max-predictions %d is more than --max-seq-length %d",
                                p.max_predictions, p.max_seq_length);
 
@@ -207,17 +248,19 @@ static int run(int argc, char **argv) {
     if (rc != MM_OK)
         return cli_fail("export", &err);
     long long inst = (long long)(ec.train.instances + ec.validation.instances);
+    const char *what = p.format == EXPORT_MEGATRON ? "sequences" : p.objective == EXPORT_MLM ? "inputs" : "instances";
     fprintf(stderr,
-            "malmoi export: %lld instances (%lld train in %lld shards, %lld validation in %lld shards) from %lld"
-            " documents, %lld sentences in %.1f s (%.0f instances/s) -> %s\n",
-            inst, (long long)ec.train.instances, (long long)ec.train.shards, (long long)ec.validation.instances,
+            "malmoi export: %lld %s (%lld train in %lld files, %lld validation in %lld files) from %lld"
+            " documents, %lld sentences in %.1f s (%.0f %s/s) -> %s\n",
+            inst, what, (long long)ec.train.instances, (long long)ec.train.shards, (long long)ec.validation.instances,
             (long long)ec.validation.shards, (long long)(ec.train.documents + ec.validation.documents),
-            (long long)(ec.train.sentences + ec.validation.sentences), dt, dt > 0 ? (double)inst / dt : 0.0, out);
+            (long long)(ec.train.sentences + ec.validation.sentences), dt, dt > 0 ? (double)inst / dt : 0.0, what,
+            out);
     if (ec.skipped_sentences)
         fprintf(stderr, "malmoi export: %lld sentences had no encoding and were left out\n",
                 (long long)ec.skipped_sentences);
     return CLI_EXIT_OK;
 }
 
-const struct cli_command cli_cmd_export = {"export", 70, "write BERT pretraining shards (TFRecord or JSON Lines)",
-                                           run};
+const struct cli_command cli_cmd_export = {
+    "export", 70, "write pretraining data: BERT shards (TFRecord, JSON Lines), RoBERTa inputs, Megatron datasets", run};

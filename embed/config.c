@@ -1,6 +1,7 @@
 /*
- * config.c -- reads the fields of a Hugging Face BertConfig (config.json)
- * that the encoder needs (transformers configuration_bert.py defaults).
+ * config.c -- reads the fields of a Hugging Face BertConfig or RobertaConfig
+ * (config.json) that the encoder needs (transformers configuration_bert.py
+ * defaults; RoBERTa's pad_token_id defaults to 1).
  */
 #include <jansson.h>
 #include <string.h>
@@ -10,9 +11,9 @@
 static mm_rc get_int(const char *path, json_t *root, const char *key, int def, int lo, int hi, int *out,
                      struct mm_err *err) {
     json_t *v = json_object_get(root, key);
-    if (!v) {
+    if (!v || json_is_null(v)) {
         if (def < 0)
-            return mm_err_set(err, MM_EPARSE, "%s: \"%s\" is missing; a BERT config.json needs it", path, key);
+            return mm_err_set(err, MM_EPARSE, "%s: \"%s\" is missing; a BERT or RoBERTa config.json needs it", path, key);
         *out = def;
         return MM_OK;
     }
@@ -37,9 +38,18 @@ mm_rc emb_config_read(const char *path, struct emb_config *cfg, struct mm_err *e
         goto out;
     }
     json_t *mt = json_object_get(root, "model_type");
-    if (mt && (!json_is_string(mt) || strcmp(json_string_value(mt), "bert") != 0)) {
-        rc = mm_err_set(err, MM_EMODEL, "%s: model_type \"%s\" is not \"bert\"; only BERT encoders are supported", path,
-                        json_is_string(mt) ? json_string_value(mt) : "?");
+    const char *type = mt && json_is_string(mt) ? json_string_value(mt) : "bert";
+    if (mt && !json_is_string(mt)) {
+        rc = mm_err_set(err, MM_EPARSE, "%s: model_type must be a string", path);
+        goto out;
+    }
+    if (strcmp(type, "bert") == 0) {
+        cfg->family = EMB_FAMILY_BERT;
+    } else if (strcmp(type, "roberta") == 0 || strcmp(type, "xlm-roberta") == 0) {
+        cfg->family = EMB_FAMILY_ROBERTA;
+    } else {
+        rc = mm_err_set(err, MM_EMODEL, "%s: model_type \"%s\" is not supported (bert, roberta, xlm-roberta)", path,
+                        type);
         goto out;
     }
     json_t *pe = json_object_get(root, "position_embedding_type");
@@ -54,8 +64,17 @@ mm_rc emb_config_read(const char *path, struct emb_config *cfg, struct mm_err *e
         (rc = get_int(path, root, "num_attention_heads", 12, 1, 65536, &cfg->heads, err)) ||
         (rc = get_int(path, root, "intermediate_size", 3072, 1, 1 << 20, &cfg->inter, err)) ||
         (rc = get_int(path, root, "max_position_embeddings", 512, 1, 1 << 16, &cfg->max_pos, err)) ||
-        (rc = get_int(path, root, "type_vocab_size", 2, 1, 1 << 16, &cfg->type_vocab, err)))
+        (rc = get_int(path, root, "type_vocab_size", 2, 1, 1 << 16, &cfg->type_vocab, err)) ||
+        (rc = get_int(path, root, "pad_token_id", cfg->family == EMB_FAMILY_ROBERTA ? 1 : 0, 0, 10000000, &cfg->pad_id,
+                      err)))
         goto out;
+    /* RoBERTa's first position is pad_token_id + 1: a config whose table
+     * cannot hold even one token is broken. */
+    if (cfg->family == EMB_FAMILY_ROBERTA && cfg->pad_id + 1 >= cfg->max_pos) {
+        rc = mm_err_set(err, MM_EPARSE, "%s: max_position_embeddings %d leaves no position after pad_token_id %d", path,
+                        cfg->max_pos, cfg->pad_id);
+        goto out;
+    }
     if (cfg->hidden % cfg->heads != 0) {
         rc = mm_err_set(err, MM_EPARSE, "%s: hidden_size %d is not a multiple of num_attention_heads %d", path,
                         cfg->hidden, cfg->heads);

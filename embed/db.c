@@ -6,6 +6,7 @@
  */
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -45,12 +46,14 @@ mm_rc emb_db_embed(struct sqlite3 *db, const struct emb_model *m, const struct e
     *n_done = 0;
     size_t batch = o->batch ? o->batch : DB_DEFAULT_BATCH;
     size_t T = o->max_length ? o->max_length : 128;
-    if (T > (size_t)m->cfg.max_pos)
-        T = (size_t)m->cfg.max_pos;
+    if (T > (size_t)emb_model_max_positions(m))
+        T = (size_t)emb_model_max_positions(m);
     if (T < 2)
         return mm_err_set(err, MM_EINVAL, "max length %zu is too small; give at least 2", T);
     size_t H = (size_t)m->cfg.hidden;
-    const char *pool = emb_pooling_name(o->pool);
+    enum emb_pooling pool_kind = o->pool == EMB_POOL_DEFAULT ? m->default_pool : o->pool;
+    char pool[48];
+    snprintf(pool, sizeof pool, "%s%s", emb_pooling_name(pool_kind), o->run.normalize ? "+normalize" : "");
     char sha[65];
     emb_model_sha256(m, sha);
     const char *name = emb_model_name(m);
@@ -124,7 +127,7 @@ mm_rc emb_db_embed(struct sqlite3 *db, const struct emb_model *m, const struct e
                 rt[t] = real && lt == len ? ty[src] : 0;
                 rm[t] = real && (lm != len || mk[src] != 0);
                 if (!real)
-                    ri[t] = 0;
+                    ri[t] = m->cfg.pad_id;
             }
             eid[n++] = id;
         }
@@ -135,7 +138,7 @@ mm_rc emb_db_embed(struct sqlite3 *db, const struct emb_model *m, const struct e
         if (n == 0)
             break;
         struct emb_input in = {n, T, ids, types, mask};
-        if ((rc = emb_encode(m, &in, o->pool, &o->run, out, err)))
+        if ((rc = emb_encode(m, &in, pool_kind, &o->run, out, err)))
             goto out;
         char now[32];
         mm_format_utc((int64_t)time(NULL), now);

@@ -54,12 +54,20 @@ mm_rc emb_load_safetensors(const char *path, struct emb_tensors *ts, struct mm_e
  * restricted pickle reader. Tested by: test_embed.c */
 mm_rc emb_load_torchbin(const char *path, struct emb_tensors *ts, struct mm_err *err);
 
-/* config.c: the fields of a Hugging Face BertConfig the forward pass uses. */
+/* config.c: the fields of a Hugging Face BertConfig / RobertaConfig the
+ * forward pass uses. */
 enum emb_act { EMB_GELU_ERF, EMB_GELU_TANH };
+enum emb_family {
+    EMB_FAMILY_BERT,    /* positions are the column index */
+    EMB_FAMILY_ROBERTA, /* roberta / xlm-roberta: positions count the non-pad
+                           ids from pad_id + 1; a pad id keeps pad_id */
+};
 struct emb_config {
     int vocab, hidden, layers, heads, inter, max_pos, type_vocab;
+    int pad_id;      /* pad_token_id (BERT 0, RoBERTa 1 when not given) */
     float ln_eps;
     enum emb_act act;
+    enum emb_family family;
     char name[256];  /* _name_or_path or the folder name */
 };
 mm_rc emb_config_read(const char *path, struct emb_config *cfg, struct mm_err *err);
@@ -84,7 +92,24 @@ struct emb_model {
     float **owned;                  /* converted or stacked copies */
     size_t n_owned, cap_owned;
     char *dir, *weights_path;       /* owned */
+    char *encoder_dir;              /* folder of config.json and the tokenizer
+                                       (a sentence-transformers Transformer
+                                       module's path, else dir); owned */
+    enum emb_pooling default_pool;  /* ST Pooling config, else pooled / cls */
+    int normalize;                  /* ST lists a Normalize module */
+    int st;                         /* a sentence-transformers folder */
+    int st_max_seq_length;          /* sentence_bert_config.json, 0 = none */
+    char *st_pool_dir;              /* the Pooling module's folder; owned */
 };
+
+/* st.c: read a sentence-transformers folder's modules.json and
+ * sentence_bert_config.json into m (st, encoder_dir, st_pool_dir,
+ * normalize, st_max_seq_length). MM_OK with m->st = 0 when `dir` has no
+ * modules.json. Tested by: test_reference.py */
+mm_rc emb_st_read(struct emb_model *m, const char *dir, struct mm_err *err);
+/* After the config is read: the Pooling module's mode into
+ * m->default_pool (checked against hidden_size). No-op unless m->st. */
+mm_rc emb_st_read_pooling(struct emb_model *m, struct mm_err *err);
 
 /* kernels.c: the non-GEMM parts, vectorised where the CPU allows. */
 /* x[r] = LN(x[r] + y[r] + bias) over n rows of width h; y, bias may be NULL. */

@@ -1,6 +1,7 @@
 /*
- * forward.c -- the BERT encoder forward pass (transformers BertModel,
- * eval mode) over OpenBLAS sgemm, with its own worker threads.
+ * forward.c -- the BERT / RoBERTa encoder forward pass (transformers
+ * BertModel, RobertaModel: the same layers, RoBERTa's position ids differ),
+ * eval mode, over OpenBLAS sgemm, with its own worker threads.
  *
  * Only real tokens are computed: sequences are sorted by length and packed
  * into micro-batches of about run->batch_tokens rows with no padding. The
@@ -34,6 +35,7 @@ struct job {
     const struct emb_model *m;
     const struct emb_input *in;
     enum emb_pooling pool;
+    int normalize;
     const struct seq *seqs;
     const struct mb *mbs;
     size_t n_mb, max_rows, max_len;
@@ -89,6 +91,19 @@ static void add_bias_strided(float *x, size_t ld, const float *bias, size_t n, s
         emb_add_bias(x + r * ld, bias, 1, h);
 }
 
+/* The position id of column t holding `id`. BERT: the column. RoBERTa
+ * (transformers create_position_ids_from_input_ids): the non-pad ids of
+ * the row so far (*count, including this one) after pad_id, and pad_id
+ * itself for a pad id -- counted over every column, masked or not, as
+ * transformers does. */
+static inline int32_t emb_position(const struct emb_config *c, int32_t id, size_t t, int32_t *count) {
+    if (c->family != EMB_FAMILY_ROBERTA)
+        return (int32_t)t;
+    if (id == c->pad_id)
+        return c->pad_id;
+    return c->pad_id + ++*count;
+}
+
 /* One micro-batch: packed rows of `count` sequences, results into job->out. */
 static void run_mb(struct job *J, struct work *w, const struct mb *mb) {
     const struct emb_model *m = J->m;
@@ -98,18 +113,20 @@ static void run_mb(struct job *J, struct work *w, const struct mb *mb) {
     float scale = 1.0f / sqrtf((float)d);
     size_t B = mb->count;
 
-    /* Pack the real tokens; a token keeps its column as its position. */
+    /* Pack the real tokens with their positions (emb_position). */
     size_t N = 0;
     for (size_t b = 0; b < B; b++) {
         const struct seq *sq = &J->seqs[mb->first + b];
         w->off[b] = N;
+        int32_t count = 0;
         for (size_t t = 0; t < in->T; t++) {
             size_t k = sq->idx * in->T + t;
+            int32_t pos = emb_position(c, in->ids[k], t, &count);
             if (in->mask && !in->mask[k])
                 continue;
             w->tok[N] = in->ids[k];
             w->typ[N] = in->type_ids ? in->type_ids[k] : 0;
-            w->pos[N] = (int32_t)t;
+            w->pos[N] = pos;
             N++;
         }
     }
@@ -127,7 +144,7 @@ static void run_mb(struct job *J, struct work *w, const struct mb *mb) {
 
     int nl = c->layers;
     /* pooled and cls need only the first token of the last layer */
-    int short_last = J->pool != EMB_MEAN;
+    int short_last = J->pool == EMB_POOLED || J->pool == EMB_CLS;
     for (int l = 0; l < nl; l++) {
         const struct emb_layer *L = &m->layer[l];
         if (l == nl - 1 && short_last)
@@ -189,20 +206,37 @@ static void run_mb(struct job *J, struct work *w, const struct mb *mb) {
         float *o = J->out + sq->idx * H;
         size_t r0 = w->off[b], len = w->off[b + 1] - r0;
         const float *first = short_last ? xout + b * H : xout + r0 * H;
-        if (J->pool == EMB_MEAN) {
+        if (J->pool == EMB_MEAN || J->pool == EMB_MEAN_SQRT_LEN) {
             for (size_t j = 0; j < H; j++)
                 o[j] = 0;
             for (size_t r = r0; r < r0 + len; r++)
                 for (size_t j = 0; j < H; j++)
                     o[j] += xout[r * H + j];
+            float div = J->pool == EMB_MEAN ? (float)len : sqrtf((float)len);
             for (size_t j = 0; j < H; j++)
-                o[j] /= (float)len;
+                o[j] /= div;
+        } else if (J->pool == EMB_MAX) {
+            memcpy(o, xout + r0 * H, H * sizeof(float));
+            for (size_t r = r0 + 1; r < r0 + len; r++)
+                for (size_t j = 0; j < H; j++)
+                    if (xout[r * H + j] > o[j])
+                        o[j] = xout[r * H + j];
         } else if (J->pool == EMB_CLS) {
             memcpy(o, first, H * sizeof(float));
         } else {
             cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)H, (int)H, 1.0f, m->wp, (int)H, first, 1, 0.0f, o, 1);
             for (size_t j = 0; j < H; j++)
                 o[j] = tanhf(o[j] + m->bp[j]);
+        }
+        if (J->normalize) {
+            /* torch.nn.functional.normalize: x / max(||x||, 1e-12) */
+            double ss = 0;
+            for (size_t j = 0; j < H; j++)
+                ss += (double)o[j] * o[j];
+            double nrm = sqrt(ss);
+            float inv = (float)(1.0 / (nrm > 1e-12 ? nrm : 1e-12));
+            for (size_t j = 0; j < H; j++)
+                o[j] *= inv;
         }
     }
 }
@@ -234,10 +268,12 @@ static int by_len_desc(const void *a, const void *b) {
 mm_rc emb_encode(const struct emb_model *m, const struct emb_input *in, enum emb_pooling pool,
                  const struct emb_run *run, float *out, struct mm_err *err) {
     const struct emb_config *c = &m->cfg;
+    if (pool == EMB_POOL_DEFAULT)
+        pool = m->default_pool;
     if (pool == EMB_POOLED && !m->wp)
-        return mm_err_set(err, MM_EINVAL, "%s: the checkpoint has no pooler weights (pooler.dense.*), so there is no pooled output; use --pooling cls or mean",
+        return mm_err_set(err, MM_EINVAL, "%s: the checkpoint has no pooler weights (pooler.dense.*), so there is no pooled output; use --pooling cls, mean, max or mean-sqrt-len",
                           m->weights_path);
-    if (pool != EMB_POOLED && pool != EMB_CLS && pool != EMB_MEAN)
+    if (pool < EMB_POOLED || pool > EMB_MEAN_SQRT_LEN)
         return mm_err_set(err, MM_EINVAL, "unknown pooling %d", (int)pool);
     if (in->n == 0)
         return MM_OK;
@@ -259,8 +295,10 @@ mm_rc emb_encode(const struct emb_model *m, const struct emb_input *in, enum emb
     size_t max_len = 0;
     for (size_t i = 0; i < in->n; i++) {
         size_t len = 0;
+        int32_t count = 0;
         for (size_t t = 0; t < in->T; t++) {
             size_t k = i * in->T + t;
+            int32_t pos = emb_position(c, in->ids[k], t, &count);
             if (in->mask && !in->mask[k])
                 continue;
             if (in->ids[k] < 0 || in->ids[k] >= c->vocab) {
@@ -274,9 +312,9 @@ mm_rc emb_encode(const struct emb_model *m, const struct emb_input *in, enum emb
                                 c->type_vocab);
                 goto out;
             }
-            if (t >= (size_t)c->max_pos) {
+            if (pos >= c->max_pos) {
                 rc = mm_err_set(err, MM_EINVAL, "sequence %zu: token %zu is past max_position_embeddings %d; truncate to --max-length %d",
-                                i, t, c->max_pos, c->max_pos);
+                                i, t, c->max_pos, emb_model_max_positions(m));
                 goto out;
             }
             len++;
@@ -317,7 +355,7 @@ mm_rc emb_encode(const struct emb_model *m, const struct emb_input *in, enum emb
 
     /* One pool: ours. OpenBLAS runs each call in the calling thread. */
     openblas_set_num_threads(1);
-    struct job J = {.m = m, .in = in, .pool = pool, .seqs = seqs, .mbs = mbs, .n_mb = n_mb,
+    struct job J = {.m = m, .in = in, .pool = pool, .normalize = run && run->normalize, .seqs = seqs, .mbs = mbs, .n_mb = n_mb,
                     .max_rows = max_rows, .max_len = max_len, .out = out};
     atomic_init(&J.next, 0);
     atomic_init(&J.failed, 0);

@@ -1,8 +1,10 @@
 /*
- * model.c -- opens a Hugging Face BERT model folder: reads config.json,
- * loads model.safetensors or pytorch_model.bin, and binds the BertModel
- * tensors (transformers modeling_bert.py names, with or without the `bert.`
- * prefix, old LayerNorm gamma/beta names) after checking their shapes.
+ * model.c -- opens a Hugging Face BERT or RoBERTa model folder (or the
+ * Transformer module of a sentence-transformers folder, st.c): reads
+ * config.json, loads model.safetensors or pytorch_model.bin, and binds the
+ * BertModel / RobertaModel tensors (the same names in transformers, with or
+ * without a `bert.` / `roberta.` prefix, old LayerNorm gamma/beta names)
+ * after checking their shapes.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -74,8 +76,8 @@ static mm_rc get_w(struct emb_model *m, const char *prefix, const char *name, in
     if (!t) {
         if (optional)
             return MM_OK;
-        return mm_err_set(err, MM_EMODEL, "%s: tensor %s is missing; the checkpoint is not a complete BertModel for %s/config.json",
-                          m->weights_path, full, m->dir);
+        return mm_err_set(err, MM_EMODEL, "%s: tensor %s is missing; the checkpoint is not a complete encoder for %s/config.json",
+                          m->weights_path, full, m->encoder_dir);
     }
     int nd = d1 ? 2 : 1;
     if (t->ndim != nd || t->shape[0] != d0 || (nd == 2 && t->shape[1] != d1)) {
@@ -148,7 +150,10 @@ static int weights_file(const char *p, struct mm_err *err) {
 
 static mm_rc bind(struct emb_model *m, struct mm_err *err) {
     const struct emb_config *c = &m->cfg;
-    const char *pre = emb_tensors_find(&m->ts, "bert.embeddings.word_embeddings.weight") ? "bert." : "";
+    /* BertFor* / RobertaFor* checkpoints keep the encoder under a prefix. */
+    const char *pre = emb_tensors_find(&m->ts, "bert.embeddings.word_embeddings.weight")      ? "bert."
+                      : emb_tensors_find(&m->ts, "roberta.embeddings.word_embeddings.weight") ? "roberta."
+                                                                                               : "";
     int64_t H = c->hidden, I = c->inter;
     mm_rc rc;
     if ((rc = get_w(m, pre, "embeddings.word_embeddings.weight", c->vocab, H, 0, &m->word, err)) ||
@@ -210,35 +215,18 @@ static mm_rc bind(struct emb_model *m, struct mm_err *err) {
     return MM_OK;
 }
 
-mm_rc emb_model_open(const char *dir, struct emb_model **out, struct mm_err *err) {
-    *out = NULL;
-    struct emb_model *m = calloc(1, sizeof *m);
-    if (!m)
-        return mm_err_set(err, MM_ENOMEM, "%s: out of memory", dir);
-    mm_rc rc = MM_ENOMEM;
-    size_t dl = strlen(dir);
-    m->dir = strdup(dir);
-    char *cfgp = malloc(dl + 32), *st = malloc(dl + 32), *bin = malloc(dl + 32);
-    if (!m->dir || !cfgp || !st || !bin) {
-        mm_err_set(err, MM_ENOMEM, "%s: out of memory", dir);
-        goto fail;
+/* The weights in `d`: model.safetensors (taken first) or pytorch_model.bin. */
+static mm_rc load_weights(struct emb_model *m, const char *d, struct mm_err *err) {
+    size_t n = strlen(d) + 32;
+    char *st = malloc(n), *bin = malloc(n);
+    if (!st || !bin) {
+        free(st);
+        free(bin);
+        return mm_err_set(err, MM_ENOMEM, "%s: out of memory", d);
     }
-    snprintf(cfgp, dl + 32, "%s/config.json", dir);
-    snprintf(st, dl + 32, "%s/model.safetensors", dir);
-    snprintf(bin, dl + 32, "%s/pytorch_model.bin", dir);
-    if ((rc = emb_config_read(cfgp, &m->cfg, err)))
-        goto fail;
-    if (!m->cfg.name[0]) {
-        char *tmp = strdup(dir);
-        if (!tmp) {
-            rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", dir);
-            goto fail;
-        }
-        while (strlen(tmp) > 1 && tmp[strlen(tmp) - 1] == '/')
-            tmp[strlen(tmp) - 1] = 0;
-        snprintf(m->cfg.name, sizeof m->cfg.name, "%s", basename(tmp));
-        free(tmp);
-    }
+    snprintf(st, n, "%s/model.safetensors", d);
+    snprintf(bin, n, "%s/pytorch_model.bin", d);
+    mm_rc rc = MM_ENOTFOUND;
     int have_st = weights_file(st, err), have_bin = have_st == 0 ? weights_file(bin, err) : 0;
     if (have_st < 0 || have_bin < 0) {
         rc = MM_EMODEL;
@@ -250,20 +238,65 @@ mm_rc emb_model_open(const char *dir, struct emb_model **out, struct mm_err *err
         m->weights_path = bin;
         bin = NULL;
         rc = emb_load_torchbin(m->weights_path, &m->ts, err);
-    } else {
-        rc = mm_err_set(err, MM_ENOTFOUND, "%s: no model.safetensors or pytorch_model.bin; download the model's weights into the folder", dir);
     }
-    if (rc || (rc = bind(m, err)))
-        goto fail;
-    free(cfgp);
     free(st);
     free(bin);
+    return rc;
+}
+
+mm_rc emb_model_open(const char *dir, struct emb_model **out, struct mm_err *err) {
+    *out = NULL;
+    struct emb_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return mm_err_set(err, MM_ENOMEM, "%s: out of memory", dir);
+    mm_rc rc;
+    char *cfgp = NULL;
+    if (!(m->dir = strdup(dir))) {
+        rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", dir);
+        goto fail;
+    }
+    /* A sentence-transformers folder names its Transformer module's folder. */
+    if ((rc = emb_st_read(m, dir, err)))
+        goto fail;
+    if (!m->encoder_dir && !(m->encoder_dir = strdup(dir))) {
+        rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", dir);
+        goto fail;
+    }
+    size_t cl = strlen(m->encoder_dir) + 16;
+    if (!(cfgp = malloc(cl))) {
+        rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", dir);
+        goto fail;
+    }
+    snprintf(cfgp, cl, "%s/config.json", m->encoder_dir);
+    if ((rc = emb_config_read(cfgp, &m->cfg, err)))
+        goto fail;
+    if (!m->cfg.name[0] || m->st) {
+        char *tmp = strdup(dir);
+        if (!tmp) {
+            rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", dir);
+            goto fail;
+        }
+        while (strlen(tmp) > 1 && tmp[strlen(tmp) - 1] == '/')
+            tmp[strlen(tmp) - 1] = 0;
+        snprintf(m->cfg.name, sizeof m->cfg.name, "%s", basename(tmp));
+        free(tmp);
+    }
+    rc = load_weights(m, m->encoder_dir, err);
+    /* sentence-transformers may keep the weights at the top of the folder */
+    if (rc == MM_ENOTFOUND && m->st && strcmp(m->encoder_dir, dir) != 0)
+        rc = load_weights(m, dir, err);
+    if (rc == MM_ENOTFOUND)
+        rc = mm_err_set(err, MM_ENOTFOUND, "%s: no model.safetensors or pytorch_model.bin; download the model's weights into the folder",
+                        m->encoder_dir);
+    if (rc || (rc = bind(m, err)) || (rc = emb_st_read_pooling(m, err)))
+        goto fail;
+    if (!m->st)
+        m->default_pool = m->wp ? EMB_POOLED : EMB_CLS;
+    free(cfgp);
     *out = m;
     return MM_OK;
 fail:
     free(cfgp);
-    free(st);
-    free(bin);
     emb_model_close(m);
     return rc;
 }
@@ -277,12 +310,26 @@ void emb_model_close(struct emb_model *m) {
     free(m->layer);
     emb_tensors_free(&m->ts);
     free(m->dir);
+    free(m->encoder_dir);
+    free(m->st_pool_dir);
     free(m->weights_path);
     free(m);
 }
 
 int emb_model_dim(const struct emb_model *m) { return m->cfg.hidden; }
-int emb_model_max_positions(const struct emb_model *m) { return m->cfg.max_pos; }
+int emb_model_max_positions(const struct emb_model *m) {
+    return m->cfg.family == EMB_FAMILY_ROBERTA ? m->cfg.max_pos - m->cfg.pad_id - 1 : m->cfg.max_pos;
+}
+
+void emb_model_defaults(const struct emb_model *m, struct emb_model_defaults *out) {
+    out->pool = m->default_pool;
+    out->normalize = m->normalize;
+    /* ST without max_seq_length takes min(max_position_embeddings, the
+     * tokenizer's model_max_length): the positions the model has. */
+    out->max_length = m->st_max_seq_length ? m->st_max_seq_length : m->st ? emb_model_max_positions(m) : 0;
+    out->strip = m->st;
+    out->tokenizer_dir = m->encoder_dir;
+}
 int emb_model_has_pooler(const struct emb_model *m) { return m->wp != NULL; }
 const char *emb_model_name(const struct emb_model *m) { return m->cfg.name; }
 const char *emb_model_weights_path(const struct emb_model *m) { return m->weights_path; }
@@ -291,13 +338,17 @@ void emb_model_sha256(const struct emb_model *m, char out[65]) {
     mm_sha256_hex(m->ts.map, m->ts.map_len, out);
 }
 
+static const char *const pool_names[] = {"pooled", "cls", "mean", "max", "mean-sqrt-len"};
+
 int emb_pooling_parse(const char *name) {
-    if (strcmp(name, "pooled") == 0) return EMB_POOLED;
-    if (strcmp(name, "cls") == 0) return EMB_CLS;
-    if (strcmp(name, "mean") == 0) return EMB_MEAN;
+    for (int i = 0; i < (int)(sizeof pool_names / sizeof pool_names[0]); i++)
+        if (strcmp(name, pool_names[i]) == 0)
+            return i;
     return -1;
 }
 
 const char *emb_pooling_name(enum emb_pooling p) {
-    return p == EMB_CLS ? "cls" : p == EMB_MEAN ? "mean" : "pooled";
+    if (p >= 0 && (size_t)p < sizeof pool_names / sizeof pool_names[0])
+        return pool_names[p];
+    return "default";
 }

@@ -3,7 +3,8 @@
  * database in document order, route each document to the train or the
  * validation split, turn each chunk of documents into shuffled instances
  * (instances.c), write them into shards (shard.c) and close with
- * manifest.json.
+ * manifest.json. The mlm objective packs the sentences as they come
+ * (pack.c), and megatron writes one sequence per sentence (megatron.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,11 +35,17 @@ void export_params_default(struct export_params *p) {
 }
 
 static mm_rc check_params(const struct export_params *p, struct mm_err *err) {
-    if (p->format != EXPORT_TFRECORD && p->format != EXPORT_JSONL)
+    if (p->format != EXPORT_TFRECORD && p->format != EXPORT_JSONL && p->format != EXPORT_MEGATRON)
         return mm_err_set(err, MM_EINVAL, "export: unknown format");
+    if (p->objective != EXPORT_MLM_NSP && p->objective != EXPORT_MLM)
+        return mm_err_set(err, MM_EINVAL, "export: unknown objective");
+    if (p->objective == EXPORT_MLM && p->format != EXPORT_JSONL)
+        return mm_err_set(err, MM_EINVAL, "export: the mlm objective is written as JSON Lines (--format jsonl)");
     if (p->max_seq_length < 5 || p->max_seq_length > EXPORT_MAX_SEQ_LENGTH)
         return mm_err_set(err, MM_EINVAL, "export: max_seq_length %d out of range 5..%d", p->max_seq_length,
                           EXPORT_MAX_SEQ_LENGTH);
+    if (p->format == EXPORT_MEGATRON || p->objective == EXPORT_MLM)
+        return p->shard_size < 1 ? mm_err_set(err, MM_EINVAL, "export: shard_size must be at least 1") : MM_OK;
     if (p->max_predictions < 1 || p->max_predictions > p->max_seq_length)
         return mm_err_set(err, MM_EINVAL, "export: max_predictions %d out of range 1..max_seq_length",
                           p->max_predictions);
@@ -53,10 +60,17 @@ static mm_rc check_params(const struct export_params *p, struct mm_err *err) {
     return MM_OK;
 }
 
-/* A file an earlier export wrote: SPLIT-NNNNN.EXT[.part] or manifest.json. */
+/* A file an earlier export wrote: SPLIT-NNNNN.EXT[.part], SPLIT.bin or
+ * SPLIT.idx[.part] (megatron), or manifest.json. */
 static int ours(const char *name) {
     if (strcmp(name, "manifest.json") == 0 || strcmp(name, "manifest.json.tmp") == 0)
         return 1;
+    static const char *const megatron[] = {"train.bin", "train.idx", "validation.bin", "validation.idx",
+                                           "train.bin.part", "train.idx.part", "validation.bin.part",
+                                           "validation.idx.part"};
+    for (size_t i = 0; i < sizeof megatron / sizeof megatron[0]; i++)
+        if (strcmp(name, megatron[i]) == 0)
+            return 1;
     const char *p;
     if (strncmp(name, "train-", 6) == 0)
         p = name + 6;
@@ -118,6 +132,8 @@ struct split {
     int index;
     struct export_docs docs;
     struct export_sink *sink;
+    struct export_packer pack;   /* objective mlm */
+    struct export_megatron *mg;  /* format megatron */
     struct export_split_counts c;
     uint64_t chunk_no;
 };
@@ -148,10 +164,22 @@ static json_t *split_json(struct split *sp) {
     json_object_set_new(o, "sentences", json_integer(sp->c.sentences));
     json_object_set_new(o, "tokens", json_integer(sp->c.tokens));
     json_object_set_new(o, "instances", json_integer(sp->c.instances));
-    json_object_set_new(o, "masked_lm_positions", json_integer(sp->c.masked));
-    json_object_set_new(o, "random_next", json_integer(sp->c.random_next));
     size_t n = 0;
-    const struct export_shard_info *sh = export_sink_shards(sp->sink, &n);
+    const struct export_shard_info *sh;
+    if (sp->mg) {
+        json_object_set_new(o, "sequences", json_integer(sp->c.instances));
+        sh = export_megatron_files(sp->mg, &n);
+        if (n)
+            json_object_set_new(o, "data_prefix", json_string(sp->name));
+    } else {
+        if (sp->pack.L == 0) {
+            json_object_set_new(o, "masked_lm_positions", json_integer(sp->c.masked));
+            json_object_set_new(o, "random_next", json_integer(sp->c.random_next));
+        } else {
+            json_object_set_new(o, "input_tokens", json_integer(sp->pack.tokens));
+        }
+        sh = export_sink_shards(sp->sink, &n);
+    }
     for (size_t i = 0; i < n; i++) {
         json_t *f = json_object();
         json_object_set_new(f, "file", json_string(sh[i].file));
@@ -168,7 +196,14 @@ static mm_rc write_manifest(const char *dir, struct store *s, const struct tok_m
                             const struct export_params *p, const struct export_vocab *v, struct split *sp,
                             int64_t skipped, struct mm_err *err) {
     json_t *m = json_object(), *t = json_object(), *par = json_object(), *splits = json_object();
-    json_object_set_new(m, "format", json_string(p->format == EXPORT_JSONL ? "jsonl" : "tfrecord"));
+    json_object_set_new(m, "format", json_string(p->format == EXPORT_JSONL ? "jsonl"
+                                                 : p->format == EXPORT_MEGATRON ? "megatron"
+                                                                                : "tfrecord"));
+    int mlm = p->objective == EXPORT_MLM, mg = p->format == EXPORT_MEGATRON;
+    if (!mg)
+        json_object_set_new(m, "objective", json_string(mlm ? "mlm" : "mlm+nsp"));
+    else
+        json_object_set_new(m, "dtype", json_string(export_megatron_wide(v->size) ? "int32" : "uint16"));
     json_object_set_new(m, "generator", json_string("malmoi " MM_VERSION " export"));
     json_object_set_new(m, "source_database", json_string(store_path(s)));
     json_object_set_new(m, "seed", json_integer((json_int_t)p->seed));
@@ -181,16 +216,21 @@ static mm_rc write_manifest(const char *dir, struct store *s, const struct tok_m
     json_object_set_new(t, "mask_id", json_integer(v->mask));
     json_object_set_new(t, "pad_id", json_integer(v->pad >= 0 ? v->pad : 0));
     json_object_set_new(m, "tokenizer", t);
-    json_object_set_new(par, "max_seq_length", json_integer(p->max_seq_length));
-    json_object_set_new(par, "max_predictions_per_seq", json_integer(p->max_predictions));
-    json_object_set_new(par, "masked_lm_prob", json_real(p->masked_lm_prob));
-    json_object_set_new(par, "short_seq_prob", json_real(p->short_seq_prob));
-    json_object_set_new(par, "dupe_factor", json_integer(p->dupe_factor));
-    json_object_set_new(par, "whole_word_mask", json_boolean(p->whole_word_mask));
-    json_object_set_new(par, "shard_size", json_integer(p->shard_size));
+    if (!mg)
+        json_object_set_new(par, "max_seq_length", json_integer(p->max_seq_length));
+    if (!mg && !mlm) {
+        json_object_set_new(par, "max_predictions_per_seq", json_integer(p->max_predictions));
+        json_object_set_new(par, "masked_lm_prob", json_real(p->masked_lm_prob));
+        json_object_set_new(par, "short_seq_prob", json_real(p->short_seq_prob));
+        json_object_set_new(par, "dupe_factor", json_integer(p->dupe_factor));
+        json_object_set_new(par, "whole_word_mask", json_boolean(p->whole_word_mask));
+    }
+    if (!mg)
+        json_object_set_new(par, "shard_size", json_integer(p->shard_size));
     json_object_set_new(par, "validation_fraction", json_real(p->validation_fraction));
     json_object_set_new(par, "drop_duplicates", json_boolean(p->drop_duplicates));
-    json_object_set_new(par, "chunk_tokens", json_integer(p->chunk_tokens));
+    if (!mg && !mlm)
+        json_object_set_new(par, "chunk_tokens", json_integer(p->chunk_tokens));
     json_object_set_new(m, "parameters", par);
     json_object_set_new(splits, "train", split_json(&sp[0]));
     json_object_set_new(splits, "validation", split_json(&sp[1]));
@@ -274,9 +314,10 @@ mm_rc export_run(struct store *s, const struct tok_model *tok, const char *out_d
         return rc;
     struct tok_specials tsp = tok_specials(tok);
     struct export_vocab v = {tok_vocab_size(tok), tsp.cls, tsp.sep, tsp.mask, tsp.pad, NULL};
-    if (v.cls < 0 || v.sep < 0 || v.mask < 0)
-        return mm_err_set(err, MM_EINVAL, "tokenizer %s has no [CLS], [SEP] or [MASK]; export needs a BERT vocabulary",
-                          tok_name(tok));
+    int stream = p->format == EXPORT_MEGATRON || p->objective == EXPORT_MLM; /* no chunks, no masking */
+    if (v.cls < 0 || v.sep < 0 || (!stream && v.mask < 0))
+        return mm_err_set(err, MM_EINVAL, "tokenizer %s has no %s; this export needs them", tok_name(tok),
+                          stream ? "cls and sep tokens ([CLS]/[SEP] or <s>/</s>)" : "[CLS], [SEP] or [MASK]");
     char key[128];
     tok_key(tok, key, sizeof key);
     char *real_out = NULL, *final_dir = NULL;
@@ -311,8 +352,14 @@ mm_rc export_run(struct store *s, const struct tok_model *tok, const char *out_d
     for (int32_t i = 0; i < v.size; i++)
         cont[i] = (uint8_t)tok_is_continuation(tok, i);
     v.continuation = cont;
-    for (int i = 0; i < 2 && rc == MM_OK; i++)
-        rc = export_sink_new(out_dir, sp[i].name, p, &v, &sp[i].sink, err);
+    for (int i = 0; i < 2 && rc == MM_OK; i++) {
+        if (p->format == EXPORT_MEGATRON)
+            rc = export_megatron_new(out_dir, sp[i].name, v.size, &sp[i].mg, err);
+        else
+            rc = export_sink_new(out_dir, sp[i].name, p, &v, &sp[i].sink, err);
+        if (p->objective == EXPORT_MLM && p->format == EXPORT_JSONL)
+            export_packer_init(&sp[i].pack, p, &v);
+    }
     if (rc != MM_OK)
         goto done;
     /* One read transaction: a snapshot, whatever writers do meanwhile. */
@@ -338,7 +385,7 @@ mm_rc export_run(struct store *s, const struct tok_model *tok, const char *out_d
             break;
         if (end || doc != cur) {
             /* A document ended: a full chunk is turned into instances now. */
-            if (cs->docs.ntok >= (size_t)p->chunk_tokens &&
+            if (!stream && cs->docs.ntok >= (size_t)p->chunk_tokens &&
                 (rc = flush_chunk(cs, p, &v, &pool, &order, err)) != MM_OK)
                 break;
             if (end)
@@ -360,16 +407,26 @@ mm_rc export_run(struct store *s, const struct tok_model *tok, const char *out_d
         }
         if (n == 0)
             continue;
-        if (doc_tokens + n > EXPORT_MAX_DOCUMENT_TOKENS) {
-            /* A huge document continues as a new one, so memory stays
-             * bounded by the chunk size whatever one row holds. */
-            if (cs->docs.ntok >= (size_t)p->chunk_tokens && (rc = flush_chunk(cs, p, &v, &pool, &order, err)) != MM_OK)
-                break;
-            new_doc = 1;
-            doc_tokens = 0;
+        if (stream) {
+            /* megatron: one sequence per sentence; mlm: packed inputs */
+            rc = cs->mg ? export_megatron_add(cs->mg, new_doc, ids, n, err)
+                        : export_packer_add(&cs->pack, new_doc, ids, n, cs->sink, err);
+            if (cs->mg)
+                cs->c.instances++;
+        } else {
+            if (doc_tokens + n > EXPORT_MAX_DOCUMENT_TOKENS) {
+                /* A huge document continues as a new one, so memory stays
+                 * bounded by the chunk size whatever one row holds. */
+                if (cs->docs.ntok >= (size_t)p->chunk_tokens &&
+                    (rc = flush_chunk(cs, p, &v, &pool, &order, err)) != MM_OK)
+                    break;
+                new_doc = 1;
+                doc_tokens = 0;
+            }
+            doc_tokens += n;
+            rc = export_docs_add(&cs->docs, new_doc, ids, n, err);
         }
-        doc_tokens += n;
-        if ((rc = export_docs_add(&cs->docs, new_doc, ids, n, err)) != MM_OK)
+        if (rc != MM_OK)
             break;
         if (!counted)
             cs->c.documents++;
@@ -378,9 +435,17 @@ mm_rc export_run(struct store *s, const struct tok_model *tok, const char *out_d
         cs->c.sentences++;
         cs->c.tokens += (int64_t)n;
     }
-    for (int i = 0; i < 2 && rc == MM_OK; i++)
-        if ((rc = flush_chunk(&sp[i], p, &v, &pool, &order, err)) == MM_OK)
+    for (int i = 0; i < 2 && rc == MM_OK; i++) {
+        if (sp[i].mg) {
+            rc = export_megatron_finish(sp[i].mg, err);
+        } else if (sp[i].pack.L) {
+            if ((rc = export_packer_finish(&sp[i].pack, sp[i].sink, err)) == MM_OK)
+                rc = export_sink_finish(sp[i].sink, err);
+            sp[i].c.instances = sp[i].pack.inputs;
+        } else if ((rc = flush_chunk(&sp[i], p, &v, &pool, &order, err)) == MM_OK) {
             rc = export_sink_finish(sp[i].sink, err);
+        }
+    }
     if (rc == MM_OK && stop && *stop)
         rc = mm_err_set(err, MM_EINTR, "export: stopped by a signal before the manifest was written");
     if (rc == MM_OK)
@@ -396,12 +461,16 @@ done:
             size_t ns = 0;
             if (sp[i].sink)
                 export_sink_shards(sp[i].sink, &ns);
+            if (sp[i].mg)
+                export_megatron_files(sp[i].mg, &ns);
             (i ? &counts->validation : &counts->train)->shards = (int64_t)ns;
         }
         counts->skipped_sentences = skipped;
     }
     for (int i = 0; i < 2; i++) {
         export_sink_free(sp[i].sink);
+        export_megatron_free(sp[i].mg);
+        export_packer_free(&sp[i].pack);
         export_docs_free(&sp[i].docs);
     }
     export_pool_free(&pool);

@@ -2,7 +2,9 @@
  * export.h -- the export stage: BERT pretraining shards (MLM + NSP) from the
  * corpus database, as TFRecord files that google-research/bert's
  * run_pretraining.py reads or as JSON Lines that Hugging Face's
- * BertForPreTraining takes as is.
+ * BertForPreTraining takes as is; RoBERTa's FULL-SENTENCES inputs (objective
+ * mlm, JSON Lines, masked by the trainer); and Megatron-LM's indexed dataset
+ * (one sequence per sentence, documents marked) for Megatron, NeMo, fairseq.
  *
  * The algorithm is create_pretraining_data.py's (segments filled up to the
  * target length, short sequences with short_seq_prob, a random next segment
@@ -27,6 +29,12 @@
 enum export_format {
     EXPORT_TFRECORD = 1, /* tf.train.Example records, length + masked CRC32C framing */
     EXPORT_JSONL = 2,    /* one JSON object a line, Hugging Face field names */
+    EXPORT_MEGATRON = 3, /* SPLIT.bin + SPLIT.idx, Megatron-LM's MMIDIDX indexed dataset */
+};
+
+enum export_objective {
+    EXPORT_MLM_NSP = 0, /* BERT: masked instances with next-sentence pairs (tfrecord, jsonl) */
+    EXPORT_MLM = 1,     /* RoBERTa FULL-SENTENCES packing, unmasked (jsonl) */
 };
 
 /* Hard limits. */
@@ -43,6 +51,7 @@ enum export_format {
 
 struct export_params {
     enum export_format format;
+    enum export_objective objective; /* default EXPORT_MLM_NSP; megatron ignores it */
     uint64_t seed;              /* default 12345 (BERT's) */
     int max_seq_length;         /* default 128; >= 5 */
     int max_predictions;        /* masked_lm positions per instance, default 20 */
@@ -75,7 +84,8 @@ struct export_counts {
 /* Write the shards of the database held by `s` into folder `out_dir`
  * (created when missing; it must hold nothing but files of an earlier
  * export, which are replaced): "train-00000.tfrecord" ... (or ".jsonl"),
- * "validation-00000..." when validation_fraction > 0, and manifest.json
+ * "validation-00000..." when validation_fraction > 0 (megatron: "train.bin"
+ * + "train.idx", "validation.bin" + "validation.idx"), and manifest.json
  * (counts, parameters, seed, tokenizer name and sha256, source database,
  * each shard's instances, bytes and sha256). Sentences are those with an
  * example for `tok` (pipeline_encode in pipeline/pipeline.c makes them): kept sentences of

@@ -96,12 +96,48 @@ struct export_sink; /* opaque */
 mm_rc export_sink_new(const char *dir, const char *split, const struct export_params *p,
                       const struct export_vocab *v, struct export_sink **out, struct mm_err *err);
 mm_rc export_sink_write(struct export_sink *k, const struct export_instance *in, struct mm_err *err);
+/* Append one record already encoded (a JSON line with its "\n"). */
+mm_rc export_sink_write_record(struct export_sink *k, const void *rec, size_t n, struct mm_err *err);
 /* Finish the last shard. */
 mm_rc export_sink_finish(struct export_sink *k, struct mm_err *err);
 /* Shards written so far (borrowed). */
 const struct export_shard_info *export_sink_shards(const struct export_sink *k, size_t *n);
 /* Close and free; an unfinished shard's temporary file is removed. NULL ok. */
 void export_sink_free(struct export_sink *k);
+
+/* ---- pack.c: RoBERTa FULL-SENTENCES inputs (objective mlm, JSON Lines) --- */
+struct export_packer {
+    size_t L;                       /* max_seq_length */
+    const struct export_vocab *v;
+    struct mm_buf ids;              /* int32_t: the input being filled, cls first */
+    struct mm_buf line;             /* scratch for one JSON line */
+    int pending_sep;                /* a document ended: sep before the next sentence */
+    int64_t inputs, tokens;         /* written so far (tokens: specials included) */
+};
+void export_packer_init(struct export_packer *k, const struct export_params *p, const struct export_vocab *v);
+void export_packer_free(struct export_packer *k);
+/* Add one sentence (n > 0 ids without specials); `new_doc` when it starts
+ * a document. Full inputs go to `sink`. */
+mm_rc export_packer_add(struct export_packer *k, int new_doc, const int32_t *ids, size_t n, struct export_sink *sink,
+                        struct mm_err *err);
+/* Write the last, partly filled input. */
+mm_rc export_packer_finish(struct export_packer *k, struct export_sink *sink, struct mm_err *err);
+
+/* ---- megatron.c: Megatron-LM's indexed dataset (PREFIX.bin + PREFIX.idx) -- */
+struct export_megatron;
+/* 1 when ids are written as int32 (vocab_size >= 65500), else uint16. */
+int export_megatron_wide(int32_t vocab_size);
+/* A writer of DIR/SPLIT.bin and DIR/SPLIT.idx (made at finish). */
+mm_rc export_megatron_new(const char *dir, const char *split, int32_t vocab_size, struct export_megatron **out,
+                          struct mm_err *err);
+/* One sequence (a sentence's ids); `new_doc` when it starts a document. */
+mm_rc export_megatron_add(struct export_megatron *w, int new_doc, const int32_t *ids, size_t n, struct mm_err *err);
+/* Write the index and rename both files into place (none without sequences). */
+mm_rc export_megatron_finish(struct export_megatron *w, struct mm_err *err);
+/* The two files (.bin, .idx) once finished: sequences, bytes, sha256. */
+const struct export_shard_info *export_megatron_files(const struct export_megatron *w, size_t *n);
+/* Free; unfinished .part files are removed. NULL ok. */
+void export_megatron_free(struct export_megatron *w);
 
 /* ---- source.c: reading and preparing the database ----------------------- */
 struct export_reader;

@@ -118,6 +118,18 @@ static mm_rc close_shard(struct export_sink *k, struct mm_err *err) {
     return MM_OK;
 }
 
+/* A record was appended to k->rec: count it, write out a full buffer,
+ * close a full shard. */
+static mm_rc record_added(struct export_sink *k, struct mm_err *err) {
+    mm_rc rc;
+    k->count++;
+    if (k->rec.len >= FLUSH_BYTES && (rc = flush(k, err)) != MM_OK)
+        return rc;
+    if (k->count >= k->p->shard_size)
+        return close_shard(k, err);
+    return MM_OK;
+}
+
 mm_rc export_sink_write(struct export_sink *k, const struct export_instance *in, struct mm_err *err) {
     mm_rc rc;
     if (k->f == NULL && (rc = open_shard(k, err)) != MM_OK)
@@ -126,12 +138,16 @@ mm_rc export_sink_write(struct export_sink *k, const struct export_instance *in,
                                       : export_tfrecord_encode(in, k->p, k->v, &k->scratch, &k->rec);
     if (rc != MM_OK)
         return mm_err_set(err, rc, "export: out of memory encoding a record");
-    k->count++;
-    if (k->rec.len >= FLUSH_BYTES && (rc = flush(k, err)) != MM_OK)
+    return record_added(k, err);
+}
+
+mm_rc export_sink_write_record(struct export_sink *k, const void *rec, size_t n, struct mm_err *err) {
+    mm_rc rc;
+    if (k->f == NULL && (rc = open_shard(k, err)) != MM_OK)
         return rc;
-    if (k->count >= k->p->shard_size)
-        return close_shard(k, err);
-    return MM_OK;
+    if (mm_buf_append(&k->rec, rec, n) != MM_OK)
+        return mm_err_set(err, MM_ENOMEM, "export: out of memory encoding a record");
+    return record_added(k, err);
 }
 
 mm_rc export_sink_finish(struct export_sink *k, struct mm_err *err) {

@@ -155,10 +155,13 @@ mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, str
     if ((rc = mm_conf_get_long(pc->conf, "pipeline", "embed_max_length", 8, 4096, &pc->embed_max_length, err)) != MM_OK ||
         (rc = mm_conf_get_long(pc->conf, "pipeline", "batch_documents", 1, 100000, &pc->batch_documents, err)) != MM_OK)
         goto fail;
-    int pool = emb_pooling_parse(pooling && *pooling ? pooling : "pooled");
-    if (pool < 0) {
+    /* Not set: the model's own (sentence-transformers' Pooling, else pooled
+     * when the checkpoint has pooler weights, else cls). */
+    int pool = pooling && *pooling ? emb_pooling_parse(pooling) : EMB_POOL_DEFAULT;
+    if (pool < EMB_POOL_DEFAULT) {
         const struct mm_conf_entry *e = mm_conf_get_nth(pc->conf, "pipeline", "embed_pooling", 0);
-        rc = mm_err_set(err, MM_EINVAL, "%s:%d: key 'embed_pooling' in [pipeline] wants pooled, cls or mean, not '%s'",
+        rc = mm_err_set(err, MM_EINVAL,
+                        "%s:%d: key 'embed_pooling' in [pipeline] wants pooled, cls, mean, max or mean-sqrt-len, not '%s'",
                         chosen, e ? e->line : 0, pooling);
         goto fail;
     }
@@ -782,8 +785,11 @@ mm_rc pipeline_embed(struct store *s, const struct pipeline_config *pc, const st
     char tok_id[128];
     tok_key(tok, tok_id, sizeof tok_id);
     struct emb_db_opts o = {0};
+    struct emb_model_defaults md;
+    emb_model_defaults(m, &md);
     o.pool = pc->embed_pooling;
     o.run.threads = threads > 0 ? threads : 1;
+    o.run.normalize = md.normalize;
     o.max_length = (size_t)pc->embed_max_length;
     o.tokenizer = tok_id;
     o.stop = stop;

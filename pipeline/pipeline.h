@@ -38,7 +38,7 @@ struct pipeline_config {
     char *tokenizer;             /* .model, vocab.txt or model folder */
     long embed_max_length;       /* ids per sentence embedded (longer: cut) */
     char *embed_model;           /* model folder, or NULL for no embeddings */
-    enum emb_pooling embed_pooling; /* pooled (default), cls or mean */
+    enum emb_pooling embed_pooling; /* EMB_POOL_DEFAULT (the model's) unless set */
     long batch_documents;        /* documents per transaction */
     char *report;                /* [pipeline] report: the HTML page `malmoi run` rewrites, or NULL */
     struct pipeline_log log;     /* where log lines and progress go */

@@ -79,7 +79,7 @@ int main(int argc, char **argv) {
     printf("sgemm 1024x768x3072 OpenBLAS peak: %.1f GF/s (1 thread), %.1f GF/s (%d threads)\n", peak1, peakn, threads);
     float *out = malloc(n * H * sizeof(float));
     struct emb_input in = {n, T, ids, NULL, mask};
-    struct emb_run run = {threads, getenv("BENCH_BATCH_TOKENS") ? (size_t)atol(getenv("BENCH_BATCH_TOKENS")) : 0};
+    struct emb_run run = {threads, getenv("BENCH_BATCH_TOKENS") ? (size_t)atol(getenv("BENCH_BATCH_TOKENS")) : 0, 0};
     static const enum emb_pooling pools[2] = {EMB_POOLED, EMB_MEAN};
     for (int p = 0; p < 2; p++) {
         double best = 1e9, cpu0 = cpu_seconds();

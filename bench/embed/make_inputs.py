@@ -3,8 +3,11 @@
 with random weights (KoBERT's vocab size 8002) written as safetensors, and
 the first N real Korean sentences of the shared corpus tokenized with
 KoBERT's SentencePiece model (spm_encode) to [CLS] ids [SEP], max length 128.
-Writes OUTDIR/model/, ids.npy, mask.npy, lengths.txt.
-Env: BENCH_SENTENCES (text files, ':'-separated), BENCH_SPM (spiece.model).
+Writes OUTDIR/model/ (OUTDIR/model-roberta/ with BENCH_FAMILY=roberta: the
+same shapes as a RoBERTa config, 514 positions, pad_token_id 1 = KoBERT's
+[PAD], one token type), ids.npy, mask.npy, lengths.txt.
+Env: BENCH_SENTENCES (text files, ':'-separated), BENCH_SPM (spiece.model),
+BENCH_FAMILY (bert or roberta).
 """
 import os
 import subprocess
@@ -43,7 +46,11 @@ print("workload: %d sentences from %s; tokens per sentence mean %.1f, median %d,
       % (len(L), ",".join(os.path.basename(f) for f in files), L.mean(), int(np.median(L)), L.max(), int((L == T).sum())))
 with open(os.path.join(out, "sentences.txt"), "w", encoding="utf-8") as f:
     f.write("\n".join(lines) + "\n")
-model = os.path.join(out, "model")
+family = os.environ.get("BENCH_FAMILY", "bert")
+model = os.path.join(out, "model" if family == "bert" else "model-" + family)
 if not os.path.exists(os.path.join(model, "model.safetensors")):
-    cfg = bertref.make_config(V=8002, H=768, L=12, heads=12, inter=3072, max_pos=512)
+    if family == "roberta":
+        cfg = bertref.make_roberta_config(V=8002, H=768, L=12, heads=12, inter=3072, max_tokens=512)
+    else:
+        cfg = bertref.make_config(V=8002, H=768, L=12, heads=12, inter=3072, max_pos=512)
     bertref.write_model(model, cfg, bertref.make_weights(cfg, seed=11), "safetensors")

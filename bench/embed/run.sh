@@ -7,7 +7,8 @@
 # machine hits both alike. Needs python3-torch, python3-numpy, spm_encode,
 # the shared corpus and KoBERT spiece.model (or BENCH_SENTENCES/BENCH_SPM).
 # Prints sentences/s, GFLOP/s vs OpenBLAS's sgemm peak, CPU ms per
-# sentence, and the ratios.
+# sentence, and the ratios. BENCH_FAMILY=roberta runs the same with a
+# RoBERTa config (RobertaModel's position ids), for the RoBERTa rows.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../../build}
@@ -15,6 +16,10 @@ n=${2:-300}
 rounds=${3:-3}
 threads=${BENCH_THREADS:-2}
 work=${BENCH_WORK:-/tmp/malmoi-bench-embed}
+family=${BENCH_FAMILY:-bert}
+export BENCH_FAMILY=$family
+modeldir=$work/model
+[ "$family" = bert ] || modeldir=$work/model-$family
 mkdir -p "$work"
 echo "load before: $(cut -d" " -f1-3 /proc/loadavg)"
 /usr/bin/python3 "$here/make_inputs.py" "$work" "$n"
@@ -22,7 +27,7 @@ echo "load before: $(cut -d" " -f1-3 /proc/loadavg)"
 : > "$work/torch.txt"
 for r in $(seq "$rounds"); do
     echo "== round $r (load $(cut -d" " -f1 /proc/loadavg))"
-    "$build/bench/embed/bench_embed" "$work/model" "$work/ids.npy" "$work/mask.npy" "$threads" 1 \
+    "$build/bench/embed/bench_embed" "$modeldir" "$work/ids.npy" "$work/mask.npy" "$threads" 1 \
         "$work/malmoi_pooled.npy" | tee -a "$work/malmoi.txt"
     OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$here/torch_bench.py" "$work" "$threads" 1 | tee -a "$work/torch.txt"
 done

@@ -7,6 +7,8 @@ the weights make_inputs.py wrote, in torch.inference_mode.
 Cases: "usual" = batches of 32 in input order padded to the longest;
 "sorted" = the same after sorting by length; "8x128" = fixed full batches.
 Compares its pooled output with malmoi's (OUTDIR/malmoi_pooled.npy).
+BENCH_FAMILY=roberta: OUTDIR/model-roberta/, RobertaModel's position ids
+(non-pad ids counted from pad_token_id + 1), otherwise the same ops.
 """
 import json
 import math
@@ -21,7 +23,8 @@ import torch.nn.functional as F
 
 out, threads, reps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 torch.set_num_threads(threads)
-model = os.path.join(out, "model")
+family = os.environ.get("BENCH_FAMILY", "bert")
+model = os.path.join(out, "model" if family == "bert" else "model-" + family)
 cfg = json.load(open(os.path.join(model, "config.json")))
 raw = open(os.path.join(model, "model.safetensors"), "rb").read()
 hl = struct.unpack("<Q", raw[:8])[0]
@@ -38,8 +41,12 @@ d, eps = H // nh, cfg["layer_norm_eps"]
 
 def bert(ids, mask):
     B, T = ids.shape
-    x = W["embeddings.word_embeddings.weight"][ids] + W["embeddings.position_embeddings.weight"][:T] \
-        + W["embeddings.token_type_embeddings.weight"][0]
+    if family == "roberta":  # create_position_ids_from_input_ids
+        real = (ids != cfg["pad_token_id"]).long()
+        pos = W["embeddings.position_embeddings.weight"][torch.cumsum(real, 1) * real + cfg["pad_token_id"]]
+    else:
+        pos = W["embeddings.position_embeddings.weight"][:T]
+    x = W["embeddings.word_embeddings.weight"][ids] + pos + W["embeddings.token_type_embeddings.weight"][0]
     x = F.layer_norm(x, (H,), W["embeddings.LayerNorm.weight"], W["embeddings.LayerNorm.bias"], eps)
     ext = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
     for l in range(Lyr):

@@ -4,7 +4,12 @@ format description) and pytorch_model.bin (torch.save itself), and a float64
 numpy forward pass written from the BERT math (transformers modeling_bert.py:
 embeddings + LayerNorm; per layer self-attention with an additive padding
 mask, dense + residual + LayerNorm, erf GELU feed-forward, residual +
-LayerNorm; pooler tanh(W h[CLS] + b)). Nothing here calls malmoi code.
+LayerNorm; pooler tanh(W h[CLS] + b)). RoBERTa (modeling_roberta.py) is the
+same network with other position ids: create_position_ids_from_input_ids
+gives a non-pad id the count of non-pad ids up to it plus pad_token_id, and
+a pad id pad_token_id. The sentence-transformers poolings (Pooling.py: cls,
+max over masked tokens, mean, sum / sqrt(count)) and Normalize
+(x / max(|x|, 1e-12)) are here too. Nothing here calls malmoi code.
 """
 import json
 import math
@@ -20,6 +25,26 @@ def make_config(V, H, L, heads, inter, max_pos, types=2, act="gelu"):
             "num_hidden_layers": L, "num_attention_heads": heads, "intermediate_size": inter,
             "max_position_embeddings": max_pos, "type_vocab_size": types, "layer_norm_eps": 1e-12,
             "hidden_act": act, "pad_token_id": 1, "position_embedding_type": "absolute"}
+
+
+def make_roberta_config(V, H, L, heads, inter, max_tokens, pad=1, model_type="roberta", eps=1e-5):
+    """As roberta-base / xlm-roberta-base write it: positions for max_tokens
+    tokens after pad_token_id + 1, one token type, layer_norm_eps 1e-5."""
+    return {"architectures": ["RobertaForMaskedLM"], "model_type": model_type, "vocab_size": V, "hidden_size": H,
+            "num_hidden_layers": L, "num_attention_heads": heads, "intermediate_size": inter,
+            "max_position_embeddings": max_tokens + pad + 1, "type_vocab_size": 1, "layer_norm_eps": eps,
+            "hidden_act": "gelu", "pad_token_id": pad, "bos_token_id": 0, "eos_token_id": 2,
+            "position_embedding_type": "absolute"}
+
+
+def position_ids(cfg, ids):
+    """transformers: BERT arange(T); RoBERTa create_position_ids_from_input_ids."""
+    n, T = ids.shape
+    if cfg.get("model_type", "bert") not in ("roberta", "xlm-roberta"):
+        return np.broadcast_to(np.arange(T), (n, T))
+    pad = cfg["pad_token_id"]
+    real = (ids != pad).astype(np.int64)
+    return np.cumsum(real, axis=1) * real + pad
 
 
 def make_weights(cfg, seed, pooler=True):
@@ -149,7 +174,7 @@ def forward(cfg, w, ids, types, mask):
     n, T = ids.shape
     H, nh = cfg["hidden_size"], cfg["num_attention_heads"]
     d, eps = H // nh, cfg["layer_norm_eps"]
-    x = W["embeddings.word_embeddings.weight"][ids] + W["embeddings.position_embeddings.weight"][np.arange(T)][None] \
+    x = W["embeddings.word_embeddings.weight"][ids] + W["embeddings.position_embeddings.weight"][position_ids(cfg, ids)] \
         + W["embeddings.token_type_embeddings.weight"][types]
     x = layernorm(x, W["embeddings.LayerNorm.weight"], W["embeddings.LayerNorm.bias"], eps)
     add = (1.0 - mask[:, None, None, :].astype(np.float64)) * -1e30
@@ -180,7 +205,21 @@ def forward(cfg, w, ids, types, mask):
     pooled = None
     if "pooler.dense.weight" in W:
         pooled = np.tanh(cls @ W["pooler.dense.weight"].T + W["pooler.dense.bias"])
+    forward.last = (x, m)
     return pooled, cls, mean
+
+
+def all_poolings(cfg, w, ids, types, mask):
+    """Every pooling by its malmoi name, and each L2-normalised ("+normalize")."""
+    pooled, cls, mean = forward(cfg, w, ids, types, mask)
+    x, m = forward.last
+    out = {"cls": cls, "mean": mean, "max": np.where(m > 0, x, -1e9).max(1),
+           "mean-sqrt-len": (x * m).sum(1) / np.sqrt(m.sum(1))}
+    if pooled is not None:
+        out["pooled"] = pooled
+    for k in list(out):
+        out[k + "+normalize"] = out[k] / np.maximum(np.linalg.norm(out[k], axis=1, keepdims=True), 1e-12)
+    return out
 
 
 def make_batch(rng, V, T, lengths, pairs=False):

@@ -2,7 +2,10 @@
  * emb_tool.c -- test driver: runs emb_encode on token ids given as .npy
  * files, so Python tests can compare it with their own numpy reference.
  *   emb_tool MODEL_DIR IDS.npy TYPES.npy|- MASK.npy|- POOLING THREADS BATCH_TOKENS OUT.npy
- * Exit 0 on success; on failure prints the error code name and message.
+ * POOLING is a name emb_pooling_parse knows, or "default" (the model's),
+ * optionally followed by "+normalize" (or "+default": the model's
+ * normalisation). Exit 0 on success; on failure prints the error code name
+ * and message.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,11 +33,19 @@ int main(int argc, char **argv) {
         (n2 != n || T2 != T))
         rc = mm_err_set(&err, MM_EINVAL, "mask shape differs");
     if (!rc) {
-        int pool = emb_pooling_parse(argv[5]);
-        struct emb_run run = {atoi(argv[6]), (size_t)atol(argv[7])};
+        char name[64];
+        snprintf(name, sizeof name, "%s", argv[5]);
+        char *plus = strchr(name, '+');
+        struct emb_model_defaults md;
+        emb_model_defaults(m, &md);
+        int normalize = plus && strcmp(plus, "+normalize") == 0 ? 1 : plus && strcmp(plus, "+default") == 0 ? md.normalize : 0;
+        if (plus)
+            *plus = 0;
+        int pool = strcmp(name, "default") == 0 ? EMB_POOL_DEFAULT : emb_pooling_parse(name);
+        struct emb_run run = {atoi(argv[6]), (size_t)atol(argv[7]), normalize};
         struct emb_input in = {n, T, ids, types, mask};
         out = malloc((n ? n : 1) * (size_t)emb_model_dim(m) * sizeof(float));
-        if (pool < 0 || !out)
+        if (pool < EMB_POOL_DEFAULT || !out)
             rc = mm_err_set(&err, MM_EINVAL, "bad pooling %s", argv[5]);
         if (!rc)
             rc = emb_encode(m, &in, (enum emb_pooling)pool, &run, out, &err);
@@ -44,7 +55,13 @@ int main(int argc, char **argv) {
     if (rc)
         fprintf(stderr, "%s: %s\n", mm_strerror(rc), err.msg);
     else if (m)
-        printf("dim %d pooler %d name %s\n", emb_model_dim(m), emb_model_has_pooler(m), emb_model_name(m));
+    {
+        struct emb_model_defaults md;
+        emb_model_defaults(m, &md);
+        printf("dim %d pooler %d name %s default %s normalize %d max_length %d positions %d\n", emb_model_dim(m),
+               emb_model_has_pooler(m), emb_model_name(m), emb_pooling_name(md.pool), md.normalize, md.max_length,
+               emb_model_max_positions(m));
+    }
     free(ids);
     free(types);
     free(mask);

@@ -98,7 +98,7 @@ static void check_model(const char *sub, int threads, size_t batch_tokens) {
     CHECK(emb_model_has_pooler(m));
     const struct arr *ids = get("input_ids"), *mask = get("attention_mask"), *tt = get("token_type_ids");
     struct emb_input in = {ids->shape[0], ids->shape[1], ids->data, tt->data, mask->data};
-    struct emb_run run = {threads, batch_tokens};
+    struct emb_run run = {threads, batch_tokens, 0};
     static const char *outs[3] = {"pooled", "cls", "mean"};
     float *out = calloc(in.n * 64, sizeof(float));
     for (int p = 0; p < 3; p++) {
