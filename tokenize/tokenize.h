@@ -39,6 +39,7 @@ struct tok_state; /* opaque per-thread scratch */
 enum tok_kind {
     TOK_SENTENCEPIECE = 1,
     TOK_WORDPIECE = 2,
+    TOK_HF = 3, /* a Hugging Face tokenizer.json (WordPiece or BPE inside) */
 };
 
 /* Flags for the encoders. */

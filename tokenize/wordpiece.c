@@ -247,6 +247,22 @@ static int is_mn(uint32_t c) {
     return utf8proc_category((utf8proc_int32_t)c) == UTF8PROC_CATEGORY_MN;
 }
 
+/* Character tests as the Rust code's tables see them (for the tokenizer.json
+ * pipeline in hf.c). */
+int tok_bert_is_ws(uint32_t c) { return is_whitespace(c); }
+int tok_bert_is_cjk(uint32_t c) { return is_cjk(c); }
+int tok_bert_is_punct(uint32_t c) {
+    if (c >= 0x61D && c <= 0x1E95F) {
+        int k = old_unicode_class(c);
+        if (k >= 0)
+            return k == C_PUNCT;
+    }
+    return is_punct(c);
+}
+
+int tok_bert_is_mn(uint32_t c) { return is_mn(c); }
+int tok_bert_is_drop(uint32_t c) { return classify(c) == C_DROP; }
+
 /* Run WordPiece on one word (valid UTF-8 in w[0..n), nchars characters)
  * and append its ids to st->ids. */
 static mm_rc wordpiece(const struct tok_wp *wp, struct tok_state *st, const char *w, size_t n,
@@ -284,6 +300,11 @@ static mm_rc wordpiece(const struct tok_wp *wp, struct tok_state *st, const char
     return MM_OK;
 }
 
+mm_rc tok_wp_word(const struct tok_wp *wp, struct tok_state *st, const char *w, size_t n,
+                  size_t nchars) {
+    return wordpiece(wp, st, w, n, nchars);
+}
+
 /* Append code point c to the current word. */
 static mm_rc word_add(struct tok_state *st, size_t *wlen, uint32_t c) {
     if (*wlen + 4 >= st->wbuf_cap &&
@@ -294,7 +315,7 @@ static mm_rc word_add(struct tok_state *st, size_t *wlen, uint32_t c) {
 }
 
 /* Normalize, pre-tokenize and WordPiece one segment (no special tokens). */
-static mm_rc encode_segment(const struct tok_wp *wp, struct tok_state *st, const unsigned char *s,
+mm_rc tok_wp_segment(const struct tok_wp *wp, struct tok_state *st, const unsigned char *s,
                             size_t n) {
     size_t wlen = 0, wchars = 0;
     size_t i = 0;
@@ -385,7 +406,7 @@ mm_rc tok_wp_encode(const struct tok_wp *wp, struct tok_state *st, const char *t
     const unsigned char *s = (const unsigned char *)text;
     st->ids_len = 0;
     if (safe || wp->nspecial == 0)
-        return encode_segment(wp, st, s, n);
+        return tok_wp_segment(wp, st, s, n);
     /* Split off the special tokens first (HF added tokens, matched on the
      * raw text, leftmost then longest). */
     size_t seg = 0;
@@ -403,7 +424,7 @@ mm_rc tok_wp_encode(const struct tok_wp *wp, struct tok_state *st, const char *t
         }
         if (best < 0)
             continue;
-        mm_rc rc = encode_segment(wp, st, s + seg, i - seg);
+        mm_rc rc = tok_wp_segment(wp, st, s + seg, i - seg);
         if (rc == MM_OK)
             rc = tok_push_id(st, wp->specials[best].id);
         if (rc)
@@ -411,5 +432,5 @@ mm_rc tok_wp_encode(const struct tok_wp *wp, struct tok_state *st, const char *t
         i += blen - 1;
         seg = i + 1;
     }
-    return encode_segment(wp, st, s + seg, n - seg);
+    return tok_wp_segment(wp, st, s + seg, n - seg);
 }
