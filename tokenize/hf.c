@@ -20,7 +20,7 @@
 
 enum { HM_WORDPIECE = 1, HM_BPE, HM_UNIGRAM };
 enum { HN_BERT = 1, HN_NFC, HN_NFD, HN_NFKC, HN_NFKD, HN_LOWER, HN_STRIP_ACCENTS, HN_STRIP,
-       HN_REPLACE, HN_PREPEND };
+       HN_REPLACE, HN_PREPEND, HN_PRECOMPILED };
 enum { HP_BERT = 1, HP_BYTELEVEL, HP_METASPACE, HP_WHITESPACE, HP_WSSPLIT, HP_PUNCT, HP_DIGITS,
        HP_SPLIT, HP_CHARDELIM };
 /* SplitDelimiterBehavior */
@@ -33,6 +33,11 @@ struct hf_norm {
     int left, right;                              /* Strip */
     char *a, *b;                                  /* Replace pattern/content, Prepend string */
     size_t alen, blen;
+    int collapse_spaces; /* Replace of the regex " {2,}" (SentencePiece conversions) */
+    uint32_t *units;     /* Precompiled: darts-clone units, and the replacements */
+    size_t nunits;
+    char *repl;
+    size_t repl_len;
 };
 
 struct hf_pre {
@@ -85,6 +90,10 @@ struct tok_hf {
     int byte_fallback, fuse_unk, ignore_merges;
     int32_t unk;
     int32_t byte_tok[256];
+    /* Unigram */
+    double *score;    /* per id */
+    double unk_score; /* min score - 10 */
+    uint8_t *special; /* per id: a special added token (never from text in safe mode) */
     /* pipeline */
     struct hf_norm *norm;
     size_t nnorm;
@@ -467,9 +476,61 @@ static mm_rc load_model(struct tok_hf *hf, json_t *model, const char *path, stru
             return BAD("%s: BPE model without a \"merges\" list", path);
         return load_merges(hf, merges, path, err);
     }
-    if (strcmp(type, "Unigram") == 0)
-        return BAD("%s: the Unigram model is not supported yet; use the SentencePiece .model "
-                   "file (--model FILE.model)", path);
+    if (strcmp(type, "Unigram") == 0) {
+        hf->model = HM_UNIGRAM;
+        if (!json_is_array(vocab) || json_array_size(vocab) == 0 ||
+            json_array_size(vocab) > (1u << 24))
+            return BAD("%s: Unigram model.vocab is not a list of [piece, score]", path);
+        size_t n = json_array_size(vocab);
+        const char **keys = malloc(n * sizeof *keys);
+        uint32_t *lens = malloc(n * sizeof *lens);
+        int32_t *vals = malloc(n * sizeof *vals);
+        hf->score = malloc(n * sizeof *hf->score);
+        rc = keys && lens && vals && hf->score ? MM_OK : mm_err_set(err, MM_ENOMEM, "%s: out of memory", path);
+        double min_score = 1e300;
+        uint32_t k = 0;
+        for (size_t i = 0; i < n && rc == MM_OK; i++) {
+            json_t *e = json_array_get(vocab, i);
+            json_t *ps = json_array_get(e, 0), *sc = json_array_get(e, 1);
+            if (!json_is_string(ps) || !json_is_number(sc)) {
+                rc = BAD("%s: Unigram model.vocab[%zu] is not [piece, score]", path, i);
+                break;
+            }
+            hf->score[i] = json_number_value(sc);
+            if (hf->score[i] < min_score)
+                min_score = hf->score[i];
+            if ((rc = add_piece(hf, (int32_t)i, json_string_value(ps), json_string_length(ps))))
+                rc = mm_err_set(err, rc, "%s: out of memory", path);
+            if (json_string_length(ps) == 0)
+                continue;
+            keys[k] = json_string_value(ps);
+            lens[k] = (uint32_t)json_string_length(ps);
+            vals[k++] = (int32_t)i;
+        }
+        if (rc == MM_OK && tok_trie_build_bytes(&hf->vocab, keys, lens, vals, k))
+            rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", path);
+        free(keys);
+        free(lens);
+        free(vals);
+        if (rc)
+            return rc;
+        hf->nmodel = (int32_t)n;
+        hf->unk_score = min_score - 10.0;
+        json_t *u = json_object_get(model, "unk_id");
+        if (json_is_integer(u)) {
+            if (json_integer_value(u) < 0 || (size_t)json_integer_value(u) >= n)
+                return BAD("%s: Unigram unk_id %lld is out of the vocab", path,
+                           (long long)json_integer_value(u));
+            hf->unk = (int32_t)json_integer_value(u);
+        }
+        hf->byte_fallback = get_bool(model, "byte_fallback", 0);
+        for (int b = 0; b < 256; b++) {
+            char name[8];
+            snprintf(name, sizeof name, "<0x%02X>", b);
+            hf->byte_tok[b] = vocab_get(hf, name, 6);
+        }
+        return MM_OK;
+    }
     return BAD("%s: model type \"%s\" is not supported (WordPiece and BPE are)", path, type);
 }
 
@@ -481,6 +542,37 @@ static int behavior_of(const char *s) {
     if (strcmp(s, "MergedWithNext") == 0) return B_MERGED_NEXT;
     if (strcmp(s, "Contiguous") == 0) return B_CONTIGUOUS;
     return -1;
+}
+
+static unsigned char *base64_decode(const char *s, size_t *out_len) {
+    size_t n = strlen(s);
+    unsigned char *o = malloc(n / 4 * 3 + 3);
+    if (!o)
+        return NULL;
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i], v;
+        if (c >= 'A' && c <= 'Z') v = c - 'A';
+        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9') v = c - '0' + 52;
+        else if (c == '+') v = 62;
+        else if (c == '/') v = 63;
+        else if (c == '=') break;
+        else {
+            free(o);
+            return NULL;
+        }
+        acc = acc << 6 | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            o[k++] = (unsigned char)(acc >> bits);
+        }
+    }
+    *out_len = k;
+    return o;
 }
 
 static mm_rc load_normalizer(struct tok_hf *hf, json_t *n, const char *path, struct mm_err *err) {
@@ -533,15 +625,52 @@ static mm_rc load_normalizer(struct tok_hf *hf, json_t *n, const char *path, str
         q->type = HN_REPLACE;
         json_t *pat = json_object_get(n, "pattern"), *c = json_object_get(n, "content");
         json_t *s = json_object_get(pat, "String");
-        if (!json_is_string(s))
+        const char *re = json_string_value(json_object_get(pat, "Regex"));
+        if (re && strcmp(re, " {2,}") == 0 && json_is_string(c)) {
+            /* what transformers' SentencePiece converters write */
+            q->collapse_spaces = 1;
+            s = c;
+        } else if (!json_is_string(s))
             return BAD("%s: Replace normalizer with a %s pattern is not supported (only "
-                       "{\"String\": ...})", path, json_object_get(pat, "Regex") ? "Regex" : "missing");
+                       "{\"String\": ...} and the regex \" {2,}\")", path, re ? "Regex" : "missing");
         if (!json_is_string(c))
             return BAD("%s: Replace normalizer without a \"content\" string", path);
         q->alen = json_string_length(s);
         q->a = dupn(json_string_value(s), q->alen);
         q->blen = json_string_length(c);
         q->b = dupn(json_string_value(c), q->blen);
+    } else if (strcmp(type, "Precompiled") == 0) {
+        q->type = HN_PRECOMPILED;
+        hf->nnorm++; /* freed with the others from here on */
+        const char *b64 = json_string_value(json_object_get(n, "precompiled_charsmap"));
+        if (!b64)
+            return BAD("%s: Precompiled normalizer without a precompiled_charsmap", path);
+        size_t bn;
+        unsigned char *bin = base64_decode(b64, &bn);
+        if (!bin)
+            return BAD("%s: Precompiled precompiled_charsmap is not valid base64", path);
+        uint32_t tsize = bn >= 4 ? (uint32_t)bin[0] | (uint32_t)bin[1] << 8 |
+                                       (uint32_t)bin[2] << 16 | (uint32_t)bin[3] << 24 : 0;
+        if (bn < 4 || (uint64_t)tsize + 4 > bn || tsize % 4 != 0 || tsize == 0) {
+            free(bin);
+            return BAD("%s: Precompiled charsmap is corrupt (trie size %u in %zu bytes)", path,
+                       tsize, bn);
+        }
+        q->nunits = tsize / 4;
+        q->units = malloc(tsize);
+        q->repl_len = bn - 4 - tsize;
+        q->repl = malloc(q->repl_len + 1);
+        if (!q->units || !q->repl) {
+            free(bin);
+            return mm_err_set(err, MM_ENOMEM, "%s: out of memory", path);
+        }
+        for (size_t i = 0; i < q->nunits; i++)
+            q->units[i] = (uint32_t)bin[4 + 4 * i] | (uint32_t)bin[5 + 4 * i] << 8 |
+                          (uint32_t)bin[6 + 4 * i] << 16 | (uint32_t)bin[7 + 4 * i] << 24;
+        memcpy(q->repl, bin + 4 + tsize, q->repl_len);
+        q->repl[q->repl_len] = 0;
+        free(bin);
+        return MM_OK;
     } else
         return BAD("%s: normalizer \"%s\" is not supported", path, type);
     hf->nnorm++;
@@ -900,6 +1029,14 @@ mm_rc tok_hf_load(const char *data, size_t n, const char *path, struct tok_hf **
         rc = load_added(hf, json_object_get(root, "added_tokens"), path, err);
     if (rc == MM_OK)
         rc = build_added_tries(hf, path, err);
+    if (rc == MM_OK && hf->nids > 0) {
+        hf->special = calloc((size_t)hf->nids, 1);
+        if (!hf->special)
+            rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", path);
+        for (size_t i = 0; rc == MM_OK && i < hf->nadded; i++)
+            if (hf->added[i].special)
+                hf->special[hf->added[i].id] = 1;
+    }
     if (rc == MM_OK && hf->model == HM_WORDPIECE && hf->nnorm == 1 && hf->npre == 1 &&
         hf->norm[0].type == HN_BERT && hf->norm[0].clean && hf->norm[0].chinese &&
         hf->norm[0].strip_accents == hf->norm[0].lowercase && hf->pre[0].type == HP_BERT &&
@@ -962,7 +1099,11 @@ void tok_hf_free(struct tok_hf *hf) {
     for (size_t i = 0; i < hf->nnorm; i++) {
         free(hf->norm[i].a);
         free(hf->norm[i].b);
+        free(hf->norm[i].units);
+        free(hf->norm[i].repl);
     }
+    free(hf->score);
+    free(hf->special);
     free(hf->norm);
     for (size_t i = 0; i < hf->npre; i++)
         free(hf->pre[i].pat);
@@ -1090,6 +1231,59 @@ static mm_rc norm_step(const struct hf_norm *nm, const char *s, size_t n, struct
     }
     default:
         break;
+    }
+    if (nm->type == HN_PRECOMPILED) {
+        /* per extended grapheme cluster: a cluster under 6 bytes whose
+         * bytes start with a charsmap key becomes that key's replacement;
+         * else each character on its own (normalizers/precompiled.rs) */
+        utf8proc_int32_t state = 0;
+        uint32_t prev = 0;
+        size_t gs = 0;
+        for (size_t i = 0; i <= n && rc == MM_OK;) {
+            uint32_t c = 0;
+            int l = 1;
+            if (i < n)
+                l = utf8_next(u + i, n - i, &c);
+            if (i == n || (i > gs && utf8proc_grapheme_break_stateful(
+                                         (utf8proc_int32_t)prev, (utf8proc_int32_t)c, &state))) {
+                uint32_t v;
+                if (i - gs < 6 && tok_charsmap_first(nm->units, nm->nunits, u + gs, i - gs, &v)) {
+                    rc = v < nm->repl_len ? ob_put(o, nm->repl + v, strlen(nm->repl + v)) : MM_OK;
+                } else {
+                    for (size_t j = gs; j < i && rc == MM_OK;) {
+                        uint32_t cc;
+                        int cl = utf8_next(u + j, i - j, &cc);
+                        if (tok_charsmap_first(nm->units, nm->nunits, u + j, (size_t)cl, &v))
+                            rc = v < nm->repl_len ? ob_put(o, nm->repl + v, strlen(nm->repl + v))
+                                                  : MM_OK;
+                        else
+                            rc = ob_put(o, s + j, (size_t)cl);
+                        j += (size_t)cl;
+                    }
+                }
+                gs = i;
+            }
+            if (i == n)
+                break;
+            prev = c;
+            i += (size_t)l;
+        }
+        return rc;
+    }
+    if (nm->type == HN_REPLACE && nm->collapse_spaces) { /* " {2,}" -> content */
+        for (size_t i = 0; i < n && rc == MM_OK;) {
+            size_t j = i;
+            while (j < n && s[j] == ' ')
+                j++;
+            if (j - i >= 2) {
+                rc = ob_put(o, nm->b, nm->blen);
+                i = j;
+            } else {
+                rc = ob_put(o, s + i, 1);
+                i++;
+            }
+        }
+        return rc;
     }
     if (nm->type == HN_REPLACE) {
         for (size_t i = 0; i < n && rc == MM_OK;) {
@@ -1793,9 +1987,115 @@ static mm_rc bpe_word(const struct tok_hf *hf, struct tok_state *st, const char 
     return MM_OK;
 }
 
-static mm_rc model_word(const struct tok_hf *hf, struct tok_state *st, const char *w, size_t n) {
+static mm_rc push_with_string(struct tok_state *st, int32_t id, const char *s, size_t n);
+
+/* Unigram::encode_optimized + tokenize: Viterbi over the bytes of w with
+ * one unknown candidate per character that no piece covers exactly,
+ * unknown runs fused, then each piece string looked up again (byte
+ * fallback or unk_id for the unknown ones). */
+static mm_rc unigram_word(const struct tok_hf *hf, struct tok_state *st, const char *w, size_t n,
+                          int safe) {
+    if (n == 0)
+        return MM_OK;
+    if (tok_state_reserve((void **)&st->hf_uni, &st->hf_uni_cap, n + 1,
+                          sizeof(struct tok_hf_node)))
+        return MM_ENOMEM;
+    struct tok_hf_node *nd = st->hf_uni;
+    for (size_t i = 0; i <= n; i++) {
+        nd[i].score = 0;
+        nd[i].start = -1;
+        nd[i].id = 0;
+    }
+    const unsigned char *u = (const unsigned char *)w;
+    for (size_t at = 0; at < n;) {
+        double base = nd[at].score;
+        uint32_t c;
+        size_t mblen = (size_t)utf8_next(u + at, n - at, &c);
+        int single = 0;
+        uint32_t node = 0;
+        for (size_t j = at; j < n; j++) {
+            int32_t v;
+            node = tok_trie_step(&hf->vocab, node, u[j], &v);
+            if (!node)
+                break;
+            if (v < 0 || (safe && hf->special && hf->special[v]))
+                continue;
+            size_t kp = j + 1;
+            double cand = hf->score[v] + base;
+            if (nd[kp].start < 0 || cand > nd[kp].score) {
+                nd[kp].score = cand;
+                nd[kp].start = (int32_t)at;
+                nd[kp].id = v;
+            }
+            if (kp - at == mblen)
+                single = 1;
+        }
+        if (!single) {
+            if (hf->unk < 0)
+                return MM_EMODEL; /* the reference fails too: "unk_id is missing" */
+            size_t kp = at + mblen;
+            double cand = hf->unk_score + base;
+            if (nd[kp].start < 0 || cand > nd[kp].score) {
+                nd[kp].score = cand;
+                nd[kp].start = (int32_t)at;
+                nd[kp].id = hf->unk;
+            }
+        }
+        at += mblen;
+    }
+    /* backtrack into (start, end, id) */
+    size_t count = 0;
+    for (size_t e = n; e > 0; e = (size_t)nd[e].start)
+        count++;
+    if (tok_state_reserve((void **)&st->hf_useg, &st->hf_useg_cap, count + 1,
+                          sizeof(struct tok_hf_seg)))
+        return MM_ENOMEM;
+    struct tok_hf_seg *sg = st->hf_useg;
+    size_t k = count;
+    for (size_t e = n; e > 0; e = (size_t)nd[e].start) {
+        k--;
+        sg[k].start = (uint32_t)nd[e].start;
+        sg[k].end = (uint32_t)e;
+        sg[k].id = nd[e].id;
+    }
+    for (size_t i = 0; i < count;) {
+        size_t a = sg[i].start, b = sg[i].end;
+        size_t j = i + 1;
+        if (hf->unk >= 0 && sg[i].id == hf->unk)
+            while (j < count && sg[j].id == hf->unk)
+                b = sg[j++].end;
+        i = j;
+        int32_t id = vocab_get(hf, w + a, b - a);
+        if (id >= 0) {
+            if (tok_push_id(st, id))
+                return MM_ENOMEM;
+            continue;
+        }
+        if (hf->byte_fallback) {
+            int ok = 1;
+            for (size_t x = a; x < b && ok; x++)
+                ok = hf->byte_tok[u[x]] >= 0;
+            if (ok) {
+                for (size_t x = a; x < b; x++)
+                    if (tok_push_id(st, hf->byte_tok[u[x]]))
+                        return MM_ENOMEM;
+                continue;
+            }
+        }
+        if (hf->unk < 0)
+            return MM_EMODEL;
+        if (push_with_string(st, hf->unk, w + a, b - a))
+            return MM_ENOMEM;
+    }
+    return MM_OK;
+}
+
+static mm_rc model_word(const struct tok_hf *hf, struct tok_state *st, const char *w, size_t n,
+                        int safe) {
     if (hf->model == HM_BPE)
         return bpe_word(hf, st, w, n);
+    if (hf->model == HM_UNIGRAM)
+        return unigram_word(hf, st, w, n, safe);
     size_t nchars = 0;
     for (size_t i = 0; i < n; i++)
         nchars += ((unsigned char)w[i] & 0xC0) != 0x80;
@@ -1904,45 +2204,47 @@ static mm_rc find_added(const struct tok_hf *hf, struct tok_state *st, const cha
     return MM_OK;
 }
 
-static mm_rc push_added(const struct tok_hf *hf, struct tok_state *st, int32_t idx,
-                        const char *s, size_t n) {
-    size_t k = st->ids_len;
-    if (tok_push_id(st, hf->added[idx].id))
+/* mark the ids pushed since the last call as vocab pieces */
+static mm_rc mark_vals(struct tok_state *st) {
+    if (tok_state_reserve((void **)&st->hf_vals, &st->hf_vals_cap, st->ids_len + 1,
+                          sizeof(int64_t)))
         return MM_ENOMEM;
-    if (tok_state_reserve((void **)&st->hf_vals, &st->hf_vals_cap, k + 1, sizeof(int64_t)))
+    for (size_t i = st->hf_vals_len; i < st->ids_len; i++)
+        st->hf_vals[i] = -1;
+    st->hf_vals_len = st->ids_len;
+    return MM_OK;
+}
+
+/* Push `id` whose token string is s[0..n) (not its vocab piece). */
+static mm_rc push_with_string(struct tok_state *st, int32_t id, const char *s, size_t n) {
+    if (mark_vals(st) || tok_push_id(st, id) || mark_vals(st))
         return MM_ENOMEM;
-    /* the token's string is the matched text (with any stripped spaces) */
-    if (n == hf->added[idx].len && memcmp(s, hf->added[idx].content, n) == 0 &&
-        hf->piece[hf->added[idx].id] && hf->piece_len[hf->added[idx].id] == n &&
-        memcmp(hf->piece[hf->added[idx].id], s, n) == 0) {
-        st->hf_vals[k] = -1;
-        return MM_OK;
-    }
     if (tok_state_reserve((void **)&st->hf_vbuf, &st->hf_vbuf_cap, st->hf_vbuf_len + n + 1, 1))
         return MM_ENOMEM;
     memcpy(st->hf_vbuf + st->hf_vbuf_len, s, n);
-    st->hf_vals[k] = (int64_t)st->hf_vbuf_len << 20 | (int64_t)n;
+    st->hf_vals[st->ids_len - 1] = (int64_t)st->hf_vbuf_len << 20 | (int64_t)n;
     st->hf_vbuf_len += n;
     return MM_OK;
 }
 
-/* mark ids[from..] as vocab pieces */
-static mm_rc mark_vals(struct tok_state *st, size_t from) {
-    if (tok_state_reserve((void **)&st->hf_vals, &st->hf_vals_cap, st->ids_len + 1,
-                          sizeof(int64_t)))
-        return MM_ENOMEM;
-    for (size_t i = from; i < st->ids_len; i++)
-        st->hf_vals[i] = -1;
-    return MM_OK;
+static mm_rc push_added(const struct tok_hf *hf, struct tok_state *st, int32_t idx,
+                        const char *s, size_t n) {
+    int32_t id = hf->added[idx].id;
+    /* the token's string is the matched text (with any stripped spaces) */
+    if (hf->piece[id] && hf->piece_len[id] == n && memcmp(hf->piece[id], s, n) == 0) {
+        if (tok_push_id(st, id))
+            return MM_ENOMEM;
+        return mark_vals(st);
+    }
+    return push_with_string(st, id, s, n);
 }
 
 /* Pre-tokenize and run the model over normalized text t[0..n). */
 static mm_rc encode_text(const struct tok_hf *hf, struct tok_state *st, const char *t, size_t n,
-                         int first, struct mlist *ml) {
-    size_t from = st->ids_len;
+                         int first, int safe, struct mlist *ml) {
     mm_rc rc = MM_OK;
     if (hf->npre == 0) {
-        rc = model_word(hf, st, t, n);
+        rc = model_word(hf, st, t, n, safe);
     } else {
         struct wlist a = {0, 0, 0};
         rc = wl_emit(st, &a, t, n, (uint32_t)first);
@@ -1953,11 +2255,11 @@ static mm_rc encode_text(const struct tok_hf *hf, struct tok_state *st, const ch
         }
         for (size_t i = 0; i < a.n && rc == MM_OK; i++) {
             const struct tok_hf_word *wd = &st->hf_words[a.k][i];
-            rc = model_word(hf, st, st->hf_w[a.k] + wd->off, wd->len);
+            rc = model_word(hf, st, st->hf_w[a.k] + wd->off, wd->len, safe);
         }
     }
     if (rc == MM_OK)
-        rc = mark_vals(st, from);
+        rc = mark_vals(st);
     return rc;
 }
 
@@ -1965,6 +2267,7 @@ mm_rc tok_hf_encode(const struct tok_hf *hf, struct tok_state *st, const char *t
                     int safe) {
     st->ids_len = 0;
     st->hf_vbuf_len = 0;
+    st->hf_vals_len = 0;
     /* the text as valid UTF-8, as the binding's string decoding makes it */
     size_t bad;
     if (!mm_utf8_valid(text, n, &bad)) {
@@ -1998,11 +2301,10 @@ mm_rc tok_hf_encode(const struct tok_hf *hf, struct tok_state *st, const char *t
         if (sg.end == sg.start)
             continue;
         if (hf->fused) {
-            size_t from = st->ids_len;
             rc = tok_wp_segment(&hf->wp, st, (const unsigned char *)text + sg.start,
                                 sg.end - sg.start);
             if (rc == MM_OK)
-                rc = mark_vals(st, from);
+                rc = mark_vals(st);
             continue;
         }
         const char *t;
@@ -2013,7 +2315,7 @@ mm_rc tok_hf_encode(const struct tok_hf *hf, struct tok_state *st, const char *t
         /* the normalized text lives in st->hf_n, which the next segment
          * reuses; copy it aside when normalized added tokens split it */
         if (!hf->has_norm) {
-            rc = encode_text(hf, st, t, tn, sg.start == 0, &ml);
+            rc = encode_text(hf, st, t, tn, sg.start == 0, safe, &ml);
             continue;
         }
         char *copy = dupn(t, tn);
@@ -2029,7 +2331,7 @@ mm_rc tok_hf_encode(const struct tok_hf *hf, struct tok_state *st, const char *t
                 rc = push_added(hf, st, s2.id, copy + s2.start, s2.end - s2.start);
             else if (s2.end > s2.start)
                 rc = encode_text(hf, st, copy + s2.start, s2.end - s2.start,
-                                 sg.start == 0 && s2.start == 0, &ml);
+                                 sg.start == 0 && s2.start == 0, safe, &ml);
         }
         free(copy);
     }

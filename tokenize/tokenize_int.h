@@ -160,7 +160,11 @@ struct tok_state {
     struct tok_hf_seg *hf_nsegs; /* split of one normalized segment */
     size_t hf_nsegs_cap;
     int64_t *hf_vals;    /* per output id: offset of its string in hf_vbuf, -1 = vocab piece */
-    size_t hf_vals_cap;
+    size_t hf_vals_len, hf_vals_cap;
+    struct tok_hf_node *hf_uni; /* Unigram lattice of one word */
+    size_t hf_uni_cap;
+    struct tok_hf_seg *hf_useg; /* Unigram best path */
+    size_t hf_useg_cap;
     char *hf_vbuf;       /* strings of matched added tokens */
     size_t hf_vbuf_len, hf_vbuf_cap;
     struct tok_hf_sym *hf_syms; /* BPE symbols of one word */
@@ -180,6 +184,11 @@ struct tok_hf_sym {
     int32_t id, prev, next;
     uint32_t len; /* 0 = merged away */
 };
+struct tok_hf_node {
+    double score;
+    int32_t start; /* -1 = not reached */
+    int32_t id;
+};
 struct tok_hf_merge {
     uint32_t rank, pos;
     int32_t id;
@@ -195,6 +204,12 @@ void tok_sp_build_pass(struct tok_sp *sp);
  * per input byte (only a corrupt charsmap gets near), MM_ENOMEM. */
 mm_rc tok_sp_normalize(const struct tok_sp *sp, struct tok_state *st, const char *text, size_t n,
                        int safe, size_t *out_len);
+/* The shortest key of a precompiled charsmap (darts-clone units) that
+ * prefixes s[0..n) (a NUL byte ends the key): its length, 0 when none;
+ * *value gets the offset of its replacement. (Hugging Face's Precompiled
+ * normalizer takes the first match, SentencePiece the longest.) */
+size_t tok_charsmap_first(const uint32_t *units, size_t nunits, const unsigned char *s, size_t n,
+                          uint32_t *value);
 /* Viterbi over st->norm[0..len): fills st->spans (unknown runs merged unless
  * byte fallback). */
 mm_rc tok_sp_viterbi(const struct tok_sp *sp, struct tok_state *st, size_t len, int safe);

@@ -84,6 +84,8 @@ void tok_state_free(struct tok_state *st) {
     free(st->hf_vbuf);
     free(st->hf_syms);
     free(st->hf_heap);
+    free(st->hf_uni);
+    free(st->hf_useg);
     free(st);
 }
 

@@ -73,7 +73,7 @@ for f in "${files[@]}"; do
     # every code point and the 1 MiB line: the real files and one of each
     # generated model kind (the variants differ in what small.txt covers)
     case "$f" in "$T"/gen/*) case "$(basename "$f")" in
-        bytebpe.json|bytebpe-seqpost.json|bpe.json|bpe-byte-fallback.json) ;; *) continue ;; esac ;;
+        bytebpe.json|bytebpe-seqpost.json|bpe.json|bpe-byte-fallback.json|unigram*.json) ;; *) continue ;; esac ;;
     esac
     for input in "$T/codepoints.txt" "$T/oneline.txt"; do
         node "$N/hf_tokenize.js" --json "$f" "$input" > "$T/want"

@@ -9,6 +9,10 @@
 //    continuing_subword_prefix, end_of_word_suffix, prepend_scheme, split,
 //    added tokens with lstrip/rstrip/single_word/normalized, KoGPT2 v1's
 //    added_tokens that disagree with the vocab, TemplateProcessing);
+//  - unigram*.json: a Unigram trained on the same text in XLM-R's layout
+//    (<s> <pad> </s> <unk> first, <mask> last, SentencePiece's nmt_nfkc
+//    charsmap as a Precompiled normalizer, RobertaProcessing), and one with
+//    byte_fallback;
 //  - wp-*.json: the KLUE WordPiece file with each normalizer and
 //    pre-tokenizer in turn.
 // Every file is loaded by the reference and saved again by it, so what the
@@ -238,4 +242,78 @@ const clone = (o) => JSON.parse(JSON.stringify(o));
       cls: ['[CLS]', 2] };
     save(name + '.json', v);
   }
+}
+
+// ---- Unigram, XLM-R layout: <s> <pad> </s> <unk> first, <mask> last,
+// SentencePiece's nmt_nfkc charsmap (from KoBERT's spiece.model) ----
+function charsmapOf(modelPath) {
+  const b = fs.readFileSync(modelPath);
+  const varint = (buf, at) => {
+    let v = 0, mul = 1, q = at;
+    for (;;) {
+      const c = buf[q++];
+      v += (c & 0x7f) * mul;
+      mul *= 128;
+      if (c < 0x80) return [v, q];
+    }
+  };
+  const fields = (buf) => {
+    const out = [];
+    let q = 0;
+    while (q < buf.length) {
+      let key;
+      [key, q] = varint(buf, q);
+      const f = Math.floor(key / 8), w = key & 7;
+      if (w === 0) { let v; [v, q] = varint(buf, q); out.push([f, v]); }
+      else if (w === 2) { let l; [l, q] = varint(buf, q); out.push([f, buf.subarray(q, q + l)]); q += l; }
+      else if (w === 5) { q += 4; } else if (w === 1) { q += 8; } else throw new Error('wire ' + w);
+    }
+    return out;
+  };
+  const norm = fields(b).find(([f]) => f === 3)[1];
+  return Buffer.from(fields(norm).find(([f]) => f === 2)[1]);
+}
+{
+  const t = new tk.Tokenizer(tk.Unigram.empty());
+  t.setPreTokenizer(tk.metaspacePreTokenizer('\u2581', 'always', true));
+  t.train([trainText]);
+  const f = path.join(os.tmpdir(), `hf_make_u_${process.pid}.json`);
+  t.save(f, false);
+  const j = JSON.parse(fs.readFileSync(f, 'utf8'));
+  fs.unlinkSync(f);
+  const specials = ['<s>', '<pad>', '</s>', '<unk>'];
+  const seen = new Set(specials);
+  const vocab = specials.map((s) => [s, 0.0]);
+  for (const [piece, score] of j.model.vocab) {
+    if (!seen.has(piece)) { seen.add(piece); vocab.push([piece, score]); }
+  }
+  vocab.push(['<mask>', 0.0]);
+  const mask = vocab.length - 1;
+  const kobert = path.join(__dirname, '../../../config/models/kobert/spiece.model');
+  const charsmap = charsmapOf(kobert).toString('base64');
+  const base = {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: specials.map((s, i) => added(s, i)).concat([added('<mask>', mask, { lstrip: true })]),
+    normalizer: { type: 'Sequence', normalizers: [
+      { type: 'Precompiled', precompiled_charsmap: charsmap },
+      { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }] },
+    pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'always', split: true },
+    post_processor: { type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 0],
+      trim_offsets: true, add_prefix_space: true },
+    decoder: null,
+    model: { type: 'Unigram', unk_id: 3, vocab, byte_fallback: false },
+  };
+  save('unigram.json', base);
+  const v = clone(base);
+  v.normalizer = { type: 'Precompiled', precompiled_charsmap: charsmap };
+  const m = v.model.vocab.pop();
+  for (let b = 0; b < 256; b++) {
+    const tkn = '<0x' + b.toString(16).toUpperCase().padStart(2, '0') + '>';
+    if (!seen.has(tkn)) v.model.vocab.push([tkn, 0.0]);
+  }
+  v.model.vocab.push(m);
+  v.added_tokens[4].id = v.model.vocab.length - 1;
+  v.model.byte_fallback = true;
+  v.pre_tokenizer = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: false };
+  save('unigram-byte-fallback.json', v);
 }
