@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include <jansson.h>
+#include <pcre2.h>
 #include <utf8proc.h>
 
 #include "tokenize_int.h"
@@ -34,6 +36,7 @@ struct hf_norm {
     char *a, *b;                                  /* Replace pattern/content, Prepend string */
     size_t alen, blen;
     int collapse_spaces; /* Replace of the regex " {2,}" (SentencePiece conversions) */
+    pcre2_code *re;      /* Replace with any other regex */
     uint32_t *units;     /* Precompiled: darts-clone units, and the replacements */
     size_t nunits;
     char *repl;
@@ -51,6 +54,7 @@ struct hf_pre {
     size_t replen;
     char *pat;                     /* Split string pattern */
     size_t patlen;
+    pcre2_code *re;                /* Split regex pattern */
 };
 
 struct hf_added {
@@ -575,6 +579,72 @@ static unsigned char *base64_decode(const char *s, size_t *out_len) {
     return o;
 }
 
+/* Compile a regex of the file (Oniguruma syntax in the Rust library; PCRE2
+ * with Unicode properties reads the patterns tokenizers use the same way). */
+static int is_category_name(const char *s, size_t n) {
+    static const char *const cats[] = {
+        "L", "Lu", "Ll", "Lt", "Lm", "Lo", "L&", "LC", "M", "Mn", "Mc", "Me", "N", "Nd", "Nl",
+        "No", "P", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "S", "Sm", "Sc", "Sk", "So", "Z",
+        "Zs", "Zl", "Zp", "C", "Cc", "Cf", "Cs", "Co", "Cn", "Any"};
+    if (n && s[0] == '^') {
+        s++;
+        n--;
+    }
+    for (size_t i = 0; i < sizeof cats / sizeof cats[0]; i++)
+        if (strlen(cats[i]) == n && memcmp(cats[i], s, n) == 0)
+            return 1;
+    return n == 0 || memchr(s, ':', n) != NULL || memchr(s, '=', n) != NULL;
+}
+
+static mm_rc compile_re(const char *pat, size_t n, pcre2_code **out, const char *path,
+                        const char *what, struct mm_err *err) {
+    int ec;
+    PCRE2_SIZE eo;
+    /* Oniguruma's \p{Han} is the Script property; PCRE2's plain \p{Han} is
+     * Script_Extensions (which adds CJK punctuation), so name it sc: */
+    struct mm_buf b;
+    mm_buf_init(&b, 0);
+    mm_rc rc = MM_OK;
+    for (size_t i = 0; i < n && rc == MM_OK; i++) {
+        if (pat[i] == '\\' && i + 2 < n && (pat[i + 1] == 'p' || pat[i + 1] == 'P') &&
+            pat[i + 2] == '{') {
+            const char *e = memchr(pat + i + 3, '}', n - i - 3);
+            if (e && !is_category_name(pat + i + 3, (size_t)(e - pat - i - 3))) {
+                int neg = pat[i + 3] == '^';
+                rc = mm_buf_append(&b, pat + i, 3);
+                if (rc == MM_OK && neg)
+                    rc = mm_buf_putc(&b, '^');
+                if (rc == MM_OK)
+                    rc = mm_buf_append(&b, "sc:", 3);
+                if (rc == MM_OK)
+                    rc = mm_buf_append(&b, pat + i + 3 + neg, (size_t)(e - pat - i - 3 - neg) + 1);
+                i = (size_t)(e - pat);
+                continue;
+            }
+        }
+        if (pat[i] == '\\' && i + 1 < n) {
+            rc = mm_buf_append(&b, pat + i, 2);
+            i++;
+            continue;
+        }
+        rc = mm_buf_putc(&b, pat[i]);
+    }
+    if (rc) {
+        mm_buf_free(&b);
+        return mm_err_set(err, rc, "%s: out of memory", path);
+    }
+    *out = pcre2_compile((PCRE2_SPTR)(b.data ? b.data : ""), b.len,
+                         PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &ec, &eo, NULL);
+    mm_buf_free(&b);
+    if (!*out) {
+        PCRE2_UCHAR msg[160];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        return BAD("%s: %s regex \"%.60s\" is not supported (at offset %zu: %s)", path, what, pat,
+                   (size_t)eo, (const char *)msg);
+    }
+    return MM_OK;
+}
+
 static mm_rc load_normalizer(struct tok_hf *hf, json_t *n, const char *path, struct mm_err *err) {
     if (!n || json_is_null(n))
         return MM_OK;
@@ -627,12 +697,19 @@ static mm_rc load_normalizer(struct tok_hf *hf, json_t *n, const char *path, str
         json_t *s = json_object_get(pat, "String");
         const char *re = json_string_value(json_object_get(pat, "Regex"));
         if (re && strcmp(re, " {2,}") == 0 && json_is_string(c)) {
-            /* what transformers' SentencePiece converters write */
+            /* what transformers' SentencePiece converters write, by hand */
             q->collapse_spaces = 1;
             s = c;
+        } else if (re && json_is_string(c)) {
+            hf->nnorm++; /* freed with the others from here on */
+            mm_rc rc = compile_re(re, strlen(re), &q->re, path, "Replace normalizer", err);
+            if (rc)
+                return rc;
+            q->blen = json_string_length(c);
+            q->b = dupn(json_string_value(c), q->blen);
+            return q->b ? MM_OK : mm_err_set(err, MM_ENOMEM, "%s: out of memory", path);
         } else if (!json_is_string(s))
-            return BAD("%s: Replace normalizer with a %s pattern is not supported (only "
-                       "{\"String\": ...} and the regex \" {2,}\")", path, re ? "Regex" : "missing");
+            return BAD("%s: Replace normalizer without a String or Regex pattern", path);
         if (!json_is_string(c))
             return BAD("%s: Replace normalizer without a \"content\" string", path);
         q->alen = json_string_length(s);
@@ -746,13 +823,21 @@ static mm_rc load_pretok(struct tok_hf *hf, json_t *n, const char *path, struct 
         q->type = HP_SPLIT;
         json_t *pat = json_object_get(n, "pattern");
         json_t *s = json_object_get(pat, "String");
-        if (!json_is_string(s))
-            return BAD("%s: Split pre-tokenizer with a %s pattern is not supported (only "
-                       "{\"String\": ...})", path, json_object_get(pat, "Regex") ? "Regex" : "missing");
-        q->patlen = json_string_length(s);
-        q->pat = dupn(json_string_value(s), q->patlen);
-        if (!q->pat)
-            return mm_err_set(err, MM_ENOMEM, "%s: out of memory", path);
+        json_t *re = json_object_get(pat, "Regex");
+        if (json_is_string(re)) {
+            hf->npre++; /* freed with the others from here on */
+            mm_rc rc = compile_re(json_string_value(re), json_string_length(re), &q->re, path,
+                                  "Split pre-tokenizer", err);
+            hf->npre--;
+            if (rc)
+                return rc;
+        } else if (json_is_string(s)) {
+            q->patlen = json_string_length(s);
+            q->pat = dupn(json_string_value(s), q->patlen);
+            if (!q->pat)
+                return mm_err_set(err, MM_ENOMEM, "%s: out of memory", path);
+        } else
+            return BAD("%s: Split pre-tokenizer without a String or Regex pattern", path);
         q->behavior = behavior_of(json_string_value(json_object_get(n, "behavior")));
         if (q->behavior < 0)
             return BAD("%s: Split behavior is missing or unknown", path);
@@ -1101,12 +1186,15 @@ void tok_hf_free(struct tok_hf *hf) {
         free(hf->norm[i].b);
         free(hf->norm[i].units);
         free(hf->norm[i].repl);
+        pcre2_code_free(hf->norm[i].re);
     }
     free(hf->score);
     free(hf->special);
     free(hf->norm);
-    for (size_t i = 0; i < hf->npre; i++)
+    for (size_t i = 0; i < hf->npre; i++) {
         free(hf->pre[i].pat);
+        pcre2_code_free(hf->pre[i].re);
+    }
     free(hf->pre);
     for (size_t i = 0; i < hf->nadded; i++)
         free(hf->added[i].content);
@@ -1120,6 +1208,70 @@ void tok_hf_free(struct tok_hf *hf) {
     free(hf->single);
     free(hf->pair);
     free(hf);
+}
+
+/* Matches of one word: (start, end, is_match), covering the word. */
+struct match {
+    uint32_t a, b;
+    int m;
+};
+
+struct mlist {
+    struct match *v;
+    size_t n, cap;
+};
+
+static mm_rc ml_add(struct mlist *ml, size_t a, size_t b, int m) {
+    if (ml->n == ml->cap) {
+        size_t nc = ml->cap ? ml->cap * 2 : 64;
+        struct match *p = realloc(ml->v, nc * sizeof *p);
+        if (!p)
+            return MM_ENOMEM;
+        ml->v = p;
+        ml->cap = nc;
+    }
+    ml->v[ml->n].a = (uint32_t)a;
+    ml->v[ml->n].b = (uint32_t)b;
+    ml->v[ml->n].m = m;
+    ml->n++;
+    return MM_OK;
+}
+
+/* The matches of re in s[0..n) with the gaps between them, as the Rust
+ * library's find_iter gives them (an empty match right after the previous
+ * match is skipped by one character). */
+static mm_rc regex_matches(const pcre2_code *re, const char *s, size_t n, struct mlist *ml) {
+    if (n == 0)
+        return ml_add(ml, 0, 0, 0);
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+    if (!md)
+        return MM_ENOMEM;
+    mm_rc rc = MM_OK;
+    size_t prev = 0, at = 0, last_match = (size_t)-1;
+    while (at <= n && rc == MM_OK) {
+        int r = pcre2_match(re, (PCRE2_SPTR)s, n, at, PCRE2_NO_UTF_CHECK, md, NULL);
+        if (r < 0)
+            break;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        size_t a = ov[0], b = ov[1];
+        if (a == b && last_match == b) {
+            at = b + 1;
+            while (at < n && ((unsigned char)s[at] & 0xC0) == 0x80)
+                at++;
+            continue;
+        }
+        if (prev != a)
+            rc = ml_add(ml, prev, a, 0);
+        if (rc == MM_OK)
+            rc = ml_add(ml, a, b, 1);
+        prev = b;
+        at = b;
+        last_match = b;
+    }
+    if (rc == MM_OK && prev != n)
+        rc = ml_add(ml, prev, n, 0);
+    pcre2_match_data_free(md);
+    return rc;
 }
 
 /* ---- normalizers ---- */
@@ -1268,6 +1420,15 @@ static mm_rc norm_step(const struct hf_norm *nm, const char *s, size_t n, struct
             prev = c;
             i += (size_t)l;
         }
+        return rc;
+    }
+    if (nm->type == HN_REPLACE && nm->re) {
+        struct mlist ml = {0};
+        rc = regex_matches(nm->re, s, n, &ml);
+        for (size_t i = 0; i < ml.n && rc == MM_OK; i++)
+            rc = ml.v[i].m ? ob_put(o, nm->b, nm->blen)
+                           : ob_put(o, s + ml.v[i].a, ml.v[i].b - ml.v[i].a);
+        free(ml.v);
         return rc;
     }
     if (nm->type == HN_REPLACE && nm->collapse_spaces) { /* " {2,}" -> content */
@@ -1419,33 +1580,6 @@ static mm_rc wl_emit(struct tok_state *st, struct wlist *wl, const char *s, size
     st->hf_words[k][wl->n].first = first;
     wl->tlen += n;
     wl->n++;
-    return MM_OK;
-}
-
-/* Matches of one word: (start, end, is_match), covering the word. */
-struct match {
-    uint32_t a, b;
-    int m;
-};
-
-struct mlist {
-    struct match *v;
-    size_t n, cap;
-};
-
-static mm_rc ml_add(struct mlist *ml, size_t a, size_t b, int m) {
-    if (ml->n == ml->cap) {
-        size_t nc = ml->cap ? ml->cap * 2 : 64;
-        struct match *p = realloc(ml->v, nc * sizeof *p);
-        if (!p)
-            return MM_ENOMEM;
-        ml->v = p;
-        ml->cap = nc;
-    }
-    ml->v[ml->n].a = (uint32_t)a;
-    ml->v[ml->n].b = (uint32_t)b;
-    ml->v[ml->n].m = m;
-    ml->n++;
     return MM_OK;
 }
 
@@ -1703,7 +1837,9 @@ static mm_rc pre_step(const struct hf_pre *p, struct tok_state *st, const struct
         }
         case HP_SPLIT: {
             size_t start = 0;
-            if (p->patlen == 0 || n == 0) {
+            if (p->re) {
+                rc = regex_matches(p->re, w, n, ml);
+            } else if (p->patlen == 0 || n == 0) {
                 rc = ml_add(ml, 0, n, 0);
             } else {
                 for (size_t i = 0; i + p->patlen <= n && rc == MM_OK;) {

@@ -109,6 +109,13 @@ const clone = (o) => JSON.parse(JSON.stringify(o));
         '</s>': { id: '</s>', ids: [2], tokens: ['</s>'] } } }] };
   v.normalizer = { type: 'NFKC' };
   save('bytebpe-seqpost.json', v);
+  // a Llama-3 / GPT-4 style Split regex in front of a ByteLevel without regex
+  v = clone(base);
+  v.pre_tokenizer = { type: 'Sequence', pretokenizers: [
+    { type: 'Split', pattern: { Regex: "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+" },
+      behavior: 'Isolated', invert: false },
+    { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false }] };
+  save('bytebpe-split-regex.json', v);
 }
 
 // ---- Metaspace BPE (KoBART / KoGPT2 style) and its options ----
@@ -142,6 +149,9 @@ const clone = (o) => JSON.parse(JSON.stringify(o));
   v.normalizer = { type: 'Sequence', normalizers: [{ type: 'NFD' }, { type: 'Lowercase' },
     { type: 'StripAccents' }, { type: 'Replace', pattern: { String: '  ' }, content: ' ' }] };
   save('bpe-ignore-merges.json', v);
+  v = clone(base);
+  v.normalizer = { type: 'Replace', pattern: { Regex: '[0-9]+|\\p{Han}' }, content: '#' };
+  save('bpe-replace-regex.json', v);
   // byte fallback: the 256 <0xXX> tokens in the vocab, no unk
   v = clone(base);
   let n = Object.keys(v.model.vocab).length;
@@ -230,6 +240,8 @@ const clone = (o) => JSON.parse(JSON.stringify(o));
       { type: 'WhitespaceSplit' }, { type: 'Punctuation', behavior: beh }] }];
     variants['wp-split-' + beh] = [{ type: 'Replace', pattern: { String: '\t' }, content: ' ' },
       { type: 'Split', pattern: { String: ' ' }, behavior: beh, invert: false }];
+    variants['wp-split-regex-' + beh] = [bn({}), { type: 'Split',
+      pattern: { Regex: '\\s+|[.,!?]|\\p{Hangul}+' }, behavior: beh, invert: beh === 'Removed' }];
     variants['wp-split-inv-' + beh] = [bn({}), { type: 'Sequence', pretokenizers: [
       { type: 'Split', pattern: { String: '다' }, behavior: beh, invert: true },
       { type: 'BertPreTokenizer' }] }];
