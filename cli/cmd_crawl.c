@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "cli.h"
-#include "pipeline.h"
+#include "cli_pipeline.h"
 
 static const char usage[] =
-    "malmoi crawl --db FILE [--config FILE] [--seed URL]... [--max-pages N] [--max-seconds S]\n"
+    "malmoi crawl --db FILE [--config FILE] [--seed URL]... [--max-pages N] [--max-seconds S] [--max-depth N]\n"
     "             [--delay MS] [--per-host N] [--user-agent S] [--resolve HOST:PORT:ADDR]... [--warc DIR]\n"
-    "             [--no-extract]";
+    "             [--threads N] [--no-extract]";
 
 static void help(void) {
     printf("usage: %s\n\n"
@@ -26,12 +26,16 @@ static void help(void) {
            "'malmoi run' does this and then splits, encodes and embeds.\n\n"
            "Options:\n"
            "  --db FILE            the corpus database (created if missing)\n"
-           "  --config FILE        settings (default: $MALMOI_CONFIG, else config/malmoi.ini)\n"
-           PIPELINE_CRAWL_HELP
+           "  --config FILE        settings (default: $MALMOI_CONFIG, else ./config/malmoi.ini, else\n"
+           "                       the config installed with malmoi; the log names the file used)\n"
+           CLI_CRAWL_HELP
+           "  --threads N          threads extracting pages while one fetches and stores\n"
+           "                       (default: one per core; 1: all on one thread)\n"
            "  --no-extract         keep raw responses only (run 'malmoi reextract' later); links\n"
            "                       in pages are then not followed, feeds and sitemaps still are\n\n"
-           "Exit status: 0 done (or stopped by a limit or a signal), 1 failure, 2 usage\n"
-           "error, 75 another run holds the database.\n",
+           "Exit status: 0 done (also when stopped by a limit or a signal, and when some\n"
+           "hosts failed: the summary counts the errors), 1 failure (also when no host\n"
+           "could be reached at all), 2 usage error, 75 another run holds the database.\n",
            usage);
 }
 
@@ -43,13 +47,13 @@ static int run(int argc, char **argv) {
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"config", required_argument, NULL, 'c'},
                                          {"no-extract", no_argument, NULL, 'x'},
-                                         PIPELINE_CRAWL_LONG_OPTIONS,
+                                         CLI_CRAWL_LONG_OPTIONS,
                                          {0}};
     const char *db = NULL, *config = NULL;
     struct pipeline_crawl_opts co = PIPELINE_CRAWL_OPTS_INIT;
     int c;
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        int handled = pipeline_crawl_option("crawl", usage, c, optarg, &co);
+        int handled = cli_crawl_option("crawl", usage, c, optarg, &co);
         if (handled < 0)
             return CLI_EXIT_USAGE;
         if (handled)
@@ -70,14 +74,14 @@ static int run(int argc, char **argv) {
 
     struct mm_err err;
     mm_err_clear(&err);
-    struct pipeline_config pc;
-    if (pipeline_config_load(config, &pc, &err) != MM_OK)
-        return cli_fail("crawl", &err);
+    struct pipeline_config pc = {0};
     struct store *s = NULL;
     int64_t run_id = 0;
     int status = CLI_EXIT_OK;
-    if (pipeline_crawl_prepare(&pc, &co, &err) != MM_OK ||
-        store_open(db, STORE_CREATE | STORE_LOCK, "crawl", &s, &err) != MM_OK ||
+    /* The lock first: an overlapping cron run exits 75 with one line. */
+    if (store_open(db, STORE_CREATE | STORE_LOCK, "crawl", &s, &err) != MM_OK ||
+        pipeline_config_load(config, &cli_pipeline_log, &pc, &err) != MM_OK ||
+        pipeline_crawl_prepare(&pc, &co, &err) != MM_OK ||
         pipeline_run_begin(s, "crawl", argc, argv, &run_id, &err) != MM_OK) {
         status = cli_fail("crawl", &err);
         goto out;
@@ -95,7 +99,8 @@ static int run(int argc, char **argv) {
              (long long)st.pages, (long long)st.html, (long long)st.not_modified, (long long)pages.documents,
              (long long)st.enqueued, (long long)st.errors, (long long)st.robots_denied, (long long)st.parked_hosts,
              st.bytes / 1e6, mm_now_monotonic() - t0, stop ? " (stopped by signal)" : "");
-    status = pipeline_run_end(s, "crawl", run_id, rc, stop, &st, &pages, msg, &err);
+    status = cli_run_end(s, "crawl", run_id, rc, stop, &st, &pages, msg, &err);
+    pipeline_pages_free(&pages);
 out:
     store_close(s);
     pipeline_config_free(&pc);

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "pipeline.h"
+#include "cli_pipeline.h"
 #include "export.h"
 #include "store.h"
 #include "tokenize.h"
@@ -48,7 +48,7 @@ static void help(void) {
            "  --tokenizer PATH         tokenizer model (.model, vocab.txt or model folder)\n"
            "  --config FILE            the tokenizer and text settings, as `malmoi run` reads them\n"
            "                           (default: $MALMOI_CONFIG, else ./config/malmoi.ini, else the\n"
-           "                           installed default: KoBERT's spiece.model)\n"
+           "                           config installed with malmoi: KoBERT's spiece.model)\n"
            "  --seed N                 random seed (default 12345)\n"
            "  --max-seq-length N       tokens per instance, padded (default 128)\n"
            "  --max-predictions N      masked positions per instance at most (default 20)\n"
@@ -168,7 +168,7 @@ static int run(int argc, char **argv) {
     mm_err_clear(&err);
     /* The tokenizer: --tokenizer, else the config's, as `malmoi run` uses. */
     struct pipeline_config pc;
-    if (pipeline_config_load(config, &pc, &err) != MM_OK)
+    if (pipeline_config_load(config, &cli_pipeline_log, &pc, &err) != MM_OK)
         return cli_fail("export", &err);
     if (tokpath == NULL)
         tokpath = pc.tokenizer;

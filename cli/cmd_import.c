@@ -1,42 +1,94 @@
 /*
- * cmd_import.c -- `malmoi import --db FILE --format bert-text|jsonl FILE...`
+ * cmd_import.c -- `malmoi import --db FILE --format bert-text|jsonl FILE...`:
+ * store each file (one transaction each), then run the steps after
+ * extraction once (pipeline_process), so the database ends as `malmoi run`
+ * leaves it: split and filtered, encoded, embedded when a model is set.
  */
 #include <string.h>
 
 #include "cli.h"
+#include "cli_pipeline.h"
 #include "store.h"
 
-static const char usage[] = "malmoi import --db FILE --format bert-text|jsonl FILE...";
+static const char usage[] =
+    "malmoi import --db FILE --format bert-text|jsonl [--config FILE] [--threads N] [--no-process] FILE...";
+
+static void help(void) {
+    printf("usage: %s\n\n"
+           "Bring an existing corpus into the database, then process it as 'malmoi run'\n"
+           "does: split into sentences and filtered, encoded with the configured tokenizer\n"
+           "(KoBERT by default), and embedded when [pipeline] embed_model names a model.\n\n"
+           "Formats:\n"
+           "  bert-text   one sentence a line, a blank line between documents (the input of\n"
+           "              BERT's create_pretraining_data.py); each line is kept as one\n"
+           "              sentence exactly as given: no re-splitting, no filters\n"
+           "  jsonl       one JSON object a line with at least \"text\"; also read: url, title,\n"
+           "              site, published, modified, authors (array or string), lang,\n"
+           "              description; the text is split and filtered like a crawled page\n\n"
+           "Each FILE ('-' for standard input) is stored in one transaction: a bad line\n"
+           "(invalid UTF-8, broken JSON) stops that file with an error naming FILE:LINE, and\n"
+           "nothing of it is kept; the other files go on. A document whose text is already\n"
+           "in the database is skipped, so importing the same file twice adds nothing.\n"
+           "A line may hold at most 16 MiB (the line limit of every malmoi command that\n"
+           "reads lines); a bad byte is reported by its offset in the line, counted from 0.\n"
+           "Processing runs once, after the last file, over every document not yet\n"
+           "processed (also those of an earlier 'import --no-process').\n\n"
+           "Options:\n"
+           "  --db FILE        the corpus database (created if missing)\n"
+           "  --format FORMAT  bert-text or jsonl\n"
+           "  --config FILE    settings (default: $MALMOI_CONFIG, else ./config/malmoi.ini, else\n"
+           "                   the config installed with malmoi; the log names the file used)\n"
+           "  --threads N      threads for embeddings (default 1)\n"
+           "  --no-process     only store the documents; 'malmoi run --no-crawl' processes\n"
+           "                   them later\n\n"
+           "Exit status: 0 every file imported and processed, 1 a file failed (the others\n"
+           "are kept) or processing failed, 2 usage error, 75 another run holds the database.\n",
+           usage);
+}
+
+/* Store one file; logs its counts. Returns CLI_EXIT_OK or the failure's status. */
+static int import_file(struct store *s, const char *path, enum store_import_format fmt, int64_t *added,
+                       int64_t *present) {
+    struct store_import_counts n;
+    struct mm_err err;
+    mm_err_clear(&err);
+    if (store_import_file(s, path, fmt, &n, &err) != MM_OK)
+        return cli_fail("import", &err);
+    cli_log("%s: %lld documents added, %lld already present (%lld lines)", path, (long long)n.added,
+            (long long)n.present, (long long)n.lines);
+    *added += n.added;
+    *present += n.present;
+    return CLI_EXIT_OK;
+}
 
 static int run(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) {
-        printf("usage: %s\n\n"
-               "Bring an existing corpus into the database.\n\n"
-               "Formats:\n"
-               "  bert-text   one sentence a line, a blank line between documents (the input of\n"
-               "              BERT's create_pretraining_data.py); sentences are kept exactly as given\n"
-               "  jsonl       one JSON object a line with at least \"text\"; also read: url, title,\n"
-               "              site, published, modified, authors (array or string), lang, description\n\n"
-               "Each FILE ('-' for standard input) is imported in one transaction: a bad line\n"
-               "(invalid UTF-8, broken JSON) stops that file with an error naming FILE:LINE, and\n"
-               "nothing of it is kept. A document whose text is already in the database is skipped,\n"
-               "so importing the same file twice adds nothing.\n\n"
-               "Options:\n"
-               "  --db FILE        the corpus database (created if missing)\n"
-               "  --format FORMAT  bert-text or jsonl\n",
-               usage);
+        help();
         return CLI_EXIT_OK;
     }
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'}, {"format", required_argument, NULL, 'f'}, {0}};
-    const char *db = NULL, *format = NULL;
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"config", required_argument, NULL, 'c'},
+                                         {"threads", required_argument, NULL, 'T'},
+                                         {"no-process", no_argument, NULL, 'n'},
+                                         {0}};
+    const char *db = NULL, *format = NULL, *config = NULL;
+    int no_process = 0;
+    long threads = 1;
     int c;
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         if (c == 'd')
             db = optarg;
         else if (c == 'f')
             format = optarg;
-        else
+        else if (c == 'c')
+            config = optarg;
+        else if (c == 'n')
+            no_process = 1;
+        else if (c == 'T') {
+            if (cli_parse_long("import", usage, "--threads", optarg, 1, 256, &threads))
+                return CLI_EXIT_USAGE;
+        } else
             return cli_bad_option("import", usage, c, argv);
     }
     if (db == NULL)
@@ -55,33 +107,50 @@ static int run(int argc, char **argv) {
 
     struct mm_err err;
     mm_err_clear(&err);
-    struct store *s;
-    if (store_open(db, STORE_CREATE | STORE_LOCK, "import", &s, &err) != MM_OK)
-        return cli_fail("import", &err);
+    struct pipeline_config pc = {0};
+    struct tok_model *tok = NULL;
+    struct store *s = NULL;
+    int status = CLI_EXIT_OK;
+    /* The config and tokenizer first: a bad one fails before anything is stored. */
+    if ((!no_process && (pipeline_config_load(config, &cli_pipeline_log, &pc, &err) != MM_OK ||
+                         tok_open(pc.tokenizer, &tok, &err) != MM_OK)) ||
+        store_open(db, STORE_CREATE | STORE_LOCK, "import", &s, &err) != MM_OK) {
+        status = cli_fail("import", &err);
+        goto out;
+    }
     int64_t added = 0, present = 0;
-    int failed = 0, status = CLI_EXIT_OK;
+    int failed = 0;
     for (int i = optind; i < argc; i++) {
-        struct store_import_counts n;
-        struct mm_err ferr;
-        mm_err_clear(&ferr);
-        if (store_import_file(s, argv[i], fmt, &n, &ferr) != MM_OK) {
-            int st = cli_fail("import", &ferr);
+        int st = import_file(s, argv[i], fmt, &added, &present);
+        if (st != CLI_EXIT_OK) {
             if (status == CLI_EXIT_OK)
                 status = st; /* the first failure decides the exit status */
             failed++;
-            continue;
         }
-        cli_log("%s: %lld documents added, %lld already present (%lld lines)", argv[i], (long long)n.added,
-                (long long)n.present, (long long)n.lines);
-        added += n.added;
-        present += n.present;
     }
-    char summary[256];
-    snprintf(summary, sizeof summary, "imported %d of %d files: %lld documents added, %lld already present",
-             argc - optind - failed, argc - optind, (long long)added, (long long)present);
-    store_close(s);
+    char summary[512];
+    int len = snprintf(summary, sizeof summary, "imported %d of %d files: %lld documents added, %lld already present",
+                       argc - optind - failed, argc - optind, (long long)added, (long long)present);
+    if (!no_process) {
+        static volatile int stop;
+        cli_install_stop(&stop);
+        struct pipeline_counts counts = {0};
+        if (pipeline_process(s, &pc, tok, (int)threads, &stop, &counts, &err) != MM_OK) {
+            int st = cli_fail("import", &err);
+            if (status == CLI_EXIT_OK)
+                status = st;
+        }
+        snprintf(summary + len, sizeof summary - (size_t)len,
+                 "; %lld documents split (%lld rejected), %lld sentences, %lld examples, %lld embeddings%s",
+                 (long long)counts.documents_split, (long long)counts.documents_rejected, (long long)counts.sentences,
+                 (long long)counts.examples, (long long)counts.embeddings, stop ? " (stopped by a signal)" : "");
+    }
     fprintf(stderr, "malmoi import: %s\n", summary);
+out:
+    store_close(s);
+    tok_close(tok);
+    pipeline_config_free(&pc);
     return status;
 }
 
-const struct cli_command cli_cmd_import = {"import", 12, "import a corpus in BERT text or JSON Lines format", run};
+const struct cli_command cli_cmd_import = {"import", 12, "import a corpus (BERT text or JSON Lines) and process it like run", run};

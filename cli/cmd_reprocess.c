@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "pipeline.h"
+#include "cli_pipeline.h"
 
 static const char usage[] = "malmoi reprocess --db FILE [--config FILE] [--from extract|split|encode] [--threads N]";
 
@@ -21,7 +21,8 @@ static void help(void) {
            "Embeddings follow when [pipeline] embed_model is set.\n\n"
            "Options:\n"
            "  --db FILE        the corpus database\n"
-           "  --config FILE    settings (default: $MALMOI_CONFIG, else config/malmoi.ini)\n"
+           "  --config FILE    settings (default: $MALMOI_CONFIG, else ./config/malmoi.ini, else the\n"
+           "                   config installed with malmoi; the log names the file used)\n"
            "  --from STEP      extract (default), split or encode\n"
            "  --threads N      threads for embeddings (default 1)\n\n"
            "'malmoi reextract' is 'malmoi reprocess --from extract'.\n",
@@ -93,7 +94,7 @@ static int reprocess(const char *cmd, const char *from, int argc, char **argv) {
     struct mm_err err;
     mm_err_clear(&err);
     struct pipeline_config pc;
-    if (pipeline_config_load(config, &pc, &err) != MM_OK)
+    if (pipeline_config_load(config, &cli_pipeline_log, &pc, &err) != MM_OK)
         return cli_fail(cmd, &err);
     struct tok_model *tok = NULL;
     struct store *s = NULL;
@@ -107,7 +108,7 @@ static int reprocess(const char *cmd, const char *from, int argc, char **argv) {
     double t0 = mm_now_monotonic();
     char tok_id[128];
     tok_key(tok, tok_id, sizeof tok_id);
-    struct pipeline_pages pages = {.rules = pc.rules};
+    struct pipeline_pages pages = {.rules = pc.rules, .log = &pc.log};
     struct pipeline_counts counts = {0};
     int64_t n_pages = 0;
     mm_rc rc = MM_OK;
@@ -117,6 +118,7 @@ static int reprocess(const char *cmd, const char *from, int argc, char **argv) {
             cli_log("extract: %lld stored pages, %lld documents changed, %lld without article text, %lld errors",
                     (long long)n_pages, (long long)pages.documents, (long long)pages.empty, (long long)pages.errors);
     }
+    pipeline_pages_free(&pages);
     if (rc == MM_OK && !stop)
         rc = rewind_to(s, strcmp(from, "encode") == 0 ? "encode" : "split", tok_id, &err);
     if (rc == MM_OK)

@@ -7,11 +7,12 @@
 #include <string.h>
 
 #include "cli.h"
-#include "pipeline.h"
+#include "cli_pipeline.h"
 
 static const char usage[] =
     "malmoi run --db FILE [--config FILE] [--no-crawl] [--threads N] [--seed URL]... [--max-pages N]\n"
-    "           [--max-seconds S] [--delay MS] [--per-host N] [--user-agent S] [--resolve HOST:PORT:ADDR]...";
+    "           [--max-seconds S] [--max-depth N] [--delay MS] [--per-host N] [--user-agent S]\n"
+    "           [--resolve HOST:PORT:ADDR]... [--warc DIR]";
 
 static void help(void) {
     printf("usage: %s\n\n"
@@ -24,12 +25,15 @@ static void help(void) {
            "SIGINT/SIGTERM stop it cleanly; an overlapping run exits 75 (cron-safe).\n\n"
            "Options:\n"
            "  --db FILE            the corpus database (created if missing)\n"
-           "  --config FILE        settings (default: $MALMOI_CONFIG, else config/malmoi.ini)\n"
+           "  --config FILE        settings (default: $MALMOI_CONFIG, else ./config/malmoi.ini, else\n"
+           "                       the config installed with malmoi; the log names the file used)\n"
            "  --no-crawl           only process what is already in the database\n"
-           "  --threads N          threads for embeddings (default 1)\n"
-           PIPELINE_CRAWL_HELP
-           "\nExit status: 0 done (also when stopped by a limit or a signal), 1 failure,\n"
-           "2 usage error, 75 another run holds the database.\n",
+           "  --threads N          threads for extraction (default: one per core) and for\n"
+           "                       embeddings (default 1)\n"
+           CLI_CRAWL_HELP
+           "\nExit status: 0 done (also when stopped by a limit or a signal, and when some\n"
+           "hosts failed: the summary counts the errors), 1 failure (also when the crawl\n"
+           "reached no host at all), 2 usage error, 75 another run holds the database.\n",
            usage);
 }
 
@@ -41,16 +45,14 @@ static int run(int argc, char **argv) {
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"config", required_argument, NULL, 'c'},
                                          {"no-crawl", no_argument, NULL, 'n'},
-                                         {"threads", required_argument, NULL, 'T'},
-                                         PIPELINE_CRAWL_LONG_OPTIONS,
+                                         CLI_CRAWL_LONG_OPTIONS,
                                          {0}};
     const char *db = NULL, *config = NULL;
     int no_crawl = 0;
-    long threads = 1;
     struct pipeline_crawl_opts co = PIPELINE_CRAWL_OPTS_INIT;
     int c;
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        int handled = pipeline_crawl_option("run", usage, c, optarg, &co);
+        int handled = cli_crawl_option("run", usage, c, optarg, &co);
         if (handled < 0)
             return CLI_EXIT_USAGE;
         if (handled)
@@ -61,10 +63,7 @@ static int run(int argc, char **argv) {
             config = optarg;
         else if (c == 'n')
             no_crawl = 1;
-        else if (c == 'T') {
-            if (cli_parse_long("run", usage, "--threads", optarg, 1, 256, &threads))
-                return CLI_EXIT_USAGE;
-        } else
+        else
             return cli_bad_option("run", usage, c, argv);
     }
     if (optind < argc)
@@ -74,14 +73,14 @@ static int run(int argc, char **argv) {
 
     struct mm_err err;
     mm_err_clear(&err);
-    struct pipeline_config pc;
-    if (pipeline_config_load(config, &pc, &err) != MM_OK)
-        return cli_fail("run", &err);
+    struct pipeline_config pc = {0};
     struct tok_model *tok = NULL;
     struct store *s = NULL;
     int status = CLI_EXIT_OK;
-    if ((!no_crawl && pipeline_crawl_prepare(&pc, &co, &err) != MM_OK) || tok_open(pc.tokenizer, &tok, &err) != MM_OK ||
-        store_open(db, STORE_CREATE | STORE_LOCK, "run", &s, &err) != MM_OK) {
+    /* The lock first: an overlapping cron run exits 75 with one line. */
+    if (store_open(db, STORE_CREATE | STORE_LOCK, "run", &s, &err) != MM_OK ||
+        pipeline_config_load(config, &cli_pipeline_log, &pc, &err) != MM_OK ||
+        (!no_crawl && pipeline_crawl_prepare(&pc, &co, &err) != MM_OK) || tok_open(pc.tokenizer, &tok, &err) != MM_OK) {
         status = cli_fail("run", &err);
         goto out;
     }
@@ -107,15 +106,16 @@ static int run(int argc, char **argv) {
                     (long long)st.errors, st.bytes / 1e6);
     }
     if (rc == MM_OK)
-        rc = pipeline_process(s, &pc, tok, (int)threads, &stop, &counts, &err);
+        rc = pipeline_process(s, &pc, tok, co.threads > 0 ? (int)co.threads : 1, &stop, &counts, &err);
     char msg[512];
     snprintf(msg, sizeof msg,
-             "%lld pages fetched, %lld documents added or changed, %lld split (%lld rejected), %lld sentences, "
-             "%lld examples, %lld embeddings in %.1f s%s",
-             (long long)st.pages, (long long)pages.documents, (long long)counts.documents_split,
+             "%lld pages fetched (%lld fetch errors), %lld documents added or changed, %lld split (%lld rejected), "
+             "%lld sentences, %lld examples, %lld embeddings in %.1f s%s",
+             (long long)st.pages, (long long)st.errors, (long long)pages.documents, (long long)counts.documents_split,
              (long long)counts.documents_rejected, (long long)counts.sentences, (long long)counts.examples,
              (long long)counts.embeddings, mm_now_monotonic() - t0, stop ? " (stopped by a signal)" : "");
-    status = pipeline_run_end(s, "run", run_id, rc, stop, &st, &pages, msg, &err);
+    status = cli_run_end(s, "run", run_id, rc, stop, &st, &pages, msg, &err);
+    pipeline_pages_free(&pages);
 out:
     store_close(s);
     tok_close(tok);

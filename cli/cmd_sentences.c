@@ -3,6 +3,7 @@
  * paragraph) into sentences, one a line, an empty line after each paragraph;
  * `--gold FILE...` scores the splitter on labelled files (EM, F1, NF1).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,37 +13,49 @@
 static const char usage[] = "malmoi sentences [INPUT] | malmoi sentences --gold FILE...";
 
 static int split_stream(FILE *in, const char *name, struct text_splitter *sp) {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
+    struct mm_buf lb;
+    mm_buf_init(&lb, MM_LINE_MAX);
     long lineno = 0;
     struct mm_err err;
     mm_err_clear(&err);
-    while ((n = getline(&line, &cap, in)) != -1) {
+    for (;;) {
+        mm_rc rr = mm_read_line(in, &lb);
+        if (rr == MM_OK && lb.len == 0)
+            break; /* end of input */
         lineno++;
-        size_t len = (size_t)n;
-        if (len && line[len - 1] == '\n')
+        size_t len = lb.len, bad;
+        if (rr == MM_ELIMIT)
+            mm_err_set(&err, MM_ELIMIT, "%s:%ld: line longer than %zu bytes (the line limit); split it", name, lineno,
+                       MM_LINE_MAX);
+        else if (rr == MM_ENOMEM)
+            mm_err_set(&err, MM_ENOMEM, "%s:%ld: out of memory reading the line", name, lineno);
+        else if (rr != MM_OK)
+            mm_err_set(&err, MM_EIO, "%s: read failed at line %ld: %s", name, lineno, strerror(errno));
+        else if (!mm_utf8_valid(lb.data, len, &bad)) /* the same message as import */
+            mm_err_set(&err, MM_ECHARSET,
+                       "%s:%ld: invalid UTF-8 at byte offset %zu of the line; convert the file to UTF-8", name,
+                       lineno, bad);
+        if (err.code != MM_OK)
+            break;
+        if (len && lb.data[len - 1] == '\n')
             len--;
         const struct text_span *sv;
         size_t ns;
-        if (text_split(sp, line, len, &sv, &ns, &err) != MM_OK) {
-            struct mm_err e2;
-            mm_err_clear(&e2);
-            mm_err_set(&e2, err.code, "%s:%ld: %s", name, lineno, err.msg);
-            free(line);
-            return cli_fail("sentences", &e2);
+        struct mm_err serr;
+        mm_err_clear(&serr);
+        if (text_split(sp, lb.data, len, &sv, &ns, &serr) != MM_OK) {
+            mm_err_set(&err, serr.code, "%s:%ld: %s", name, lineno, serr.msg);
+            break;
         }
         for (size_t i = 0; i < ns; i++) {
-            fwrite(line + sv[i].start, 1, sv[i].len, stdout);
+            fwrite(lb.data + sv[i].start, 1, sv[i].len, stdout);
             putchar('\n');
         }
         putchar('\n');
     }
-    free(line);
-    if (ferror(in)) {
-        mm_err_set(&err, MM_EIO, "%s: read error; check the file", name);
+    mm_buf_free(&lb);
+    if (err.code != MM_OK)
         return cli_fail("sentences", &err);
-    }
     return CLI_EXIT_OK;
 }
 
@@ -136,7 +149,9 @@ static int run(int argc, char **argv) {
                "Split Korean text into sentences with the text stage's splitter.\n"
                "Each input line is one paragraph; for each, its sentences are printed one a\n"
                "line, then one empty line. INPUT is a file or - (standard input, the default).\n"
-               "The text is split exactly as read: no normalisation.\n\n"
+               "The text is split exactly as read: no normalisation. A line may hold at most\n"
+               "16 MiB (the line limit); a bad byte is reported by its offset in the line,\n"
+               "counted from 0.\n\n"
                "With --gold, each FILE is labelled data (one gold sentence a line, a blank\n"
                "line between paragraphs; a paragraph's lines joined with nothing are the\n"
                "splitter's input) and the command prints, per file, the gold and system\n"

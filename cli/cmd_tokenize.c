@@ -21,7 +21,8 @@ static const char usage[] =
 
 static void help(void) {
     printf("usage: %s\n\n"
-           "Tokenize text, one output line per input line (INPUT or standard input).\n\n"
+           "Tokenize text, one output line per input line (INPUT or standard input).\n"
+           "A line may hold at most 16 MiB (the line limit).\n\n"
            "Tokenizer (one of):\n"
            "  --model FILE.model   SentencePiece unigram model (KoBERT: config/models/kobert/\n"
            "                       spiece.model); output identical to spm_encode 0.1.97\n"
@@ -216,7 +217,7 @@ static int run(int argc, char **argv) {
     struct job *jobs = calloc(nt, sizeof *jobs);
     pthread_t *tids = calloc(nt, sizeof *tids);
     struct mm_buf data;
-    mm_buf_init(&data, (size_t)TOK_MAX_TEXT_BYTES + (size_t)BLOCK * nt);
+    mm_buf_init(&data, MM_LINE_MAX + (size_t)BLOCK * nt + (4u << 20));
     const char **lines = NULL;
     size_t *lens = NULL, lines_cap = 0;
     int status = CLI_EXIT_OK;
@@ -247,17 +248,38 @@ static int run(int argc, char **argv) {
     int eof = 0;
     while (!eof || data.len) {
         /* Fill the block: at least BLOCK bytes a thread or up to the end of input,
-         * always ending on a line break unless the input ended. */
-        while (!eof && (data.len < BLOCK * nt || !memchr(data.data, '\n', data.len))) {
-            if (mm_buf_reserve(&data, 1 << 16)) {
-                mm_err_set(&err, MM_ELIMIT, "%s:%zu: a line is longer than %u bytes; split it",
-                           input, lineno, TOK_MAX_TEXT_BYTES);
+         * always ending on a line break unless the input ended. The line still
+         * open at the end of the block is checked against the line limit as it
+         * is read, so an endless line stops at MM_LINE_MAX. */
+        const char *last_nl = data.len ? memrchr(data.data, '\n', data.len) : NULL;
+        size_t open_from = last_nl ? (size_t)(last_nl - data.data) + 1 : 0; /* start of the unfinished line */
+        while (!eof && (data.len < BLOCK * nt || last_nl == NULL)) {
+            mm_rc rr = mm_buf_reserve(&data, 1 << 16);
+            if (rr != MM_OK) {
+                mm_err_set(&err, rr, "%s: out of memory reading the input", input);
                 status = cli_fail("tokenize", &err);
                 goto done;
             }
-            size_t got = fread(data.data + data.len, 1, data.cap - data.len - 1, in);
+            size_t want = data.cap - data.len - 1;
+            if (want > (1u << 20)) /* the open line is checked at least every MiB */
+                want = 1u << 20;
+            size_t got = fread(data.data + data.len, 1, want, in);
+            const char *nl = got ? memrchr(data.data + data.len, '\n', got) : NULL;
+            if (nl) {
+                last_nl = nl;
+                open_from = (size_t)(nl - data.data) + 1;
+            }
             data.len += got;
             data.data[data.len] = 0;
+            if (data.len - open_from > MM_LINE_MAX) {
+                const char *q = data.data;
+                for (size_t k = 0; k < open_from; k++)
+                    lineno += q[k] == '\n';
+                mm_err_set(&err, MM_ELIMIT, "%s:%zu: line longer than %zu bytes (the line limit); split it",
+                           input, lineno, MM_LINE_MAX);
+                status = cli_fail("tokenize", &err);
+                goto done;
+            }
             if (got == 0) {
                 if (ferror(in)) {
                     mm_err_set(&err, MM_EIO, "%s: read failed: %s", input, strerror(errno));

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PLACEHOLDER "CHANGE-ME"
 
@@ -40,6 +41,7 @@ mm_rc crawl_config_default(struct crawl_config **out, struct mm_err *err) {
     c->revisit_page_s = 0;
     c->revisit_article_s = 0;
     c->revisit_feed_s = 900;
+    c->feed_max_age_s = 3 * 86400;
     c->idle_wait_s = 30;
     c->follow_nofollow = 0;
     c->http2 = 1;
@@ -75,6 +77,7 @@ void crawl_config_free(struct crawl_config *c) {
         free_regex_array(s->article, s->article ? 1 : 0);
     }
     free(c->sites);
+    mm_strmap_free(c->site_hosts);
     free(c->user_agent);
     free(c->robots_agent);
     free(c->ca_file);
@@ -102,18 +105,124 @@ mm_rc crawl_config_set_agent(struct crawl_config *c, const char *user_agent, str
     return MM_OK;
 }
 
-/* Append every value of section/key to *v. */
+static mm_rc push(char ***v, size_t *n, const char *value, struct mm_err *err) {
+    char **nv = realloc(*v, (*n + 1) * sizeof *nv);
+    if (nv == NULL)
+        return mm_err_set(err, MM_ENOMEM, "out of memory");
+    *v = nv;
+    if ((nv[*n] = strdup(value)) == NULL)
+        return mm_err_set(err, MM_ENOMEM, "out of memory");
+    (*n)++;
+    return MM_OK;
+}
+
+int crawl_url_expand_date(const char *tmpl, int64_t unix_s, char *out, size_t cap) {
+    time_t t = (time_t)(unix_s + 9 * 3600); /* the sites date their sitemaps in Korea time */
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL)
+        return -1;
+    char ymd[3][16];
+    snprintf(ymd[0], sizeof ymd[0], "%04d", tm.tm_year + 1900);
+    snprintf(ymd[1], sizeof ymd[1], "%02d", tm.tm_mon + 1);
+    snprintf(ymd[2], sizeof ymd[2], "%02d", tm.tm_mday);
+    static const char *const MARK[3] = {"{YYYY}", "{MM}", "{DD}"};
+    size_t j = 0;
+    for (const char *p = tmpl; *p;) {
+        int m = 0;
+        while (m < 3 && strncmp(p, MARK[m], strlen(MARK[m])) != 0)
+            m++;
+        const char *piece = m < 3 ? ymd[m] : p;
+        size_t len = m < 3 ? strlen(ymd[m]) : 1;
+        if (j + len >= cap)
+            return -1;
+        memcpy(out + j, piece, len);
+        j += len;
+        p += m < 3 ? strlen(MARK[m]) : 1;
+    }
+    out[j] = '\0';
+    return 0;
+}
+
+/* Append every value of section/key to *v. A feed or sitemap URL with
+ * {YYYY}, {MM} or {DD} in it (a sitemap per day) stands for today's and
+ * yesterday's URL (Korea time), so a crawl after midnight still gets the
+ * rest of the previous day. */
 static mm_rc get_list(struct mm_conf *conf, const char *section, const char *key, char ***v, size_t *n,
                       struct mm_err *err) {
     const struct mm_conf_entry *e;
+    int64_t now = (int64_t)time(NULL);
     for (size_t i = 0; (e = mm_conf_get_nth(conf, section, key, i)) != NULL; i++) {
-        char **nv = realloc(*v, (*n + 1) * sizeof *nv);
-        if (nv == NULL)
-            return mm_err_set(err, MM_ENOMEM, "out of memory");
-        *v = nv;
-        if ((nv[*n] = strdup(e->value)) == NULL)
-            return mm_err_set(err, MM_ENOMEM, "out of memory");
-        (*n)++;
+        mm_rc rc;
+        if (strstr(e->value, "{YYYY}") || strstr(e->value, "{MM}") || strstr(e->value, "{DD}")) {
+            char today[4096], yesterday[4096];
+            if (crawl_url_expand_date(e->value, now, today, sizeof today) != 0 ||
+                crawl_url_expand_date(e->value, now - 86400, yesterday, sizeof yesterday) != 0)
+                return mm_err_set(err, MM_EINVAL, "%s:%d: key '%s' in [%s]: URL too long", mm_conf_path(conf),
+                                  e->line, key, section);
+            rc = push(v, n, today, err);
+            if (rc == MM_OK && strcmp(today, yesterday) != 0)
+                rc = push(v, n, yesterday, err);
+        } else {
+            rc = push(v, n, e->value, err);
+        }
+        if (rc != MM_OK)
+            return rc;
+    }
+    return MM_OK;
+}
+
+/* Where a POSIX extended regex uses a back-reference (\1 to \9 outside a
+ * bracket expression), or NULL. glibc accepts them in REG_EXTENDED and
+ * matches them in exponential time: (b*)(b*)(b*)\3\2\1z against a
+ * 5,000-character link held a crawl for ten minutes. */
+static const char *find_backref(const char *re) {
+    for (const char *p = re; *p; p++) {
+        if (*p == '\\') {
+            if (p[1] >= '1' && p[1] <= '9')
+                return p;
+            if (p[1])
+                p++;
+        } else if (*p == '[') { /* a bracket expression: '\' is literal there */
+            p++;
+            if (*p == '^')
+                p++;
+            if (*p == ']')
+                p++; /* a ']' first is a member */
+            while (*p && *p != ']') {
+                if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+                    char close = p[1];
+                    p += 2;
+                    while (*p && !(p[0] == close && p[1] == ']'))
+                        p++;
+                    if (*p)
+                        p++;
+                }
+                if (*p)
+                    p++;
+            }
+            if (*p == '\0')
+                break;
+        }
+    }
+    return NULL;
+}
+
+/* Compile one pattern value: a bad regex or a back-reference is an error
+ * naming FILE:LINE and the key. */
+static mm_rc compile_pattern(struct mm_conf *conf, const char *section, const char *key,
+                             const struct mm_conf_entry *e, regex_t *re, struct mm_err *err) {
+    const char *br = find_backref(e->value);
+    if (br)
+        return mm_err_set(err, MM_EINVAL,
+                          "%s:%d: key '%s' in [%s]: '%s' uses the back-reference '%.2s', which can take "
+                          "exponential time on a hostile link; rewrite it without back-references",
+                          mm_conf_path(conf), e->line, key, section, e->value, br);
+    int rr = regcomp(re, e->value, REG_EXTENDED | REG_NOSUB);
+    if (rr != 0) {
+        char msg[128];
+        regerror(rr, re, msg, sizeof msg);
+        return mm_err_set(err, MM_EINVAL, "%s:%d: key '%s' in [%s]: bad regular expression '%s' (%s)",
+                          mm_conf_path(conf), e->line, key, section, e->value, msg);
     }
     return MM_OK;
 }
@@ -129,13 +238,9 @@ static mm_rc get_regex(struct mm_conf *conf, const char *section, const char *ke
             return mm_err_set(err, MM_ENOMEM, "out of memory");
         v = nv;
         *out = v;
-        int rr = regcomp(&v[*n], e->value, REG_EXTENDED | REG_NOSUB);
-        if (rr != 0) {
-            char msg[128];
-            regerror(rr, &v[*n], msg, sizeof msg);
-            return mm_err_set(err, MM_EINVAL, "%s:%d: key '%s' in [%s]: bad regular expression '%s' (%s)",
-                              mm_conf_path(conf), e->line, key, section, e->value, msg);
-        }
+        mm_rc rc = compile_pattern(conf, section, key, e, &v[*n], err);
+        if (rc != MM_OK)
+            return rc;
         (*n)++;
     }
     return MM_OK;
@@ -185,11 +290,9 @@ static mm_rc load_site(struct mm_conf *conf, const char *section, struct crawl_s
         regex_t *re = calloc(1, sizeof *re);
         if (re == NULL)
             return mm_err_set(err, MM_ENOMEM, "out of memory");
-        int rr = regcomp(re, e->value, REG_EXTENDED | REG_NOSUB);
-        if (rr != 0) {
+        if ((rc = compile_pattern(conf, section, "article_pattern", e, re, err)) != MM_OK) {
             free(re);
-            return mm_err_set(err, MM_EINVAL, "%s:%d: key 'article_pattern' in [%s]: bad regular expression '%s'",
-                              mm_conf_path(conf), e->line, section, e->value);
+            return rc;
         }
         s->article = re;
     }
@@ -235,6 +338,7 @@ mm_rc crawl_config_load(struct mm_conf *conf, struct crawl_config **out, const c
         (rc = mm_conf_get_long(conf, sec, "revisit_article", 0, 100 * year, &c->revisit_article_s, err)) != MM_OK ||
         (rc = mm_conf_get_long(conf, sec, "revisit_feed", 0, 100 * year, &c->revisit_feed_s, err)) != MM_OK ||
         (rc = mm_conf_get_long(conf, sec, "idle_wait", 0, 3600, &c->idle_wait_s, err)) != MM_OK ||
+        (rc = mm_conf_get_long(conf, sec, "feed_max_age", 0, 100 * year, &c->feed_max_age_s, err)) != MM_OK ||
         (rc = mm_conf_get_bool(conf, sec, "follow_nofollow", &c->follow_nofollow, err)) != MM_OK ||
         (rc = mm_conf_get_bool(conf, sec, "http2", &c->http2, err)) != MM_OK)
         goto fail;
@@ -256,19 +360,32 @@ mm_rc crawl_config_load(struct mm_conf *conf, struct crawl_config **out, const c
             goto fail;
     }
     const char *name;
+    size_t cap = 0;
+    if (mm_strmap_new(&c->site_hosts) != MM_OK) {
+        rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+        goto fail;
+    }
     for (size_t i = 0; (name = mm_conf_section(conf, i)) != NULL; i++) {
         if (strncmp(name, "site ", 5) != 0)
             continue;
-        struct crawl_site *ns = realloc(c->sites, (c->n_sites + 1) * sizeof *ns);
-        if (ns == NULL) {
-            rc = mm_err_set(err, MM_ENOMEM, "out of memory");
-            goto fail;
+        if (c->n_sites == cap) {
+            cap = cap ? 2 * cap : 16;
+            struct crawl_site *ns = realloc(c->sites, cap * sizeof *ns);
+            if (ns == NULL) {
+                rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+                goto fail;
+            }
+            c->sites = ns;
         }
-        c->sites = ns;
-        memset(&ns[c->n_sites], 0, sizeof *ns);
-        c->n_sites++;
-        if ((rc = load_site(conf, name, &ns[c->n_sites - 1], err)) != MM_OK)
+        struct crawl_site *s = &c->sites[c->n_sites++];
+        memset(s, 0, sizeof *s);
+        if ((rc = load_site(conf, name, s, err)) != MM_OK)
             goto fail;
+        for (size_t j = 0; j < s->n_hosts; j++)
+            if (mm_strmap_add(c->site_hosts, s->hosts[j], strlen(s->hosts[j]), c->n_sites - 1) != MM_OK) {
+                rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+                goto fail;
+            }
     }
     *out = c;
     return MM_OK;
@@ -278,6 +395,10 @@ fail:
 }
 
 const struct crawl_site *crawl_config_site(const struct crawl_config *c, const char *host) {
+    if (c->site_hosts) { /* the first site whose host is `host` or a domain above it */
+        size_t i = mm_strmap_get_domain(c->site_hosts, host);
+        return i < c->n_sites ? &c->sites[i] : NULL;
+    }
     size_t hl = strlen(host);
     for (size_t i = 0; i < c->n_sites; i++) {
         const struct crawl_site *s = &c->sites[i];
@@ -294,8 +415,20 @@ const struct crawl_site *crawl_config_site(const struct crawl_config *c, const c
 
 int crawl_site_match(const void *res, size_t n, const char *url) {
     const regex_t *re = res;
+    if (strlen(url) > CRAWL_PATTERN_URL_MAX)
+        return 0;
     for (size_t i = 0; i < n; i++)
         if (regexec(&re[i], url, 0, NULL, 0) == 0)
             return 1;
     return 0;
+}
+
+int crawl_config_article(const struct crawl_config *c, const char *url) {
+    char host[256];
+    if (c == NULL || url == NULL || crawl_url_host_name(url, host, sizeof host) != 0)
+        return -1;
+    const struct crawl_site *s = crawl_config_site(c, host);
+    if (s == NULL || s->article == NULL)
+        return -1;
+    return crawl_site_match(s->article, 1, url);
 }

@@ -1,21 +1,21 @@
 /*
- * crawl.c -- the crawl loop: one libcurl multi handle, one politeness queue
- * per host (robots.txt first, then at most per_host transfers and `delay`
- * between requests), a small in-memory buffer of claimed URLs per host fed
- * from the SQLite frontier, and batched commits. Retry-After (RFC 9110
- * 10.2.3) on 429/503, exponential back-off on errors, hosts that keep
- * failing are parked.
+ * crawl.c -- the crawl loop: one libcurl multi handle whose transfers the
+ * per-host politeness queues of hosts.c feed (robots.txt first, then at
+ * most per_host transfers and `delay` between requests), completions
+ * written to the SQLite frontier, and batched commits. Retry-After (RFC
+ * 9110 10.2.3) on 429/503, exponential back-off on errors (hosts.c parks a
+ * host that keeps failing).
  */
 #include "crawler.h"
 #include "crawler_int.h"
 
 #include <curl/curl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#define HOST_BUF 16            /* claimed URLs kept in memory per host */
 #define COMMIT_MS 1000         /* batch window for commits: each costs an fsync */
 #define COMMIT_OPS 4096
 #define HEADERS_MAX (64u << 10)
@@ -23,27 +23,9 @@
 #define RETRY_AFTER_MAX 3600
 #define SEEN_SLOTS (1u << 16)  /* recently enqueued links: 512 KiB, fixed */
 
-struct host {
-    char *key;       /* scheme://host:port */
-    char name[256];  /* host name */
-    uint64_t hash;
-    const struct crawl_site *site;
-    int inflight, per_host;
-    long delay_ms;
-    int64_t next_allowed_ms; /* monotonic ms */
-    int robots_state;        /* 0 unknown, 1 fetching, 2 ready, 3 blocked */
-    int64_t robots_until_s;  /* blocked: retry after (wall s) */
-    struct crawl_robots *robots;
-    int failures;
-    int64_t parked_until_s;
-    int64_t empty_until_ms;  /* no due URLs: do not ask again before */
-    struct frontier_item buf[HOST_BUF];
-    int nbuf, ibuf;
-};
-
 struct xfer {
     CURL *easy;
-    struct host *h;
+    struct crawl_host *h;
     struct frontier_item it;
     int robots;
     struct mm_buf body, headers; /* body: decoded bytes */
@@ -55,6 +37,14 @@ struct xfer {
     struct curl_slist *req_headers;
     size_t max_body;
     struct xfer *prev, *next; /* the crawler's list of transfers in flight */
+    /* an HTML page between its fetch and its store part: the URL's outcome
+     * so far (pointing into etag, lastmod, hash), the page the handler sees,
+     * its extraction job */
+    struct frontier_result res;
+    char etag[512], lastmod[128], hash[33];
+    struct crawl_page page;
+    struct crawl_job job;
+    int waiting; /* on the workers' queue: freed when its store part ran */
 };
 
 struct crawler {
@@ -66,13 +56,14 @@ struct crawler {
     CURLM *multi;
     struct curl_slist *resolve;
     struct crawl_warc *warc;
-    struct host **hosts;
-    size_t n_hosts, cap_hosts;
+    struct crawl_hosts hosts;
     char **seed_hosts;
     size_t n_seed_hosts;
     int running;
     uint64_t *seen;            /* SEEN_SLOTS hashes of links already in the frontier */
     struct xfer *xfers;
+    struct crawl_workers *workers; /* NULL: extraction on the crawl thread */
+    size_t max_waiting;            /* pages extracted or waiting for it, at most (memory stays flat) */
     int64_t ops;
     double last_commit;
     struct mm_err *err;
@@ -81,54 +72,9 @@ struct crawler {
 static int64_t mono_ms(void) { return (int64_t)(mm_now_monotonic() * 1000.0); }
 static int64_t wall_s(void) { return mm_now_unix_ms() / 1000; }
 
-/* ---- hosts ---------------------------------------------------------------- */
-
-static struct host *host_find(struct crawler *c, const char *key) {
-    uint64_t h = mm_hash64(key, strlen(key), 0);
-    for (size_t i = 0; i < c->n_hosts; i++)
-        if (c->hosts[i]->hash == h && strcmp(c->hosts[i]->key, key) == 0)
-            return c->hosts[i];
-    return NULL;
-}
-
-static struct host *host_get(struct crawler *c, const char *key) {
-    struct host *h = host_find(c, key);
-    if (h)
-        return h;
-    if (c->n_hosts == c->cap_hosts) {
-        size_t cap = c->cap_hosts ? 2 * c->cap_hosts : 16;
-        struct host **nh = realloc(c->hosts, cap * sizeof *nh);
-        if (nh == NULL)
-            return NULL;
-        c->hosts = nh;
-        c->cap_hosts = cap;
-    }
-    h = calloc(1, sizeof *h);
-    if (h == NULL || (h->key = strdup(key)) == NULL) {
-        free(h);
-        return NULL;
-    }
-    h->hash = mm_hash64(key, strlen(key), 0);
-    if (crawl_url_host_name(key, h->name, sizeof h->name) != 0)
-        h->name[0] = '\0';
-    h->site = crawl_config_site(c->cfg, h->name);
-    h->per_host = (int)(h->site && h->site->per_host > 0 ? h->site->per_host : c->cfg->per_host);
-    h->delay_ms = h->site && h->site->delay_ms >= 0 ? h->site->delay_ms : c->cfg->delay_ms;
-    c->hosts[c->n_hosts++] = h;
-    return h;
-}
-
-static void host_free(struct host *h) {
-    for (int i = h->ibuf; i < h->nbuf; i++)
-        frontier_item_clear(&h->buf[i]);
-    crawl_robots_free(h->robots);
-    free(h->key);
-    free(h);
-}
-
 static void host_seen(void *ctx, const char *key) {
     struct crawler *c = ctx;
-    (void)host_get(c, key);
+    (void)crawl_hosts_get(&c->hosts, key);
 }
 
 /* ---- scope and enqueueing ------------------------------------------------ */
@@ -158,6 +104,8 @@ static int in_scope(struct crawler *c, const char *url, const char *from_host, i
     if (kind == CRAWL_KIND_PAGE && depth > max_depth)
         return 0;
     if (site) {
+        if ((site->n_deny || site->n_allow) && strlen(url) > CRAWL_PATTERN_URL_MAX)
+            return 0; /* too long for the patterns to judge */
         if (site->n_deny && crawl_site_match(site->deny, site->n_deny, url))
             return 0;
         if (site->n_allow && !crawl_site_match(site->allow, site->n_allow, url) && kind == CRAWL_KIND_PAGE)
@@ -201,7 +149,7 @@ static mm_rc enqueue(struct crawler *c, const char *base, const char *raw, enum 
             c->seen[k & (SEEN_SLOTS - 1)] = k;
         if (rc == MM_OK && added) {
             c->st->enqueued++;
-            struct host *h = host_get(c, key);
+            struct crawl_host *h = crawl_hosts_get(&c->hosts, key);
             if (h == NULL)
                 rc = mm_err_set(c->err, MM_ENOMEM, "out of memory");
             else
@@ -345,7 +293,7 @@ static int header_value(const char *block, const char *name, char *out, size_t n
     return 0;
 }
 
-static mm_rc start(struct crawler *c, struct host *h, struct frontier_item *it, int robots) {
+static mm_rc start(struct crawler *c, struct crawl_host *h, struct frontier_item *it, int robots) {
     struct xfer *x = calloc(1, sizeof *x);
     if (x == NULL)
         return mm_err_set(c->err, MM_ENOMEM, "out of memory");
@@ -423,22 +371,29 @@ static mm_rc start(struct crawler *c, struct host *h, struct frontier_item *it, 
     if (c->xfers)
         c->xfers->prev = x;
     c->xfers = x;
-    h->inflight++;
+    crawl_host_started(h, mono_ms());
     c->running++;
     c->st->in_flight = c->running;
-    int64_t now = mono_ms();
-    h->next_allowed_ms = now + h->delay_ms;
     return MM_OK;
 }
 
-static void xfer_free(struct crawler *c, struct xfer *x) {
+/* Take a finished transfer off the in-flight list and the multi handle; its
+ * easy handle keeps the final URL and content type the page points to. */
+static void xfer_detach(struct crawler *c, struct xfer *x) {
     if (x->prev)
         x->prev->next = x->next;
     else if (c->xfers == x)
         c->xfers = x->next;
     if (x->next)
         x->next->prev = x->prev;
+    x->prev = x->next = NULL;
     curl_multi_remove_handle(c->multi, x->easy);
+}
+
+static void xfer_free(struct crawler *c, struct xfer *x) {
+    xfer_detach(c, x);
+    if (x->job.result && c->o->handler && c->o->handler->result_free)
+        c->o->handler->result_free(x->job.result);
     curl_easy_cleanup(x->easy);
     curl_slist_free_all(x->req_headers);
     crawl_body_free(&x->dec);
@@ -510,7 +465,6 @@ static int64_t retry_after_s(const char *headers) {
 /* A failed fetch: back off the URL and the host; park a host that keeps failing. */
 static mm_rc fail(struct crawler *c, struct xfer *x, long status, const char *kind, int retry, int64_t wait_s,
                   int attempts) {
-    struct host *h = x->h;
     count_error(c->st, kind);
     struct frontier_result r = {.status = status, .error = kind, .attempts = attempts};
     if (!retry) {
@@ -521,30 +475,11 @@ static mm_rc fail(struct crawler *c, struct xfer *x, long status, const char *ki
     int shift = attempts > 1 ? (attempts - 1 > 10 ? 10 : attempts - 1) : 0;
     r.state = "queued";
     r.next_fetch = nows + (wait_s >= 0 ? wait_s : (int64_t)c->cfg->retry_base_s << shift);
-    if (wait_s >= 0) {
-        /* Retry-After: the server said when; the whole host waits that long */
-        if (nowm + wait_s * 1000 > h->next_allowed_ms)
-            h->next_allowed_ms = nowm + wait_s * 1000;
-    } else {
-        /* errors slow the host down: its delay doubles per consecutive failure */
-        h->failures++;
-        int64_t base = h->delay_ms > 500 ? h->delay_ms : 500;
-        int64_t pause = base << (h->failures - 1 > 10 ? 10 : h->failures - 1);
-        if (pause > 60000)
-            pause = 60000;
-        if (nowm + pause > h->next_allowed_ms)
-            h->next_allowed_ms = nowm + pause;
-        long park = h->site && h->site->host_fail_park > 0 ? h->site->host_fail_park : c->cfg->host_fail_park;
-        if (h->failures >= park && h->parked_until_s <= nows) {
-            h->parked_until_s = nows + c->cfg->park_s;
-            c->st->parked_hosts++;
-            char reason[128];
-            snprintf(reason, sizeof reason, "%d consecutive failures, last: %s", h->failures, kind);
-            mm_rc rc = frontier_host_state(c->f, h->key, h->failures, h->parked_until_s, reason, c->err);
-            if (rc != MM_OK)
-                return rc;
-        }
-    }
+    int parked = 0;
+    mm_rc rc = crawl_host_backoff(x->h, c->f, c->cfg, kind, wait_s, nowm, nows, &parked, c->err);
+    c->st->parked_hosts += parked;
+    if (rc != MM_OK)
+        return rc;
     return frontier_finish(c->f, x->it.id, &r, c->err);
 }
 
@@ -569,34 +504,29 @@ static mm_rc retry_or_fail(struct crawler *c, struct xfer *x, long status, const
 }
 
 static mm_rc robots_done(struct crawler *c, struct xfer *x, CURLcode res, long status) {
-    struct host *h = x->h;
+    struct crawl_host *h = x->h;
     int64_t now = wall_s();
     mm_rc rc;
-    crawl_robots_free(h->robots);
-    h->robots = NULL;
+    if (status > 0)
+        c->st->robots_answered++; /* the host was reached, whatever it said */
+    struct crawl_robots *robots = NULL;
     if (res == CURLE_OK || (res == CURLE_WRITE_ERROR && x->too_big) || res == CURLE_FILESIZE_EXCEEDED) {
         if (status >= 200 && status < 300) {
             if ((rc = crawl_robots_parse(x->body.data ? x->body.data : "", x->body.len, c->cfg->robots_agent,
-                                         &h->robots)) != MM_OK)
+                                         &robots)) != MM_OK)
                 return mm_err_set(c->err, rc, "out of memory");
         } else if (status >= 400 && status < 500) {
-            if ((rc = crawl_robots_all(1, &h->robots)) != MM_OK) /* RFC 9309 2.3.1.3: unavailable */
+            if ((rc = crawl_robots_all(1, &robots)) != MM_OK) /* RFC 9309 2.3.1.3: unavailable */
                 return mm_err_set(c->err, rc, "out of memory");
         }
     }
-    if (h->robots == NULL) { /* 5xx, 3xx past 5 hops or unreachable: disallow all for now (2.3.1.4) */
-        h->robots_state = 3;
-        h->robots_until_s = now + c->cfg->robots_retry_s;
+    if (robots == NULL) { /* 5xx, 3xx past 5 hops or unreachable: disallow all for now (2.3.1.4) */
+        crawl_host_robots_blocked(h, c->cfg, now);
         count_error(c->st, "robots");
         return frontier_host_robots(c->f, h->key, res == CURLE_OK ? (int)status : 0, NULL, 0, now, -1, c->err);
     }
-    long cd = crawl_robots_delay_ms(h->robots);
-    if (cd > h->delay_ms)
-        h->delay_ms = cd;
-    if (mono_ms() + h->delay_ms > h->next_allowed_ms) /* the delay holds after robots.txt too */
-        h->next_allowed_ms = mono_ms() + h->delay_ms;
-    h->robots_state = 2;
-    h->robots_until_s = now + c->cfg->robots_ttl_s;
+    long cd = crawl_robots_delay_ms(robots);
+    crawl_host_robots_ready(h, robots, c->cfg, mono_ms(), now);
     int keep = status >= 200 && status < 300;
     rc = frontier_host_robots(c->f, h->key, (int)status, keep ? x->body.data : NULL, keep ? x->body.len : 0, now, cd,
                               c->err);
@@ -606,8 +536,61 @@ static mm_rc robots_done(struct crawler *c, struct xfer *x, CURLcode res, long s
     return rc;
 }
 
+/* The store part of an HTML page, on the crawl thread once its extract part
+ * ended (job.state CRAWL_JOB_DONE): the handler's store, the links found,
+ * the URL finished. */
+static mm_rc page_store(struct crawler *c, struct xfer *x) {
+    const struct crawl_page_handler *hd = c->o->handler;
+    struct frontier_result *r = &x->res;
+    mm_rc rc = frontier_write(c->f, c->err);
+    if (rc != MM_OK)
+        return rc;
+    c->ops++;
+    struct crawl_found found = {.follow_nofollow = c->cfg->follow_nofollow};
+    struct mm_err herr = x->job.err;
+    mm_rc hr = x->job.rc;
+    if (hr == MM_OK)
+        hr = hd->store(c->o->ctx, c->s, &x->page, x->job.result, &found, &herr);
+    if (x->job.result && hd->result_free)
+        hd->result_free(x->job.result);
+    x->job.result = NULL;
+    if (hr == MM_EDB || hr == MM_ENOMEM) {
+        found_free(&found);
+        *c->err = herr;
+        return hr;
+    }
+    if (hr != MM_OK) {
+        count_error(c->st, "extract");
+        r->error = "extract";
+    }
+    if (found.document_id > 0) {
+        r->document_id = found.document_id;
+        c->st->documents++;
+    }
+    for (size_t i = 0; rc == MM_OK && i < found.n; i++)
+        rc = enqueue(c, x->page.final_url, found.v[i].url, found.v[i].kind, x->it.depth + 1, &x->it, x->h->name,
+                     NULL);
+    found_free(&found);
+    if (rc != MM_OK)
+        return rc;
+    return frontier_finish(c->f, x->it.id, r, c->err);
+}
+
+/* Store the pages whose extraction ended, in the order they were fetched
+ * (wait = 1: all of them, waiting for the workers). */
+static mm_rc pages_store(struct crawler *c, int wait) {
+    mm_rc rc = MM_OK;
+    struct crawl_job *j;
+    while (c->workers && rc == MM_OK && (j = crawl_workers_take(c->workers, wait)) != NULL) {
+        struct xfer *x = (struct xfer *)((char *)j - offsetof(struct xfer, job));
+        rc = page_store(c, x);
+        xfer_free(c, x);
+    }
+    return rc;
+}
+
 static mm_rc page_done(struct crawler *c, struct xfer *x, long status) {
-    struct host *h = x->h;
+    struct crawl_host *h = x->h;
     const struct crawl_config *cfg = c->cfg;
     char *final = NULL, *ct = NULL;
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &final);
@@ -619,22 +602,22 @@ static mm_rc page_done(struct crawler *c, struct xfer *x, long status) {
     int article = is_article(site, x->it.url);
     int64_t now = wall_s();
     long revisit = revisit_for(c, site, x->it.kind, x->it.depth, article);
-    struct frontier_result r = {.state = "done", .status = status};
-    r.next_fetch = revisit > 0 ? now + revisit : 0;
-    char etag[512], lastmod[128];
-    if (header_value(x->headers.data ? x->headers.data : "", "ETag", etag, sizeof etag))
-        r.etag = etag;
-    if (header_value(x->headers.data ? x->headers.data : "", "Last-Modified", lastmod, sizeof lastmod))
-        r.last_modified = lastmod;
+    struct frontier_result *r = &x->res;
+    *r = (struct frontier_result){.state = "done", .status = status};
+    r->next_fetch = revisit > 0 ? now + revisit : 0;
+    if (header_value(x->headers.data ? x->headers.data : "", "ETag", x->etag, sizeof x->etag))
+        r->etag = x->etag;
+    if (header_value(x->headers.data ? x->headers.data : "", "Last-Modified", x->lastmod, sizeof x->lastmod))
+        r->last_modified = x->lastmod;
     h->failures = 0;
     if (status == 304) {
         c->st->not_modified++;
-        return frontier_finish(c->f, x->it.id, &r, c->err);
+        return frontier_finish(c->f, x->it.id, r, c->err);
     }
-    char hash[33]; /* change detection only: a SHA-256 stored by an older version never matches */
-    mm_hash128_hex(x->body.data ? x->body.data : "", x->body.len, hash);
-    r.content_hash = hash;
-    int unchanged = x->it.content_hash && strcmp(x->it.content_hash, hash) == 0;
+    /* change detection only: a SHA-256 stored by an older version never matches */
+    mm_hash128_hex(x->body.data ? x->body.data : "", x->body.len, x->hash);
+    r->content_hash = x->hash;
+    int unchanged = x->it.content_hash && strcmp(x->it.content_hash, x->hash) == 0;
     int html = x->it.kind == CRAWL_KIND_PAGE ? html_type(ct) : 0;
     if (html < 0)
         html = sniff_html(x->body.data ? x->body.data : "", x->body.len);
@@ -642,13 +625,13 @@ static mm_rc page_done(struct crawler *c, struct xfer *x, long status) {
     if (x->it.kind == CRAWL_KIND_PAGE && !html) {
         c->st->err_type++;
         c->st->skipped++;
-        r.state = "skipped";
-        r.error = "not_html";
+        r->state = "skipped";
+        r->error = "not_html";
         rc = frontier_response(c->f, x->it.id, final, status, x->headers.data, ct, NULL, 0, 0, dur, c->err);
-        return rc == MM_OK ? frontier_finish(c->f, x->it.id, &r, c->err) : rc;
+        return rc == MM_OK ? frontier_finish(c->f, x->it.id, r, c->err) : rc;
     }
     if (unchanged)
-        return frontier_finish(c->f, x->it.id, &r, c->err);
+        return frontier_finish(c->f, x->it.id, r, c->err);
     unsigned char *z = NULL;
     size_t zlen = 0;
     if (x->dec_started && crawl_body_zlib(&x->dec, (const unsigned char *)x->wire.data, x->wire.len, &z, &zlen) != MM_OK)
@@ -669,52 +652,46 @@ static mm_rc page_done(struct crawler *c, struct xfer *x, long status) {
         if (crawl_feed_parse(final, x->body.data ? x->body.data : "", x->body.len, (size_t)cfg->max_body, &en,
                              &perr) != MM_OK) {
             count_error(c->st, "extract");
-            r.error = "feed";
+            r->error = "feed";
+        } else { /* feed age, for the stale-feed warning of `malmoi stats` */
+            int64_t dated, newest;
+            crawl_entries_newest(&en, &dated, &newest);
+            rc = store_feed_seen(c->s, x->it.url, site ? site->name : NULL, crawl_kind_name(x->it.kind), c->o->run_id,
+                                 now, (int64_t)en.n, dated, newest, c->err);
         }
         for (size_t i = 0; rc == MM_OK && i < en.n; i++)
             rc = enqueue(c, final, en.v[i].url, en.v[i].kind,
                          en.v[i].kind == CRAWL_KIND_SITEMAP ? x->it.depth : x->it.depth + 1, &x->it, h->name,
                          en.v[i].lastmod);
         crawl_entries_free(&en);
-        return rc == MM_OK ? frontier_finish(c->f, x->it.id, &r, c->err) : rc;
+        return rc == MM_OK ? frontier_finish(c->f, x->it.id, r, c->err) : rc;
     }
     c->st->html++;
-    if (c->o->on_page) {
-        struct crawl_found found = {.follow_nofollow = cfg->follow_nofollow};
-        struct crawl_page pg = {.url_id = x->it.id,
-                                .url = x->it.url,
-                                .final_url = final,
-                                .site = site ? site->name : NULL,
-                                .status = status,
-                                .headers = x->headers.data ? x->headers.data : "",
-                                .content_type = ct,
-                                .body = x->body.data ? x->body.data : "",
-                                .body_len = x->body.len,
-                                .depth = x->it.depth,
-                                .article = article};
-        struct mm_err herr;
-        mm_err_clear(&herr);
-        mm_rc hr = c->o->on_page(c->o->ctx, c->s, &pg, &found, &herr);
-        if (hr == MM_EDB || hr == MM_ENOMEM) {
-            found_free(&found);
-            *c->err = herr;
-            return hr;
-        }
-        if (hr != MM_OK) {
-            count_error(c->st, "extract");
-            r.error = "extract";
-        }
-        if (found.document_id > 0) {
-            r.document_id = found.document_id;
-            c->st->documents++;
-        }
-        for (size_t i = 0; rc == MM_OK && i < found.n; i++)
-            rc = enqueue(c, final, found.v[i].url, found.v[i].kind, x->it.depth + 1, &x->it, h->name, NULL);
-        found_free(&found);
-        if (rc != MM_OK)
-            return rc;
+    if (c->o->handler == NULL)
+        return frontier_finish(c->f, x->it.id, r, c->err);
+    x->page = (struct crawl_page){.url_id = x->it.id,
+                                  .url = x->it.url,
+                                  .final_url = final,
+                                  .site = site ? site->name : NULL,
+                                  .status = status,
+                                  .headers = x->headers.data ? x->headers.data : "",
+                                  .content_type = ct,
+                                  .body = x->body.data ? x->body.data : "",
+                                  .body_len = x->body.len,
+                                  .depth = x->it.depth,
+                                  .article = article};
+    x->job.page = &x->page;
+    if (c->workers) {
+        /* extracted on a worker; stored by pages_store, in this order */
+        x->waiting = 1;
+        crawl_workers_submit(c->workers, &x->job);
+        return MM_OK;
     }
-    return frontier_finish(c->f, x->it.id, &r, c->err);
+    mm_err_clear(&x->job.err);
+    x->job.result = NULL;
+    x->job.rc = c->o->handler->extract(c->o->ctx, &x->page, &x->job.result, &x->job.err);
+    x->job.state = CRAWL_JOB_DONE;
+    return page_store(c, x);
 }
 
 /* Redirects in a row that led to URL `id` (its found_from chain of 3xx). */
@@ -743,7 +720,7 @@ static mm_rc redirect_done(struct crawler *c, struct xfer *x, long status) {
     char *target = NULL;
     if (!header_value(hdrs, "Location", loc, sizeof loc) || crawl_url_normalize(x->it.url, loc, &target) != MM_OK)
         return fail(c, x, status, "http", 0, -1, 0); /* no Location, or not http(s): it will not heal */
-    struct host *h = x->h;
+    struct crawl_host *h = x->h;
     h->failures = 0;
     int hops = 0;
     mm_rc rc = redirect_hops(c, x->it.id, &hops);
@@ -802,13 +779,10 @@ static mm_rc finished(struct crawler *c, CURLMsg *m) {
     curl_easy_getinfo(x->easy, CURLINFO_SIZE_DOWNLOAD_T, &down);
     curl_easy_getinfo(x->easy, CURLINFO_HEADER_SIZE, &hsize);
     c->st->bytes += (int64_t)down + hsize;
-    struct host *h = x->h;
-    h->inflight--;
+    struct crawl_host *h = x->h;
+    crawl_host_finished(h, mono_ms());
     c->running--;
     c->st->in_flight = c->running;
-    int64_t nowm = mono_ms();
-    if (nowm + h->delay_ms > h->next_allowed_ms)
-        h->next_allowed_ms = nowm + h->delay_ms;
     mm_rc rc = frontier_write(c->f, c->err);
     if (rc != MM_OK)
         goto out;
@@ -864,102 +838,42 @@ static mm_rc finished(struct crawler *c, CURLMsg *m) {
         rc = fail(c, x, status, "http", 0, -1, 0);
     }
 out:
-    xfer_free(c, x);
+    if (x->waiting)
+        xfer_detach(c, x); /* its page is on the workers' queue */
+    else
+        xfer_free(c, x);
     return rc;
 }
 
 /* ---- scheduling ----------------------------------------------------------- */
 
 /* Decide what this host does next; starts at most what politeness allows. */
-static mm_rc host_step(struct crawler *c, struct host *h, int64_t nowm, int64_t nows) {
-    if (h->inflight >= h->per_host || nowm < h->next_allowed_ms || h->parked_until_s > nows)
+static mm_rc host_step(struct crawler *c, struct crawl_host *h, int64_t nowm, int64_t nows) {
+    if (!crawl_host_may_start(h, nowm, nows) || c->running >= c->cfg->max_connections)
         return MM_OK;
-    if (c->running >= c->cfg->max_connections)
+    if (c->workers && crawl_workers_pending(c->workers) >= c->max_waiting)
+        return MM_OK; /* extraction is behind: fetch no more until it catches up */
+    int have = 0;
+    mm_rc rc = crawl_host_refill(h, c->f, nowm, nows, &c->ops, &have, c->err);
+    if (rc != MM_OK || !have)
+        return rc;
+    enum crawl_host_next what;
+    if ((rc = crawl_host_robots_check(h, c->f, c->cfg, nowm, nows, &what, c->err)) != MM_OK)
+        return rc;
+    struct frontier_item it = {0};
+    if (what == CRAWL_HOST_FETCH_ROBOTS) {
+        char url[600];
+        snprintf(url, sizeof url, "%s/robots.txt", h->key);
+        if ((it.url = strdup(url)) == NULL)
+            return mm_err_set(c->err, MM_ENOMEM, "out of memory");
+        return start(c, h, &it, 1);
+    }
+    if (what != CRAWL_HOST_FETCH_PAGE)
         return MM_OK;
-    mm_rc rc;
-    if (h->ibuf == h->nbuf) {
-        if (nowm < h->empty_until_ms)
-            return MM_OK;
-        if (h->robots_state == 3 && nows < h->robots_until_s)
-            return MM_OK;
-        if ((rc = frontier_write(c->f, c->err)) != MM_OK)
-            return rc;
-        int n = 0;
-        if ((rc = frontier_take(c->f, h->key, nows, HOST_BUF, h->buf, &n, c->err)) != MM_OK)
-            return rc;
-        c->ops += n;
-        h->ibuf = 0;
-        h->nbuf = n;
-        if (n == 0) {
-            h->empty_until_ms = nowm + 1000;
-            return MM_OK;
-        }
-    }
-    if (h->robots_state == 0 || ((h->robots_state == 2 || h->robots_state == 3) && nows >= h->robots_until_s)) {
-        struct frontier_host fh;
-        if ((rc = frontier_host_get(c->f, h->key, &fh, c->err)) != MM_OK)
-            return rc;
-        if (fh.parked_until > nows) {
-            h->parked_until_s = fh.parked_until;
-            h->failures = fh.failures;
-        }
-        int64_t left = fh.next_allowed_ms - mm_now_unix_ms(); /* a run just before this one */
-        if (h->robots_state == 0 && left > 0 && nowm + left > h->next_allowed_ms) {
-            h->next_allowed_ms = nowm + (left > 600000 ? 600000 : left);
-            if (nowm < h->next_allowed_ms) {
-                frontier_host_clear(&fh);
-                return MM_OK;
-            }
-        }
-        int fresh = fh.robots_status >= 0 && nows - fh.robots_fetched < c->cfg->robots_ttl_s;
-        if (fresh && fh.robots_status >= 200 && fh.robots_status < 500 && h->robots_state == 0) {
-            crawl_robots_free(h->robots);
-            h->robots = NULL;
-            rc = fh.robots_status < 300 ? crawl_robots_parse(fh.robots_txt ? fh.robots_txt : "", fh.robots_len,
-                                                             c->cfg->robots_agent, &h->robots)
-                                        : crawl_robots_all(1, &h->robots);
-            frontier_host_clear(&fh);
-            if (rc != MM_OK)
-                return mm_err_set(c->err, rc, "out of memory");
-            long cd = crawl_robots_delay_ms(h->robots);
-            if (cd > h->delay_ms)
-                h->delay_ms = cd;
-            h->robots_state = 2;
-            h->robots_until_s = fh.robots_fetched + c->cfg->robots_ttl_s;
-        } else if (fh.robots_status >= 0 && (fh.robots_status == 0 || fh.robots_status >= 500) &&
-                   nows - fh.robots_fetched < c->cfg->robots_retry_s) {
-            frontier_host_clear(&fh);
-            h->robots_state = 3;
-            h->robots_until_s = fh.robots_fetched + c->cfg->robots_retry_s;
-            return MM_OK;
-        } else {
-            frontier_host_clear(&fh);
-            char url[600];
-            snprintf(url, sizeof url, "%s/robots.txt", h->key);
-            struct frontier_item it = {0};
-            if ((it.url = strdup(url)) == NULL)
-                return mm_err_set(c->err, MM_ENOMEM, "out of memory");
-            h->robots_state = 1;
-            return start(c, h, &it, 1);
-        }
-    }
-    if (h->robots_state != 2)
-        return MM_OK;
-    while (h->ibuf < h->nbuf) {
-        struct frontier_item *it = &h->buf[h->ibuf++];
-        if (!crawl_robots_allowed(h->robots, crawl_url_path(it->url))) {
-            c->st->robots_denied++;
-            struct frontier_result r = {.state = "skipped", .error = "robots"};
-            if ((rc = frontier_write(c->f, c->err)) != MM_OK ||
-                (rc = frontier_finish(c->f, it->id, &r, c->err)) != MM_OK)
-                return rc;
-            c->ops++;
-            frontier_item_clear(it);
-            continue;
-        }
-        return start(c, h, it, 0);
-    }
-    return MM_OK;
+    int got = 0;
+    if ((rc = crawl_host_take(h, c->f, &it, &got, &c->st->robots_denied, &c->ops, c->err)) != MM_OK || !got)
+        return rc;
+    return start(c, h, &it, 0);
 }
 
 static mm_rc maybe_commit(struct crawler *c, int force) {
@@ -1010,12 +924,15 @@ static mm_rc seed(struct crawler *c) {
     return rc;
 }
 
+/* A worker finished a page: end the loop's wait in curl_multi_poll. */
+static void wake_loop(void *multi) { curl_multi_wakeup(multi); }
+
 mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct crawl_run_opts *o,
                 struct crawl_stats *stats, struct mm_err *err) {
     memset(stats, 0, sizeof *stats);
     if (cfg->user_agent == NULL || *cfg->user_agent == '\0')
         return mm_err_set(err, MM_EINVAL, "no user agent: set user_agent and contact in [crawler] or pass --user-agent");
-    struct crawler c = {.s = s, .cfg = cfg, .o = o, .st = stats, .err = err};
+    struct crawler c = {.s = s, .cfg = cfg, .o = o, .st = stats, .err = err, .hosts = {.cfg = cfg}};
     mm_rc rc = MM_OK;
     for (size_t i = 0; i < o->n_resolve; i++) {
         const char *r = o->resolve[i];
@@ -1043,6 +960,11 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
     }
     curl_multi_setopt(c.multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
     curl_multi_setopt(c.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, cfg->max_connections);
+    if (o->handler && o->threads > 1) {
+        if ((rc = crawl_workers_start(o->threads, o->handler, o->ctx, wake_loop, c.multi, &c.workers, err)) != MM_OK)
+            goto done;
+        c.max_waiting = 4 * (size_t)o->threads;
+    }
     if ((rc = frontier_open(s, o->run_id, &c.f, err)) != MM_OK)
         goto done;
     if ((rc = frontier_recover(c.f, wall_s(), err)) != MM_OK || (rc = seed(&c)) != MM_OK)
@@ -1063,16 +985,16 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
                 last_requeue = now;
                 if ((rc = frontier_write(c.f, err)) != MM_OK || (rc = frontier_requeue_due(c.f, nows, err)) != MM_OK)
                     break;
-                for (size_t i = 0; i < c.n_hosts; i++)
-                    c.hosts[i]->empty_until_ms = 0;
+                for (size_t i = 0; i < c.hosts.n; i++)
+                    c.hosts.v[i]->empty_until_ms = 0;
             }
-            for (size_t i = 0; i < c.n_hosts && rc == MM_OK; i++) {
+            for (size_t i = 0; i < c.hosts.n && rc == MM_OK; i++) {
                 /* start as many as the host allows now, not one per turn */
-                for (int k = 0; k < c.hosts[i]->per_host && rc == MM_OK; k++) {
+                for (int k = 0; k < c.hosts.v[i]->per_host && rc == MM_OK; k++) {
                     if (o->max_pages > 0 && stats->pages + c.running >= o->max_pages)
                         break;
                     int before = c.running;
-                    rc = host_step(&c, c.hosts[i], nowm, nows);
+                    rc = host_step(&c, c.hosts.v[i], nowm, nows);
                     if (c.running == before)
                         break;
                 }
@@ -1080,7 +1002,8 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
             if (rc != MM_OK)
                 break;
         }
-        if (c.running == 0) {
+        int waiting = c.workers && crawl_workers_pending(c.workers) > 0;
+        if (c.running == 0 && !waiting) {
             if (stopping)
                 break;
             /* Nothing in flight: end when nothing is due within idle_wait. */
@@ -1088,17 +1011,8 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
              * that may be fetched; a parked or robots-blocked host ends the run. */
             int64_t nows = wall_s(), nowm = (int64_t)(now * 1000);
             int ready = 0, all_empty = 1;
-            for (size_t i = 0; i < c.n_hosts; i++) {
-                struct host *h = c.hosts[i];
-                int blocked = h->parked_until_s > nows || (h->robots_state == 3 && nows < h->robots_until_s) ||
-                              h->next_allowed_ms > nowm + cfg->idle_wait_s * 1000;
-                if (blocked)
-                    continue;
-                if (h->ibuf < h->nbuf)
-                    ready = 1;
-                else if (h->empty_until_ms <= nowm)
-                    all_empty = 0;
-            }
+            for (size_t i = 0; i < c.hosts.n; i++)
+                crawl_host_idle(c.hosts.v[i], nowm, nows, cfg->idle_wait_s, &ready, &all_empty);
             if (idle_since < 0)
                 idle_since = now;
             if (!ready && all_empty) {
@@ -1124,8 +1038,12 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
         while ((m = curl_multi_info_read(c.multi, &left)) != NULL) {
             if (m->msg == CURLMSG_DONE && (rc = finished(&c, m)) != MM_OK)
                 break;
+            /* One page's work can be slow: the stop flag and the deadline are
+             * looked at between pages too, not only once all are handled. */
+            if ((o->stop && *o->stop) || (o->max_seconds > 0 && mm_now_monotonic() - t0 >= o->max_seconds))
+                break;
         }
-        if (rc != MM_OK)
+        if (rc != MM_OK || (rc = pages_store(&c, 0)) != MM_OK)
             break;
         if ((rc = maybe_commit(&c, 0)) != MM_OK)
             break;
@@ -1137,7 +1055,19 @@ mm_rc crawl_run(struct store *s, const struct crawl_config *cfg, const struct cr
         }
     }
 done:
-    /* Abandon what is still in flight; its URLs go back to the queue. */
+    /* Pages fetched are stored (after an error: dropped, their URLs are
+     * released below); what is still in flight is abandoned, its URLs go
+     * back to the queue. */
+    if (c.workers) {
+        if (rc == MM_OK)
+            rc = pages_store(&c, 1);
+        crawl_workers_stop(c.workers);
+        struct crawl_job *j;
+        while ((j = crawl_workers_take(c.workers, 0)) != NULL)
+            xfer_free(&c, (struct xfer *)((char *)j - offsetof(struct xfer, job)));
+        crawl_workers_free(c.workers);
+        c.workers = NULL;
+    }
     if (c.multi) {
         while (c.xfers) {
             c.xfers->h->inflight--;
@@ -1150,9 +1080,9 @@ done:
         /* the next run (cron) keeps each host's delay */
         int64_t nowm_end = mono_ms(), nowu = mm_now_unix_ms();
         if (frontier_write(c.f, &e2) == MM_OK)
-            for (size_t i = 0; i < c.n_hosts && e2.code == MM_OK; i++)
-                if (c.hosts[i]->next_allowed_ms > nowm_end)
-                    frontier_host_next(c.f, c.hosts[i]->key, nowu + (c.hosts[i]->next_allowed_ms - nowm_end), &e2);
+            for (size_t i = 0; i < c.hosts.n && e2.code == MM_OK; i++)
+                if (c.hosts.v[i]->next_allowed_ms > nowm_end)
+                    frontier_host_next(c.f, c.hosts.v[i]->key, nowu + (c.hosts.v[i]->next_allowed_ms - nowm_end), &e2);
         if (rc == MM_OK) {
             rc = maybe_commit(&c, 1);
         } else if (frontier_in_txn(c.f)) {
@@ -1164,9 +1094,7 @@ done:
             rc = mm_err_set(err, e2.code, "%s", e2.msg);
     }
     stats->in_flight = 0;
-    for (size_t i = 0; i < c.n_hosts; i++)
-        host_free(c.hosts[i]);
-    free(c.hosts);
+    crawl_hosts_free(&c.hosts);
     free(c.seen);
     crawl_warc_close(c.warc);
     for (size_t i = 0; i < c.n_seed_hosts; i++)

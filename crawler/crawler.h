@@ -82,6 +82,14 @@ struct crawl_entries {
 mm_rc crawl_feed_parse(const char *name, const char *body, size_t len, size_t max_bytes,
                        struct crawl_entries *out, struct mm_err *err);
 void crawl_entries_free(struct crawl_entries *e);
+/* An entry date as feeds and sitemaps write it (RFC 822 "Tue, 18 Nov 2026
+ * 07:41:00 +0900"; ISO 8601 / W3C-DTF "2026-11-18T07:41:00+09:00" as in
+ * dc:date, lastmod, Atom) to Unix seconds; no zone = Korea time (UTC+9).
+ * Returns 1, or 0 when `s` is no such date.
+ * Tested by: tests/crawler/test_feed.c */
+int crawl_feed_date(const char *s, int64_t *out);
+/* How many entries carry a readable date, and the newest (-1: none). */
+void crawl_entries_newest(const struct crawl_entries *e, int64_t *dated, int64_t *newest);
 
 /* ---- Configuration (config.c) -------------------------------------------- */
 
@@ -121,11 +129,13 @@ struct crawl_config {
     long robots_retry_s;    /* after 5xx / unreachable (default 600) */
     long revisit_page_s, revisit_article_s, revisit_feed_s; /* 0 = never */
     long idle_wait_s;       /* wait this long for work due soon before ending (default 30) */
+    long feed_max_age_s;    /* a feed whose newest item is older is reported stale (default 3 days; 0 = never) */
     int follow_nofollow;    /* follow rel=nofollow links (default 0) */
     int http2;              /* offer HTTP/2 (default 1) */
     char *ca_file;          /* extra CA bundle (PEM) for TLS verification; NULL = system */
     struct crawl_site *sites;
     size_t n_sites;
+    struct mm_strmap *site_hosts; /* host -> index in sites (internal; crawl_config_site) */
 };
 
 /* Defaults (no file). The user agent stays NULL. */
@@ -141,6 +151,12 @@ void crawl_config_free(struct crawl_config *c);
 mm_rc crawl_config_set_agent(struct crawl_config *c, const char *user_agent, struct mm_err *err);
 /* The site whose hosts contain `host` (or a parent domain of it), or NULL. */
 const struct crawl_site *crawl_config_site(const struct crawl_config *c, const char *host);
+/* Is `url` an article of its site? 1: it matches the site's article_pattern;
+ * 0: it does not; -1: no site or no pattern (unknown). */
+int crawl_config_article(const struct crawl_config *c, const char *url);
+/* `tmpl` with {YYYY}, {MM} and {DD} replaced by the date of `unix_s` in
+ * Korea time (UTC+9), into out (size cap). 0, or -1 when it does not fit. */
+int crawl_url_expand_date(const char *tmpl, int64_t unix_s, char *out, size_t cap);
 
 /* ---- The crawl (crawl.c) -------------------------------------------------- */
 
@@ -167,11 +183,21 @@ mm_rc crawl_found_link(struct crawl_found *f, const char *url, enum crawl_kind k
 /* Record the documents.id the handler stored for this page. */
 void crawl_found_document(struct crawl_found *f, int64_t document_id);
 
-/* Called for each fetched HTML page inside the transaction that stores its
- * response; a non-OK return rolls nothing back but is counted as an
- * "extract" error for the URL. */
-typedef mm_rc (*crawl_page_fn)(void *ctx, struct store *s, const struct crawl_page *page,
-                               struct crawl_found *found, struct mm_err *err);
+/* What the crawler does with each fetched HTML page, in two parts.
+ * extract: turn the page into a result (*result, freed with result_free);
+ * it may run on a worker thread at the same time as other pages, so it must
+ * not touch the store or any shared mutable state. store: on the crawl
+ * thread, inside the transaction that finishes the page's URL, in the order
+ * the transfers ended: write the result, report links (crawl_found_link)
+ * and the document (crawl_found_document). A non-OK return of either is
+ * counted as an "extract" error for the URL (store is then not called after
+ * a failed extract); MM_EDB or MM_ENOMEM from store ends the crawl. */
+struct crawl_page_handler {
+    mm_rc (*extract)(void *ctx, const struct crawl_page *page, void **result, struct mm_err *err);
+    mm_rc (*store)(void *ctx, struct store *s, const struct crawl_page *page, void *result, struct crawl_found *found,
+                   struct mm_err *err);
+    void (*result_free)(void *result);
+};
 
 struct crawl_stats {
     int64_t pages;        /* HTTP responses received (all kinds) */
@@ -181,6 +207,7 @@ struct crawl_stats {
     int64_t not_modified; /* 304 answers */
     int64_t enqueued;     /* new URLs added to the frontier */
     int64_t robots_denied, skipped, errors, parked_hosts;
+    int64_t robots_answered; /* robots.txt requests that got an HTTP answer (any status) */
     int64_t err_http, err_net, err_timeout, err_limit, err_type, err_extract, err_robots, err_encoding;
     int in_flight;
     int64_t queued;       /* URLs due now (refreshed now and then) */
@@ -196,8 +223,9 @@ struct crawl_run_opts {
     int64_t max_pages;        /* stop after this many responses (0 = no limit) */
     double max_seconds;       /* stop after this long (0 = no limit) */
     volatile int *stop;       /* set to 1 by a signal: stop new fetches */
-    crawl_page_fn on_page;    /* NULL: store responses only */
-    void *ctx;
+    const struct crawl_page_handler *handler; /* NULL: store responses only */
+    void *ctx;                /* the handler's and progress's */
+    int threads;              /* worker threads for handler->extract; 0 or 1: on the crawl thread */
     const char *warc_dir;     /* also write WARC 1.1 files there (NULL: none) */
     /* Called about once a second with the running counts (NULL allowed). */
     void (*progress)(void *ctx, const struct crawl_stats *st);

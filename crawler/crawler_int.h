@@ -70,7 +70,10 @@ mm_rc crawl_warc_response(struct crawl_warc *w, const char *uri, const char *hea
                           struct mm_err *err);
 void crawl_warc_close(struct crawl_warc *w);
 
-/* config.c: 1 when any of the n compiled regexes in `res` matches url. */
+/* config.c: 1 when any of the n compiled regexes in `res` matches url; 0
+ * for a URL longer than CRAWL_PATTERN_URL_MAX, which no pattern sees (the
+ * scope check treats it as out of scope on a site with patterns). */
+#define CRAWL_PATTERN_URL_MAX 2048
 int crawl_site_match(const void *res, size_t n, const char *url);
 
 /* Links reported by the page handler. */
@@ -162,5 +165,114 @@ mm_rc frontier_host_robots(struct frontier *f, const char *host, int status, con
 mm_rc frontier_host_next(struct frontier *f, const char *host, int64_t next_allowed_ms, struct mm_err *err);
 mm_rc frontier_host_state(struct frontier *f, const char *host, int failures, int64_t parked_until,
                           const char *reason, struct mm_err *err);
+
+/* ---- hosts.c: the per-host politeness queues ----------------------------- */
+
+#define CRAWL_HOST_BUF 16 /* claimed URLs kept in memory per host */
+
+enum crawl_robots_state {
+    CRAWL_ROBOTS_UNKNOWN = 0,  /* not looked at yet */
+    CRAWL_ROBOTS_FETCHING = 1, /* robots.txt in flight */
+    CRAWL_ROBOTS_READY = 2,    /* rules known (until robots_until_s) */
+    CRAWL_ROBOTS_BLOCKED = 3,  /* unreachable or 5xx: nothing allowed until robots_until_s */
+};
+
+/* One host's queue: "scheme://host:port", its politeness state and up to
+ * CRAWL_HOST_BUF URLs claimed from the frontier. */
+struct crawl_host {
+    char *key;       /* scheme://host:port */
+    char name[256];  /* host name */
+    uint64_t hash;
+    const struct crawl_site *site;
+    int inflight, per_host;
+    long delay_ms;
+    int64_t next_allowed_ms; /* monotonic ms */
+    enum crawl_robots_state robots_state;
+    int64_t robots_until_s;  /* READY: refresh after; BLOCKED: retry after (wall s) */
+    struct crawl_robots *robots;
+    int failures;
+    int64_t parked_until_s;
+    int64_t empty_until_ms;  /* no due URLs: do not ask again before */
+    struct frontier_item buf[CRAWL_HOST_BUF];
+    int nbuf, ibuf;
+};
+
+/* Every host of a crawl (a plain list: crawls have tens of hosts). */
+struct crawl_hosts {
+    struct crawl_host **v;
+    size_t n, cap;
+    const struct crawl_config *cfg; /* per_host, delay and site of new hosts */
+};
+struct crawl_host *crawl_hosts_find(const struct crawl_hosts *t, const char *key);
+/* The host of `key`, added when new; NULL when out of memory. */
+struct crawl_host *crawl_hosts_get(struct crawl_hosts *t, const char *key);
+void crawl_hosts_free(struct crawl_hosts *t);
+
+/* 1 when politeness lets the host start a transfer now (connections,
+ * delay, parking). */
+int crawl_host_may_start(const struct crawl_host *h, int64_t nowm, int64_t nows);
+/* *have = 1 when a claimed URL is buffered; an empty buffer is refilled
+ * from the frontier (at most once a second when nothing is due). */
+mm_rc crawl_host_refill(struct crawl_host *h, struct frontier *f, int64_t nowm, int64_t nows, int64_t *ops,
+                        int *have, struct mm_err *err);
+enum crawl_host_next {
+    CRAWL_HOST_WAIT = 0,         /* nothing may start now */
+    CRAWL_HOST_FETCH_ROBOTS = 1, /* fetch robots.txt first (state is FETCHING now) */
+    CRAWL_HOST_FETCH_PAGE = 2,   /* rules known: take a URL */
+};
+/* What the host may fetch now as far as robots.txt goes: the cached
+ * rules of the hosts table are used while fresh, a host the previous run
+ * left waiting keeps waiting. */
+mm_rc crawl_host_robots_check(struct crawl_host *h, struct frontier *f, const struct crawl_config *cfg, int64_t nowm,
+                              int64_t nows, enum crawl_host_next *what, struct mm_err *err);
+/* The next buffered URL robots.txt allows into *out (*got = 1; owned by
+ * the caller); disallowed ones are finished as skipped and counted in *denied. */
+mm_rc crawl_host_take(struct crawl_host *h, struct frontier *f, struct frontier_item *out, int *got, int64_t *denied,
+                      int64_t *ops, struct mm_err *err);
+/* A transfer of the host started / ended at monotonic ms nowm. */
+void crawl_host_started(struct crawl_host *h, int64_t nowm);
+void crawl_host_finished(struct crawl_host *h, int64_t nowm);
+/* A failed fetch slows the host: wait_s >= 0 (Retry-After) pauses it that
+ * long; otherwise its pause doubles per consecutive failure and after
+ * host_fail_park failures it is parked (*parked = 1, written to hosts). */
+mm_rc crawl_host_backoff(struct crawl_host *h, struct frontier *f, const struct crawl_config *cfg, const char *kind,
+                         int64_t wait_s, int64_t nowm, int64_t nows, int *parked, struct mm_err *err);
+/* robots.txt was read (`robots` is taken over) / could not be read. */
+void crawl_host_robots_ready(struct crawl_host *h, struct crawl_robots *robots, const struct crawl_config *cfg,
+                             int64_t nowm, int64_t nows);
+void crawl_host_robots_blocked(struct crawl_host *h, const struct crawl_config *cfg, int64_t nows);
+/* For the idle check of a crawl with nothing in flight: sets *ready when the
+ * host has a URL to fetch, clears *all_empty when it may still find one. */
+void crawl_host_idle(const struct crawl_host *h, int64_t nowm, int64_t nows, long idle_wait_s, int *ready,
+                     int *all_empty);
+
+/* ---- workers.c: the page handler's extract part on worker threads -------- */
+
+enum { CRAWL_JOB_WAITING = 0, CRAWL_JOB_RUNNING = 1, CRAWL_JOB_DONE = 2 };
+/* One page for handler->extract. */
+struct crawl_job {
+    const struct crawl_page *page; /* borrowed until the job is taken back */
+    void *result;                  /* extract's result (handler->result_free) */
+    mm_rc rc;                      /* extract's return */
+    struct mm_err err;             /* extract's error */
+    int state;                     /* CRAWL_JOB_DONE: result, rc and err are set */
+    struct crawl_job *next;        /* the pool's queue */
+};
+struct crawl_workers;
+/* Start `threads` threads running handler->extract(ctx, ...) on submitted
+ * jobs; wake(wake_ctx) is called (from a worker) after each job ends. */
+mm_rc crawl_workers_start(int threads, const struct crawl_page_handler *handler, void *ctx, void (*wake)(void *),
+                          void *wake_ctx, struct crawl_workers **out, struct mm_err *err);
+/* Queue a job (its page stays borrowed until the job is taken back). */
+void crawl_workers_submit(struct crawl_workers *w, struct crawl_job *j);
+/* Jobs submitted and not yet taken back. */
+size_t crawl_workers_pending(struct crawl_workers *w);
+/* The oldest job when it is done (wait = 1: wait for it), else NULL: jobs
+ * come back in submission order. After crawl_workers_stop, jobs left come
+ * back not done (state CRAWL_JOB_WAITING). */
+struct crawl_job *crawl_workers_take(struct crawl_workers *w, int wait);
+/* Let running jobs end and the threads exit; waiting jobs stay queued. */
+void crawl_workers_stop(struct crawl_workers *w);
+void crawl_workers_free(struct crawl_workers *w);
 
 #endif

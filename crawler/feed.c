@@ -10,6 +10,7 @@
 #include <libxml/xmlreader.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <zlib.h>
 
 #define FEED_MAX_ENTRIES 50000 /* sitemaps.org's per-file limit */
@@ -226,4 +227,95 @@ mm_rc crawl_feed_parse(const char *name, const char *body, size_t len, size_t ma
 done:
     mm_buf_free(&inflated);
     return rc;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int m, int d) {
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* "+0900", "+09:00", "Z", "GMT", "UTC", "KST" -> seconds east of UTC;
+ * 0 when unknown; *found 0 when there is no zone at all. */
+static long zone_offset(const char *p, int *found) {
+    while (*p == ' ')
+        p++;
+    *found = 1;
+    if (*p == 'Z' || strncmp(p, "GMT", 3) == 0 || strncmp(p, "UT", 2) == 0)
+        return 0;
+    if (strncmp(p, "KST", 3) == 0)
+        return 9 * 3600;
+    if ((*p == '+' || *p == '-') && p[1] >= '0' && p[1] <= '9' && p[2] >= '0' && p[2] <= '9') {
+        int h = (p[1] - '0') * 10 + (p[2] - '0'), mi = 0;
+        const char *q = p + 3;
+        if (*q == ':')
+            q++;
+        if (q[0] >= '0' && q[0] <= '9' && q[1] >= '0' && q[1] <= '9')
+            mi = (q[0] - '0') * 10 + (q[1] - '0');
+        return (*p == '-' ? -1 : 1) * (h * 3600L + mi * 60L);
+    }
+    *found = 0;
+    return 9 * 3600; /* no zone: Korean sites write Korea time */
+}
+
+int crawl_feed_date(const char *s, int64_t *out) {
+    static const char *const MON[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, n = 0;
+    if (s == NULL)
+        return 0;
+    while (*s == ' ')
+        s++;
+    const char *rest = NULL;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == 10) { /* ISO 8601 / W3C-DTF */
+        rest = s + n;
+        if (*rest == 'T' || *rest == ' ') {
+            int k = 0;
+            if (sscanf(rest + 1, "%2d:%2d%n", &h, &mi, &k) == 2) {
+                rest += 1 + k;
+                if (*rest == ':' && sscanf(rest + 1, "%2d%n", &sec, &k) == 1)
+                    rest += 1 + k;
+                while (*rest == '.' || (*rest >= '0' && *rest <= '9'))
+                    rest++;
+            }
+        }
+    } else { /* RFC 822: "[Tue, ]18 Nov 2026 07:41[:00] +0900" */
+        const char *p = strchr(s, ',');
+        p = p ? p + 1 : s;
+        char mon[4] = "";
+        int k = 0;
+        if (sscanf(p, " %2d %3s %4d %2d:%2d%n", &d, mon, &y, &h, &mi, &k) != 5)
+            return 0;
+        rest = p + k;
+        if (*rest == ':' && sscanf(rest + 1, "%2d%n", &sec, &k) == 1)
+            rest += 1 + k;
+        for (int i = 0; i < 12; i++)
+            if (strcasecmp(mon, MON[i]) == 0)
+                mo = i + 1;
+        if (y < 100)
+            y += y < 70 ? 2000 : 1900;
+    }
+    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return 0;
+    int found;
+    long off = zone_offset(rest ? rest : "", &found);
+    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+    return 1;
+}
+
+void crawl_entries_newest(const struct crawl_entries *e, int64_t *dated, int64_t *newest) {
+    *dated = 0;
+    *newest = -1;
+    for (size_t i = 0; i < e->n; i++) {
+        int64_t t;
+        if (e->v[i].lastmod[0] && crawl_feed_date(e->v[i].lastmod, &t)) {
+            (*dated)++;
+            if (t > *newest)
+                *newest = t;
+        }
+    }
 }

@@ -78,7 +78,7 @@ struct export_counts {
  * "validation-00000..." when validation_fraction > 0, and manifest.json
  * (counts, parameters, seed, tokenizer name and sha256, source database,
  * each shard's instances, bytes and sha256). Sentences are those with an
- * example for `tok` (pipeline_encode in cli/pipeline.c makes them): kept sentences of
+ * example for `tok` (pipeline_encode in pipeline/pipeline.c makes them): kept sentences of
  * non-rejected documents, and every sentence of BERT-text documents;
  * validation documents are picked by a hash of the seed and document id.
  * Reads in one transaction, so a concurrent writer does not change the

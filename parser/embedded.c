@@ -6,8 +6,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
+#include <libxml/uri.h>
 
 #include "parser_int.h"
 
@@ -248,5 +250,92 @@ mm_rc parse_embedded(xmlDoc *doc, char **out, const char **kind, struct mm_err *
         }
     }
     (void)err;
+    return MM_OK;
+}
+
+/* ---- article lists in __NEXT_DATA__ (list pages rendered in the browser) ---- */
+
+static const xmlNode *find_next_data(const xmlNode *n, int depth) {
+    for (const xmlNode *c = n; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) continue;
+        if (parse_tag_is(c, "script")) {
+            const char *id = parse_attr(c, "id");
+            if (id && !strcmp(id, "__NEXT_DATA__")) return c;
+            continue;
+        }
+        if (c->children && depth < PARSE_MAX_DEPTH) {
+            const xmlNode *f = find_next_data(c->children, depth + 1);
+            if (f) return f;
+        }
+    }
+    return NULL;
+}
+
+/* Fields of a list item that hold its page's address, best first. */
+static const char *const LINK_KEYS[] = {"url", "link", "href", "articleUrl", "article_url",
+                                        "shareUrl", "share_url", "path", NULL};
+
+static mm_rc add_link(struct parse_result *r, const char *href, const char *base) {
+    if (!href || !*href || r->n_links >= PARSE_MAX_LINKS) return MM_OK;
+    xmlChar *abs = xmlBuildURI((const xmlChar *)href, (const xmlChar *)(base ? base : ""));
+    if (!abs) return MM_OK;
+    char *u = (char *)abs;
+    char *hash = strchr(u, '#');
+    if (hash) *hash = 0;
+    int keep = !strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8);
+    for (size_t i = 0; keep && i < r->n_links; i++)
+        if (!strcmp(r->links[i].url, u)) keep = 0;
+    mm_rc rc = MM_OK;
+    if (keep) {
+        struct parse_link *nl = realloc(r->links, (r->n_links + 1) * sizeof *nl);
+        char *copy = parse_strdup(u);
+        if (nl) r->links = nl;
+        if (!nl || !copy) {
+            free(copy);
+            rc = MM_ENOMEM;
+        } else {
+            r->links[r->n_links++] = (struct parse_link){.url = copy, .kind = PARSE_LINK_A};
+        }
+    }
+    xmlFree(abs);
+    return rc;
+}
+
+mm_rc parse_embedded_links(xmlDoc *doc, const char *path, const char *base, struct parse_result *r,
+                           struct mm_err *err) {
+    xmlNode *root = xmlDocGetRootElement(doc);
+    const xmlNode *nd = root && path ? find_next_data(root, 0) : NULL;
+    if (!nd || !nd->children || !nd->children->content) return MM_OK;
+    json_error_t je;
+    json_t *j = json_loads((const char *)nd->children->content, JSON_DISABLE_EOF_CHECK, &je);
+    json_t *v = j;
+    /* follow "a.b.c" */
+    for (const char *p = path; v && *p;) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        char key[128];
+        if (n == 0 || n >= sizeof key) {
+            v = NULL;
+            break;
+        }
+        memcpy(key, p, n);
+        key[n] = 0;
+        v = json_object_get(v, key);
+        p += n + (dot ? 1 : 0);
+    }
+    mm_rc rc = MM_OK;
+    size_t i;
+    json_t *item;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, item) {
+            if (rc != MM_OK) break;
+            const char *href = json_string_value(item);
+            for (int k = 0; !href && LINK_KEYS[k]; k++)
+                href = json_string_value(json_object_get(item, LINK_KEYS[k]));
+            rc = add_link(r, href, base);
+        }
+    }
+    json_decref(j);
+    if (rc != MM_OK) return mm_err_set(err, rc, "out of memory reading the page's article list");
     return MM_OK;
 }

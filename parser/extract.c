@@ -140,6 +140,68 @@ static int url_date(const char *url, char out[32]) {
     return 0;
 }
 
+/* JSON-LD articleBody as paragraphs: HTML as such; plain text keeps its
+ * line breaks (an HTML reading would join the lines into one). */
+static char *ld_text(const char *body) {
+    if (strchr(body, '<')) return parse_fragment_text(body, strlen(body));
+    struct mm_buf b;
+    mm_buf_init(&b, 0);
+    if (mm_buf_append(&b, body, strlen(body)) != MM_OK) return NULL;
+    char *t = parse_clean_paragraphs(b.data, b.len);
+    mm_buf_free(&b);
+    return t;
+}
+
+/* A site rule's title/published/modified/author XPaths win over what the
+ * page's <meta> tags say (read before drop_xpath removes anything). */
+struct site_meta_ctx {
+    struct parse_result *r;
+    char **slot;  /* title, published or modified */
+    int is_date;
+    int authors;  /* authors found so far */
+};
+
+static mm_rc take_value(void *ctx, const char *v) {
+    struct site_meta_ctx *m = ctx;
+    char iso[32];
+    if (!m->slot) { /* authors: the first one replaces the meta authors */
+        if (!m->authors++) {
+            for (size_t i = 0; i < m->r->n_authors; i++) free(m->r->authors[i]);
+            m->r->n_authors = 0;
+        }
+        return parse_meta_add_author(m->r, v);
+    }
+    if (m->authors) return MM_OK; /* the first usable value wins */
+    char *s = NULL;
+    if (m->is_date) {
+        if (!parse_date_iso(v, iso)) return MM_OK;
+        s = parse_strdup(iso);
+    } else {
+        s = parse_squash(v);
+        if (s && !*s) {
+            free(s);
+            return MM_OK;
+        }
+    }
+    if (!s) return MM_ENOMEM;
+    free(*m->slot);
+    *m->slot = s;
+    m->authors = 1;
+    return MM_OK;
+}
+
+static mm_rc site_meta(const struct parse_site *site, xmlDoc *doc, struct parse_result *r,
+                       struct mm_err *err) {
+    char **slots[] = {&r->title, &r->published, &r->modified, NULL};
+    mm_rc rc = MM_OK;
+    for (int f = 0; rc == MM_OK && f < PARSE_SITE_META_N; f++) {
+        struct site_meta_ctx m = {.r = r, .slot = slots[f], .is_date = f == PARSE_SITE_PUBLISHED ||
+                                                                       f == PARSE_SITE_MODIFIED};
+        rc = parse_site_meta(site, doc, (enum parse_site_meta)f, take_value, &m, err);
+    }
+    return rc;
+}
+
 mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char *content_type,
                     const char *bytes, size_t len, struct parse_result **out, struct mm_err *err) {
     *out = NULL;
@@ -195,13 +257,28 @@ mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char
     const char *emb_kind = "";
     if (rc == MM_OK && site) {
         r->rule = parse_strdup(parse_site_name(site));
-        if (parse_site_prefers_embedded(site)) {
+        rc = site_meta(site, doc, r, err);
+        if (rc == MM_OK && parse_site_embedded_links(site))
+            rc = parse_embedded_links(doc, parse_site_embedded_links(site), url && *url ? url : r->canonical_url,
+                                      r, err);
+        if (rc == MM_OK && parse_site_prefers_embedded(site)) {
             rc = parse_embedded(doc, &emb, &emb_kind, err);
             if (rc == MM_OK && emb) {
                 r->text = emb;
                 emb = NULL;
                 r->method = PARSE_METHOD_EMBEDDED;
                 r->embedded_kind = emb_kind;
+            } else if (rc == MM_OK && ld_body && strlen(ld_body) >= 200) {
+                /* a JS-rendered site whose only copy of the body is JSON-LD */
+                r->text = ld_text(ld_body);
+                if (!r->text) goto oom_doc;
+                if (*r->text) {
+                    r->method = PARSE_METHOD_EMBEDDED;
+                    r->embedded_kind = "json-ld";
+                } else {
+                    free(r->text);
+                    r->text = NULL;
+                }
             }
         }
         if (rc == MM_OK && !r->text) {
@@ -216,7 +293,7 @@ mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char
         if (rc == MM_OK) rc = parse_generic(doc, &gen, err);
         char *ld = NULL;
         if (rc == MM_OK && ld_body && strlen(ld_body) >= 200)
-            ld = parse_fragment_text(ld_body, strlen(ld_body));
+            ld = ld_text(ld_body);
         size_t glen = gen ? strlen(gen) : 0;
         /* Embedded text wins unless it is a teaser of what the page shows. */
         if (emb && strlen(emb) * 2 >= glen) {
@@ -236,6 +313,10 @@ mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char
         }
         free(gen);
         free(ld);
+    }
+    if (0) {
+    oom_doc:
+        rc = mm_err_set(err, MM_ENOMEM, "%s: out of memory", name);
     }
     free(emb);
     free(ld_body);
@@ -260,7 +341,9 @@ mm_rc parse_extract(const struct parse_rules *rules, const char *url, const char
     /* An "author" that is the publisher itself (JSON-LD Organization, meta
      * author = site name) is no byline: drop it so the text's 기자 line counts. */
     for (size_t i = 0; i < r->n_authors;) {
-        if (*r->site && (!strcmp(r->authors[i], r->site) || strstr(r->site, r->authors[i]))) {
+        /* "헤럴드경제 | 네이버" (outlet | portal) is no byline either */
+        if ((*r->site && (!strcmp(r->authors[i], r->site) || strstr(r->site, r->authors[i]))) ||
+            strstr(r->authors[i], " | ")) {
             free(r->authors[i]);
             memmove(r->authors + i, r->authors + i + 1, (r->n_authors - i - 1) * sizeof *r->authors);
             r->n_authors--;

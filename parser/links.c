@@ -1,6 +1,7 @@
 /*
  * links.c -- the links a crawler follows: every <a href> resolved against
- * <base href> (RFC 3986 section 5 via libxml2's xmlBuildURI), with rel=nofollow,
+ * <base href> (RFC 3986 section 5 via libxml2's xmlBuildURI, escapes kept as
+ * written), with rel=nofollow,
  * plus RSS/Atom feeds and sitemaps announced with <link>. Fragments are cut
  * and duplicates dropped; only http(s) URLs are kept.
  */
@@ -43,6 +44,47 @@ static int seen_add(struct lk *L, const char *u) {
     return 1;
 }
 
+/* xmlBuildURI percent-decodes the path and escapes it again, so "%00"
+ * became a NUL that cut the URL ("/secret%00.html" -> "/secret") and
+ * "%2F" became a '/'. Every '%' goes in as "%25" (which it decodes back to
+ * a '%' and escapes again) and comes out as '%': the escapes of the page
+ * reach the crawler as written. */
+static xmlChar *resolve(const char *ref, const char *base) {
+    xmlChar *r = NULL;
+    char *esc[2] = {NULL, NULL};
+    const char *in[2] = {ref, base};
+    for (int k = 0; k < 2; k++) {
+        size_t n = strlen(in[k]), pct = 0;
+        for (size_t i = 0; i < n; i++)
+            pct += in[k][i] == '%';
+        if ((esc[k] = malloc(n + 2 * pct + 1)) == NULL)
+            goto done;
+        char *o = esc[k];
+        for (size_t i = 0; i < n; i++) {
+            *o++ = in[k][i];
+            if (in[k][i] == '%') {
+                *o++ = '2';
+                *o++ = '5';
+            }
+        }
+        *o = '\0';
+    }
+    r = xmlBuildURI((const xmlChar *)esc[0], (const xmlChar *)esc[1]);
+    if (r) {
+        char *w = (char *)r;
+        for (const char *p = (const char *)r; *p; p++) {
+            *w++ = *p;
+            if (p[0] == '%' && p[1] == '2' && p[2] == '5')
+                p += 2;
+        }
+        *w = '\0';
+    }
+done:
+    free(esc[0]);
+    free(esc[1]);
+    return r;
+}
+
 static void add(struct lk *L, const char *href, enum parse_link_kind kind, int nofollow) {
     if (L->rc != MM_OK || L->r->n_links >= PARSE_MAX_LINKS || !href) return;
     while (*href == ' ' || *href == '\n' || *href == '\t' || *href == '\r') href++;
@@ -50,7 +92,7 @@ static void add(struct lk *L, const char *href, enum parse_link_kind kind, int n
         !strncasecmp(href, "mailto:", 7) || !strncasecmp(href, "tel:", 4) ||
         !strncasecmp(href, "data:", 5))
         return;
-    xmlChar *abs = xmlBuildURI((const xmlChar *)href, (const xmlChar *)(L->base ? L->base : ""));
+    xmlChar *abs = resolve(href, L->base ? L->base : "");
     if (!abs) return;
     char *u = (char *)abs;
     char *hash = strchr(u, '#');
@@ -112,7 +154,7 @@ mm_rc parse_links(xmlDoc *doc, const char *url, struct parse_result *r, struct m
     find_base(root, &b, 0);
     xmlChar *based = NULL;
     if (b && *b) {
-        based = xmlBuildURI((const xmlChar *)b, (const xmlChar *)(url ? url : ""));
+        based = resolve(b, url ? url : "");
         if (based) L.base = (const char *)based;
     }
     L.seen_cap = 1u << 16; /* > 2 * PARSE_MAX_LINKS */

@@ -144,7 +144,10 @@ static void walk(struct meta *m, const xmlNode *n, int depth, int in_body) {
             if (rel && strcasecmp(rel, "canonical") == 0) set1(&m->canonical, parse_attr(c, "href"));
         } else if (!strcmp(t, "script")) {
             const char *ty = parse_attr(c, "type");
-            if (ty && strcasestr(ty, "ld+json") && m->n_ld < MAX_LD) {
+            const char *id = parse_attr(c, "id");
+            /* JTBC (2026) names its JSON-LD script by id */
+            if (((ty && strcasestr(ty, "ld+json")) || (id && !strcmp(id, PARSE_LD_SCRIPT_ID))) &&
+                m->n_ld < MAX_LD) {
                 xmlChar *s = xmlNodeGetContent(c);
                 if (s) {
                     m->ld[m->n_ld++] = parse_strdup((const char *)s);
@@ -311,7 +314,7 @@ static char *clean_author(const char *a) {
     return s;
 }
 
-static mm_rc add_author(struct parse_result *r, const char *a) {
+mm_rc parse_meta_add_author(struct parse_result *r, const char *a) {
     if (r->n_authors >= MAX_AUTHORS) return MM_OK;
     char *c = clean_author(a);
     if (!c) return MM_OK;
@@ -348,7 +351,7 @@ mm_rc parse_meta_from_text(struct parse_result *r, const char *text) {
                                      s[-1] == '\n' || s[-1] == '[' || s[-1] == '/')) {
                 char *name = parse_strndup(s, (size_t)(p - s));
                 if (!name) return MM_ENOMEM;
-                mm_rc rc = add_author(r, name);
+                mm_rc rc = parse_meta_add_author(r, name);
                 free(name);
                 if (rc != MM_OK) return rc;
             }
@@ -442,9 +445,9 @@ mm_rc parse_meta(xmlDoc *doc, struct parse_result *r, char **jsonld_body, struct
     if (!r->lang) r->lang = lang_of(L.lang);
     if (!r->lang) r->lang = lang_of(m.og_locale);
     if (!r->lang) r->lang = parse_strdup("");
-    for (size_t i = 0; rc == MM_OK && i < L.n_authors; i++) rc = add_author(r, L.authors[i]);
+    for (size_t i = 0; rc == MM_OK && i < L.n_authors; i++) rc = parse_meta_add_author(r, L.authors[i]);
     if (!L.n_authors)
-        for (size_t i = 0; rc == MM_OK && i < m.n_author_meta; i++) rc = add_author(r, m.author_meta[i]);
+        for (size_t i = 0; rc == MM_OK && i < m.n_author_meta; i++) rc = parse_meta_add_author(r, m.author_meta[i]);
     if (L.body && *L.body) *jsonld_body = parse_strdup(L.body);
     if (!r->title || !r->site || !r->canonical_url || !r->description || !r->published ||
         !r->modified || !r->lang)

@@ -29,6 +29,9 @@ char *parse_clean_paragraphs(const char *text, size_t len);
 
 /* ---- meta.c: metadata from JSON-LD, OpenGraph, <time>, visible text --- */
 mm_rc parse_meta(xmlDoc *doc, struct parse_result *r, char **jsonld_body, struct mm_err *err);
+/* Add one author (cleaned: "홍길동 기자 a@b.kr" -> "홍길동"; duplicates and
+ * empty names are skipped). */
+mm_rc parse_meta_add_author(struct parse_result *r, const char *a);
 /* Fill authors from "홍길동 기자" bylines in `text` when none was found. */
 mm_rc parse_meta_from_text(struct parse_result *r, const char *text);
 /* Strip the site suffix (" | 연합뉴스", " - SBS 뉴스") from a title in place. */
@@ -42,6 +45,13 @@ mm_rc parse_embedded(xmlDoc *doc, char **out, const char **kind, struct mm_err *
  * Fusion state (rawtext.c keeps scripts holding them). */
 #define PARSE_MARK_NEXT_FLIGHT "__next_f.push([1,"
 #define PARSE_MARK_FUSION "Fusion.globalContent"
+/* A script read as JSON-LD by its id whatever its type (JTBC since 2026). */
+#define PARSE_LD_SCRIPT_ID "article-structured-data"
+/* Article links listed in __NEXT_DATA__ at the dotted `path` (a list page
+ * rendered in the browser): each item's url/link/href field, resolved
+ * against `base`, is appended to r->links. */
+mm_rc parse_embedded_links(xmlDoc *doc, const char *path, const char *base, struct parse_result *r,
+                           struct mm_err *err);
 /* Text of an HTML fragment (embedded bodies often hold markup). */
 char *parse_fragment_text(const char *html, size_t len);
 
@@ -64,6 +74,21 @@ const char *parse_site_title_suffix(const struct parse_site *s);
 int parse_site_prefers_embedded(const struct parse_site *s);
 /* 1 when the site has body_xpath rules (a miss is then a rule fallback). */
 int parse_site_has_body(const struct parse_site *s);
+/* Metadata a site rule reads from its own markup (title_xpath, ...). */
+enum parse_site_meta {
+    PARSE_SITE_TITLE = 0,
+    PARSE_SITE_PUBLISHED = 1,
+    PARSE_SITE_MODIFIED = 2,
+    PARSE_SITE_AUTHOR = 3,
+    PARSE_SITE_META_N = 4
+};
+/* fn is called with every string the field's XPaths yield, in order; a
+ * non-OK return stops the walk and is returned. */
+typedef mm_rc (*parse_value_fn)(void *ctx, const char *value);
+mm_rc parse_site_meta(const struct parse_site *s, xmlDoc *doc, enum parse_site_meta field,
+                      parse_value_fn fn, void *fn_ctx, struct mm_err *err);
+/* The site's embedded_links path ("props.pageProps.list"), or NULL. */
+const char *parse_site_embedded_links(const struct parse_site *s);
 /* Remove drop_xpath nodes, then collect the body_xpath text (NULL when the
  * rule found nothing). */
 mm_rc parse_site_apply(const struct parse_site *s, xmlDoc *doc, char **out, struct mm_err *err);

@@ -12,7 +12,8 @@
  * rest of the page as it is.
  *
  * Kept: scripts whose type is not JavaScript (JSON-LD, __NEXT_DATA__,
- * templates) and scripts holding a marker embedded.c looks for.
+ * templates), scripts with the id meta.c reads as JSON-LD
+ * (PARSE_LD_SCRIPT_ID), and scripts holding a marker embedded.c looks for.
  */
 #include <string.h>
 #include <strings.h>
@@ -109,6 +110,9 @@ static const char *scan_attrs(const char *p, const char *end, int script, struct
         if (script && name_len == 4 && strncasecmp(name, "type", 4) == 0 && !is_js_type(v, vn)) t->keep = 1;
         if (script && name_len == 2 && strncasecmp(name, "id", 2) == 0 && vn == 13 &&
             memcmp(v, "__NEXT_DATA__", 13) == 0)
+            t->keep = 1;
+        if (script && name_len == 2 && strncasecmp(name, "id", 2) == 0 &&
+            vn == strlen(PARSE_LD_SCRIPT_ID) && memcmp(v, PARSE_LD_SCRIPT_ID, vn) == 0)
             t->keep = 1;
     }
 }

@@ -25,11 +25,19 @@ struct parse_site {
     size_t n_drop;
     char *title_suffix;
     int embedded; /* body comes from embedded JSON first (JS-rendered site) */
+    /* metadata the site shows in its own markup, read before drop_xpath */
+    xmlXPathCompExprPtr meta[PARSE_SITE_META_N][MAX_XP];
+    size_t n_meta[PARSE_SITE_META_N];
+    char *embedded_links; /* dotted path in __NEXT_DATA__ to a list of articles */
 };
+
+static const char *const META_KEYS[PARSE_SITE_META_N] = {"title_xpath", "published_xpath",
+                                                         "modified_xpath", "author_xpath"};
 
 struct parse_rules {
     struct parse_site *sites;
     size_t n;
+    struct mm_strmap *hosts; /* host -> index in sites: a lookup per page, not a scan */
 };
 
 static void silent(void *ctx, xmlErrorPtr e) {
@@ -43,23 +51,24 @@ static void site_free(struct parse_site *s) {
     free(s->hosts);
     for (size_t i = 0; i < s->n_body; i++) xmlXPathFreeCompExpr(s->body[i]);
     for (size_t i = 0; i < s->n_drop; i++) xmlXPathFreeCompExpr(s->drop[i]);
+    for (int m = 0; m < PARSE_SITE_META_N; m++)
+        for (size_t i = 0; i < s->n_meta[m]; i++) xmlXPathFreeCompExpr(s->meta[m][i]);
     free(s->title_suffix);
+    free(s->embedded_links);
 }
 
 void parse_rules_free(struct parse_rules *r) {
     if (!r) return;
     for (size_t i = 0; i < r->n; i++) site_free(&r->sites[i]);
     free(r->sites);
+    mm_strmap_free(r->hosts);
     free(r);
 }
 
 size_t parse_rules_count(const struct parse_rules *r) { return r ? r->n : 0; }
 
-static mm_rc compile(struct mm_conf *conf, const char *sec, const char *key,
+static mm_rc compile(xmlXPathContextPtr ctx, struct mm_conf *conf, const char *sec, const char *key,
                      xmlXPathCompExprPtr *arr, size_t *n, struct mm_err *err) {
-    xmlXPathContextPtr ctx = xmlXPathNewContext(NULL);
-    if (!ctx) return mm_err_set(err, MM_ENOMEM, "out of memory compiling XPath");
-    ctx->error = silent;
     const struct mm_conf_entry *e;
     mm_rc rc = MM_OK;
     for (size_t i = 0; (e = mm_conf_get_nth(conf, sec, key, i)) != NULL; i++) {
@@ -76,7 +85,6 @@ static mm_rc compile(struct mm_conf *conf, const char *sec, const char *key,
         }
         arr[(*n)++] = c;
     }
-    xmlXPathFreeContext(ctx);
     return rc;
 }
 
@@ -86,7 +94,11 @@ mm_rc parse_rules_load(struct mm_conf *conf, struct parse_rules **out, struct mm
     if (!r) return mm_err_set(err, MM_ENOMEM, "out of memory loading site rules");
     const char *sec;
     size_t cap = 0;
-    mm_rc rc = MM_OK;
+    mm_rc rc = mm_strmap_new(&r->hosts);
+    /* one XPath context compiles every rule */
+    xmlXPathContextPtr ctx = rc == MM_OK ? xmlXPathNewContext(NULL) : NULL;
+    if (!ctx) rc = MM_ENOMEM;
+    else ctx->error = silent;
     for (size_t i = 0; rc == MM_OK && (sec = mm_conf_section(conf, i)) != NULL; i++) {
         if (strncmp(sec, "site ", 5) != 0) continue;
         if (r->n == cap) {
@@ -114,7 +126,16 @@ mm_rc parse_rules_load(struct mm_conf *conf, struct parse_rules **out, struct mm
                 }
                 s->hosts = nh;
                 s->hosts[s->n_hosts] = parse_strndup(p, (size_t)(e - p));
-                for (char *q = s->hosts[s->n_hosts]; q && *q; q++) *q = (char)tolower((unsigned char)*q);
+                if (!s->hosts[s->n_hosts]) {
+                    rc = MM_ENOMEM;
+                    break;
+                }
+                for (char *q = s->hosts[s->n_hosts]; *q; q++) *q = (char)tolower((unsigned char)*q);
+                if (mm_strmap_add(r->hosts, s->hosts[s->n_hosts], strlen(s->hosts[s->n_hosts]), r->n - 1) != MM_OK) {
+                    free(s->hosts[s->n_hosts]);
+                    rc = MM_ENOMEM;
+                    break;
+                }
                 s->n_hosts++;
             }
             p = e;
@@ -122,9 +143,14 @@ mm_rc parse_rules_load(struct mm_conf *conf, struct parse_rules **out, struct mm
         const char *suf = mm_conf_get(conf, sec, "title_suffix");
         if (suf) s->title_suffix = parse_strdup(suf);
         if (rc == MM_OK) rc = mm_conf_get_bool(conf, sec, "embedded", &s->embedded, err);
-        if (rc == MM_OK) rc = compile(conf, sec, "body_xpath", s->body, &s->n_body, err);
-        if (rc == MM_OK) rc = compile(conf, sec, "drop_xpath", s->drop, &s->n_drop, err);
+        if (rc == MM_OK) rc = compile(ctx, conf, sec, "body_xpath", s->body, &s->n_body, err);
+        if (rc == MM_OK) rc = compile(ctx, conf, sec, "drop_xpath", s->drop, &s->n_drop, err);
+        for (int m = 0; rc == MM_OK && m < PARSE_SITE_META_N; m++)
+            rc = compile(ctx, conf, sec, META_KEYS[m], s->meta[m], &s->n_meta[m], err);
+        const char *el = mm_conf_get(conf, sec, "embedded_links");
+        if (rc == MM_OK && el && *el && !(s->embedded_links = parse_strdup(el))) rc = MM_ENOMEM;
     }
+    xmlXPathFreeContext(ctx);
     if (rc != MM_OK) {
         if (rc == MM_ENOMEM) mm_err_set(err, rc, "out of memory loading site rules");
         parse_rules_free(r);
@@ -161,17 +187,9 @@ static int url_host(const char *url, char *buf, size_t cap) {
 const struct parse_site *parse_rules_match(const struct parse_rules *r, const char *url) {
     char host[256];
     if (!r || !url_host(url, host, sizeof host)) return NULL;
-    size_t hl = strlen(host);
-    for (size_t i = 0; i < r->n; i++) {
-        for (size_t k = 0; k < r->sites[i].n_hosts; k++) {
-            const char *h = r->sites[i].hosts[k];
-            size_t n = strlen(h);
-            if (hl == n ? !strcmp(host, h)
-                        : (hl > n && host[hl - n - 1] == '.' && !strcmp(host + hl - n, h)))
-                return &r->sites[i];
-        }
-    }
-    return NULL;
+    /* the first site whose host is `host` or a domain above it */
+    size_t i = mm_strmap_get_domain(r->hosts, host);
+    return i < r->n ? &r->sites[i] : NULL;
 }
 
 const char *parse_site_name(const struct parse_site *s) { return s ? s->name : ""; }
@@ -180,6 +198,42 @@ const char *parse_site_title_suffix(const struct parse_site *s) {
 }
 int parse_site_prefers_embedded(const struct parse_site *s) { return s && s->embedded; }
 int parse_site_has_body(const struct parse_site *s) { return s && s->n_body > 0; }
+const char *parse_site_embedded_links(const struct parse_site *s) {
+    return s ? s->embedded_links : NULL;
+}
+
+/* Strings an XPath yields: each node's text (attributes included), or the
+ * string result of a function such as normalize-space(). */
+static mm_rc xpath_values(xmlXPathCompExprPtr x, xmlXPathContextPtr ctx, parse_value_fn fn,
+                          void *fn_ctx) {
+    xmlXPathObjectPtr o = xmlXPathCompiledEval(x, ctx);
+    mm_rc rc = MM_OK;
+    if (o && o->type == XPATH_STRING && o->stringval) {
+        rc = fn(fn_ctx, (const char *)o->stringval);
+    } else if (o && o->nodesetval) {
+        for (int k = 0; rc == MM_OK && k < o->nodesetval->nodeNr && k < 64; k++) {
+            xmlChar *v = xmlNodeGetContent(o->nodesetval->nodeTab[k]);
+            if (v) rc = fn(fn_ctx, (const char *)v);
+            xmlFree(v);
+        }
+    }
+    xmlXPathFreeObject(o);
+    return rc;
+}
+
+mm_rc parse_site_meta(const struct parse_site *s, xmlDoc *doc, enum parse_site_meta field,
+                      parse_value_fn fn, void *fn_ctx, struct mm_err *err) {
+    if (!s || !s->n_meta[field]) return MM_OK;
+    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+    if (!ctx) return mm_err_set(err, MM_ENOMEM, "out of memory evaluating site rule");
+    ctx->error = silent;
+    mm_rc rc = MM_OK;
+    for (size_t i = 0; rc == MM_OK && i < s->n_meta[field]; i++)
+        rc = xpath_values(s->meta[field][i], ctx, fn, fn_ctx);
+    xmlXPathFreeContext(ctx);
+    if (rc != MM_OK) return mm_err_set(err, rc, "out of memory reading site rule '%s'", s->name);
+    return MM_OK;
+}
 
 /* Inside a rule's container, captions and hidden parts are never body text. */
 static int rule_skip(const xmlNode *n, void *ctx) {

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IMPORT_MAX_LINE (64u << 20) /* one JSON line or one sentence */
+#define IMPORT_MAX_DOC MM_LINE_MAX /* one BERT-text document, its sentences joined */
 
 struct importer {
     struct store *s;
@@ -72,9 +72,12 @@ static mm_rc import_bert_line(struct importer *im, struct mm_buf *doc, long *fir
         return flush_bert_doc(im, doc, *first);
     if (doc->len == 0)
         *first = lineno;
-    else if (mm_buf_putc(doc, '\n') != MM_OK)
-        return mm_err_set(im->err, MM_ELIMIT, "%s:%ld: document too large", im->path, lineno);
-    if (mm_buf_append(doc, line, n) != MM_OK)
+    mm_rc rc = doc->len ? mm_buf_putc(doc, '\n') : MM_OK;
+    if (rc == MM_OK)
+        rc = mm_buf_append(doc, line, n);
+    if (rc == MM_ENOMEM)
+        return mm_err_set(im->err, MM_ENOMEM, "%s:%ld: out of memory gathering the document", im->path, lineno);
+    if (rc != MM_OK)
         return mm_err_set(im->err, MM_ELIMIT, "%s:%ld: document larger than %zu bytes; split it with blank lines",
                           im->path, lineno, doc->max);
     return MM_OK;
@@ -153,31 +156,38 @@ mm_rc store_import_file(struct store *s, const char *path, enum store_import_for
         return mm_err_set(err, errno == ENOENT ? MM_ENOTFOUND : MM_EIO, "%s: cannot open: %s", path, strerror(errno));
     struct importer im = {s, path, counts, err};
     struct mm_buf doc;
-    mm_buf_init(&doc, IMPORT_MAX_LINE);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
+    mm_buf_init(&doc, IMPORT_MAX_DOC);
+    struct mm_buf lb;
+    mm_buf_init(&lb, MM_LINE_MAX);
     long lineno = 0, first = 0;
     mm_rc rc = store_begin(s, err);
-    while (rc == MM_OK && (n = getline(&line, &cap, f)) >= 0) {
+    while (rc == MM_OK) {
+        mm_rc rr = mm_read_line(f, &lb);
+        if (rr == MM_OK && lb.len == 0)
+            break; /* end of input */
         lineno++;
-        size_t bad;
-        if ((size_t)n > IMPORT_MAX_LINE) {
-            rc = mm_err_set(err, MM_ELIMIT, "%s:%ld: line longer than %u bytes", path, lineno, IMPORT_MAX_LINE);
-        } else if (!mm_utf8_valid(line, (size_t)n, &bad)) {
-            rc = mm_err_set(err, MM_EPARSE, "%s:%ld: invalid UTF-8 at byte %zu of the line; convert the file to UTF-8",
-                            path, lineno, bad + 1);
+        char *line = lb.data;
+        size_t n = lb.len, bad;
+        if (rr == MM_ELIMIT) {
+            rc = mm_err_set(err, MM_ELIMIT, "%s:%ld: line longer than %zu bytes (the line limit); split it", path,
+                            lineno, MM_LINE_MAX);
+        } else if (rr == MM_ENOMEM) {
+            rc = mm_err_set(err, MM_ENOMEM, "%s:%ld: out of memory reading the line", path, lineno);
+        } else if (rr != MM_OK) {
+            rc = mm_err_set(err, MM_EIO, "%s: read failed at line %ld: %s", path, lineno, strerror(errno));
+        } else if (!mm_utf8_valid(line, n, &bad)) {
+            rc = mm_err_set(err, MM_EPARSE,
+                            "%s:%ld: invalid UTF-8 at byte offset %zu of the line; convert the file to UTF-8", path,
+                            lineno, bad);
         } else if (memchr(line, '\0', (size_t)n)) {
             rc = mm_err_set(err, MM_EPARSE, "%s:%ld: the line contains a NUL byte; is this a text file?", path, lineno);
         } else if (format == STORE_IMPORT_BERT_TEXT) {
-            rc = import_bert_line(&im, &doc, &first, line, (size_t)n, lineno);
+            rc = import_bert_line(&im, &doc, &first, line, n, lineno);
         } else {
-            rc = import_json_line(&im, line, (size_t)n, lineno);
+            rc = import_json_line(&im, line, n, lineno);
         }
         counts->lines = lineno;
     }
-    if (rc == MM_OK && ferror(f))
-        rc = mm_err_set(err, MM_EIO, "%s: read failed after line %ld: %s", path, lineno, strerror(errno));
     if (rc == MM_OK && format == STORE_IMPORT_BERT_TEXT)
         rc = flush_bert_doc(&im, &doc, first);
     if (rc == MM_OK)
@@ -186,7 +196,7 @@ mm_rc store_import_file(struct store *s, const char *path, enum store_import_for
         store_rollback(s);
         counts->added = counts->present = 0;
     }
-    free(line);
+    mm_buf_free(&lb);
     mm_buf_free(&doc);
     if (f != stdin)
         fclose(f);

@@ -22,14 +22,17 @@ int store_schema_version(void);
 
 enum store_open_flags {
     STORE_READONLY = 1, /* query only: no migration, no lock */
-    STORE_LOCK = 2,     /* take the run lock (FILE.lock); busy -> MM_EBUSY */
+    STORE_LOCK = 2,     /* take the run lock (a flock on FILE itself); busy -> MM_EBUSY */
     STORE_CREATE = 4,   /* create the file if it does not exist */
 };
 
 /* Open `path`, migrate its schema to the newest version (unless READONLY),
  * and with STORE_LOCK take the exclusive run lock held until store_close()
  * (also released by the kernel when the process dies, SIGKILL included).
- * `command` names the holder in the lock file ("crawl pid 123 since ...").
+ * The lock belongs to the file, not its name: a hard or symbolic link to a
+ * locked database is busy too. Symbolic links are resolved before SQLite
+ * opens the file, so all names share one -wal.
+ * `command` names the holder in FILE.lock ("crawl pid 123 since ...").
  * MM_EBUSY when another process holds the lock; its message names it.
  * MM_ENOTFOUND when the file does not exist and STORE_CREATE is not set. */
 mm_rc store_open(const char *path, int flags, const char *command, struct store **out, struct mm_err *err);
@@ -90,7 +93,7 @@ mm_rc store_document_put(struct store *s, const struct store_document *d, int64_
                          struct mm_err *err);
 
 /* Import one file in one transaction: on any error (invalid UTF-8, broken
- * JSON, a line over 64 MiB, a full disk) the message names FILE:LINE and
+ * JSON, a line over MM_LINE_MAX = 16 MiB, a full disk) the message names FILE:LINE and
  * nothing of the file stays in the database. Documents whose text is
  * already there are counted as present, not added. Path "-" is stdin. */
 enum store_import_format {
@@ -116,5 +119,51 @@ struct store_stats {
 };
 mm_rc store_stats(struct store *s, size_t max_sites, struct store_stats *out, struct mm_err *err);
 void store_stats_free(struct store_stats *st);
+
+/* ---- Rule health (health.c; tables run_sites and feeds) ---- */
+
+/* 1 when the database has a table of that name (an older schema may not). */
+int store_has_table(struct store *s, const char *name);
+
+/* How one site's pages were extracted in one run (a run_sites row). */
+struct store_site_outcomes {
+    const char *site;
+    int64_t pages, rule, rule_fallback, embedded, generic, empty, other_pages;
+};
+/* Add `o` to the run's row for o->site (created when missing). */
+mm_rc store_run_site_add(struct store *s, int64_t run_id, const struct store_site_outcomes *o, struct mm_err *err);
+/* 1 when a site's rule fell back on more than a fifth of its article pages. */
+int store_fallback_warns(int64_t rule_fallback, int64_t pages);
+
+/* A feed or sitemap read in a run: its entries and the newest entry date
+ * (-1: none dated). Replaces the feed's row. */
+mm_rc store_feed_seen(struct store *s, const char *url, const char *site, const char *kind, int64_t run_id,
+                      int64_t fetched, int64_t items, int64_t dated_items, int64_t newest_item, struct mm_err *err);
+
+struct store_health_site {
+    int64_t run_id;
+    char *started;               /* runs.started */
+    struct store_site_outcomes o; /* o.site owned */
+    int fallback_warn;           /* store_fallback_warns() */
+};
+struct store_health_feed {
+    char *url, *site, *kind;
+    int64_t fetched, items, dated_items;
+    int64_t newest;      /* newest entry, or for undated entries the newest published date of the
+                            documents fetched from them; -1 when unknown */
+    int newest_from_pages; /* newest came from the articles' own dates */
+    int stale;           /* kind feed, fetched within max_age, and empty or its newest entry older than max_age */
+};
+struct store_health {
+    struct store_health_site *sites; /* the last runs with rows, newest run first, then site */
+    size_t n_sites;
+    struct store_health_feed *feeds; /* every recorded feed and sitemap, by URL */
+    size_t n_feeds;
+};
+/* Site outcomes of the `last_runs` newest runs that have any, and every
+ * feed, stale when older than `max_age_s` at `now` (0: never stale). */
+mm_rc store_health_read(struct store *s, size_t last_runs, int64_t max_age_s, int64_t now, struct store_health *out,
+                        struct mm_err *err);
+void store_health_free(struct store_health *h);
 
 #endif

@@ -21,12 +21,19 @@ struct conf_item {
     int used;
 };
 
+struct conf_section {
+    char *name;
+    size_t *items; /* indexes into mm_conf.items, in file order */
+    size_t n, cap;
+};
+
 struct mm_conf {
     char *path;
     struct conf_item *items;
     size_t n, cap;
-    char **sections; /* distinct, in file order */
-    size_t n_sections;
+    struct conf_section *sections; /* distinct, in file order */
+    size_t n_sections, cap_sections;
+    struct mm_strmap *by_name; /* section name -> index: loading stays linear in sections */
 };
 
 static char *dup_trim_section(const char *s) {
@@ -55,23 +62,38 @@ static int on_entry(struct mm_conf *c, const char *section, const char *key, con
     if (sec == NULL)
         goto oom;
     /* Reuse the interned section string. */
-    size_t si;
-    for (si = 0; si < c->n_sections; si++)
-        if (strcmp(c->sections[si], sec) == 0)
-            break;
-    if (si == c->n_sections) {
-        char **ns = realloc(c->sections, (c->n_sections + 1) * sizeof *ns);
-        if (ns == NULL) {
+    size_t si = mm_strmap_get(c->by_name, sec, strlen(sec));
+    if (si == SIZE_MAX) {
+        if (c->n_sections == c->cap_sections) {
+            size_t cap = c->cap_sections ? 2 * c->cap_sections : 16;
+            struct conf_section *ns = realloc(c->sections, cap * sizeof *ns);
+            if (ns == NULL) {
+                free(sec);
+                goto oom;
+            }
+            c->sections = ns;
+            c->cap_sections = cap;
+        }
+        si = c->n_sections;
+        if (mm_strmap_add(c->by_name, sec, strlen(sec), si) != MM_OK) {
             free(sec);
             goto oom;
         }
-        c->sections = ns;
-        c->sections[c->n_sections++] = sec;
+        c->sections[c->n_sections++] = (struct conf_section){sec, NULL, 0, 0};
     } else {
         free(sec);
     }
     if (key == NULL) /* a bare "[section]" line */
         return 1;
+    struct conf_section *cs = &c->sections[si];
+    if (cs->n == cs->cap) {
+        size_t cap = cs->cap ? 2 * cs->cap : 8;
+        size_t *ni = realloc(cs->items, cap * sizeof *ni);
+        if (ni == NULL)
+            goto oom;
+        cs->items = ni;
+        cs->cap = cap;
+    }
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 32;
         struct conf_item *ni = realloc(c->items, cap * sizeof *ni);
@@ -81,7 +103,7 @@ static int on_entry(struct mm_conf *c, const char *section, const char *key, con
         c->cap = cap;
     }
     struct conf_item *it = &c->items[c->n];
-    it->e.section = c->sections[si];
+    it->e.section = cs->name;
     it->e.key = strdup(key);
     it->e.value = strdup(value ? value : "");
     it->e.line = line;
@@ -91,7 +113,7 @@ static int on_entry(struct mm_conf *c, const char *section, const char *key, con
         free((char *)it->e.value);
         goto oom;
     }
-    c->n++;
+    cs->items[cs->n++] = c->n++;
     return 1;
 oom:
     return 0;
@@ -99,7 +121,9 @@ oom:
 
 static mm_rc conf_new(const char *path, struct mm_conf **out, struct mm_err *err) {
     struct mm_conf *c = calloc(1, sizeof *c);
-    if (c == NULL || (c->path = strdup(path)) == NULL) {
+    if (c == NULL || (c->path = strdup(path)) == NULL || mm_strmap_new(&c->by_name) != MM_OK) {
+        if (c)
+            free(c->path);
         free(c);
         return mm_err_set(err, MM_ENOMEM, "%s: out of memory", path);
     }
@@ -209,9 +233,12 @@ void mm_conf_free(struct mm_conf *c) {
         free((char *)c->items[i].e.key);
         free((char *)c->items[i].e.value);
     }
-    for (size_t i = 0; i < c->n_sections; i++)
-        free(c->sections[i]);
+    for (size_t i = 0; i < c->n_sections; i++) {
+        free(c->sections[i].name);
+        free(c->sections[i].items);
+    }
     free(c->sections);
+    mm_strmap_free(c->by_name);
     free(c->items);
     free(c->path);
     free(c);
@@ -220,14 +247,18 @@ void mm_conf_free(struct mm_conf *c) {
 const char *mm_conf_path(const struct mm_conf *c) { return c->path; }
 
 const char *mm_conf_section(const struct mm_conf *c, size_t i) {
-    return i < c->n_sections ? c->sections[i] : NULL;
+    return i < c->n_sections ? c->sections[i].name : NULL;
 }
 
 const struct mm_conf_entry *mm_conf_get_nth(struct mm_conf *c, const char *section,
                                             const char *key, size_t i) {
-    for (size_t k = 0; k < c->n; k++) {
-        struct conf_item *it = &c->items[k];
-        if (strcmp(it->e.section, section) == 0 && strcmp(it->e.key, key) == 0) {
+    size_t si = mm_strmap_get(c->by_name, section, strlen(section));
+    if (si == SIZE_MAX)
+        return NULL;
+    const struct conf_section *cs = &c->sections[si];
+    for (size_t k = 0; k < cs->n; k++) {
+        struct conf_item *it = &c->items[cs->items[k]];
+        if (strcmp(it->e.key, key) == 0) {
             it->used = 1;
             if (i-- == 0)
                 return &it->e;

@@ -37,6 +37,47 @@ mm_rc mm_read_file(const char *path, size_t max, struct mm_buf *out, struct mm_e
     return rc;
 }
 
+mm_rc mm_read_line(FILE *f, struct mm_buf *line) {
+    line->max = MM_LINE_MAX;
+    mm_buf_reset(line);
+    mm_rc rc = MM_OK;
+    flockfile(f);
+    for (;;) {
+        if (line->len == MM_LINE_MAX) { /* at the cap: only the end of the input may follow */
+            int c = getc_unlocked(f);
+            if (c != EOF) {
+                ungetc(c, f);
+                rc = MM_ELIMIT;
+            }
+            break;
+        }
+        if (line->len + 1 >= line->cap) { /* full: grow by doubling, never past the cap */
+            size_t extra = line->len ? line->len : 4096;
+            if (extra > MM_LINE_MAX - line->len)
+                extra = MM_LINE_MAX - line->len;
+            if ((rc = mm_buf_reserve(line, extra)) != MM_OK)
+                break;
+        }
+        char *p = line->data + line->len, *end = line->data + line->cap - 1;
+        if ((size_t)(end - p) > MM_LINE_MAX - line->len)
+            end = p + (MM_LINE_MAX - line->len);
+        int c = 0;
+        while (p < end && (c = getc_unlocked(f)) != EOF) {
+            *p++ = (char)c;
+            if (c == '\n')
+                break;
+        }
+        line->len = (size_t)(p - line->data);
+        line->data[line->len] = '\0';
+        if (c == EOF || c == '\n')
+            break;
+    }
+    if (rc == MM_OK && ferror(f))
+        rc = MM_EIO;
+    funlockfile(f);
+    return rc;
+}
+
 mm_rc mm_write_file_atomic(const char *path, const void *p, size_t n, struct mm_err *err) {
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);

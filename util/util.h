@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define MM_VERSION "0.1.0"
 
@@ -88,6 +89,22 @@ void mm_buf_free(struct mm_buf *b);
  * must be initialised; fails with MM_ELIMIT past `max` bytes (0 = no cap). */
 mm_rc mm_read_file(const char *path, size_t max, struct mm_buf *out, struct mm_err *err);
 
+/* The longest line malmoi reads from a text input, its newline included:
+ * 16 MiB, the same for `import` (a JSON Lines document or a BERT-text
+ * sentence), `sentences` (a paragraph) and `tokenize`. It is checked while
+ * reading, so an endless line fails at the cap instead of filling memory:
+ * reading holds at most twice the cap, and the sentence splitter needs
+ * about 21 bytes per character of the paragraph on top (at most ~370 MB
+ * for a line of ASCII at the cap, 7 bytes per byte of Korean). */
+#define MM_LINE_MAX ((size_t)16 << 20)
+
+/* Read one line, up to and including its '\n', into `line` (emptied first;
+ * its own max is ignored): MM_OK with line->len > 0, or with line->len == 0
+ * at the end of the input; MM_ELIMIT once the line passes MM_LINE_MAX
+ * bytes (nothing more is read); MM_ENOMEM; MM_EIO on a read error (errno
+ * kept). The line may contain NUL bytes: use line->len. */
+mm_rc mm_read_line(FILE *f, struct mm_buf *line);
+
 /* Write `n` bytes to `path` atomically: a temporary file in the same folder,
  * fsync, rename. A crash leaves either the old file or the new one. */
 mm_rc mm_write_file_atomic(const char *path, const void *p, size_t n, struct mm_err *err);
@@ -99,7 +116,9 @@ int mm_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 /* Encode `cp` into out[0..4); returns the byte count (1..4). */
 int mm_utf8_encode(uint32_t cp, char out[4]);
 /* 1 when s[0..n) is entirely valid UTF-8; else 0 and *bad_offset (if not
- * NULL) is the byte offset of the first invalid sequence. */
+ * NULL) is the byte offset of the first invalid sequence. Messages give
+ * that offset as is, counted from 0 ("invalid UTF-8 at byte offset 10 of
+ * the line": ten valid bytes come before it), everywhere. */
 int mm_utf8_valid(const char *s, size_t n, size_t *bad_offset);
 
 /* SHA-256 of p[0..n) as 64 lowercase hex digits plus NUL. */
@@ -109,6 +128,21 @@ void mm_sha256_hex(const void *p, size_t n, char out[65]);
 void mm_hash128_hex(const void *p, size_t n, char out[33]);
 /* A fast 64-bit hash (XXH3) for in-memory tables and shingles. */
 uint64_t mm_hash64(const void *p, size_t n, uint64_t seed);
+
+/* A table from strings to indexes, for lookups by name (configuration
+ * sections, site hosts) in constant time instead of a scan. Keys are
+ * borrowed: they must outlive the table. */
+struct mm_strmap;
+mm_rc mm_strmap_new(struct mm_strmap **out);
+void mm_strmap_free(struct mm_strmap *m); /* NULL allowed */
+/* Map key[0..len) to value; a key already present keeps its first value. */
+mm_rc mm_strmap_add(struct mm_strmap *m, const char *key, size_t len, size_t value);
+/* The value of key[0..len), or SIZE_MAX. */
+size_t mm_strmap_get(const struct mm_strmap *m, const char *key, size_t len);
+/* The smallest value among `host` and its parent domains ("a.b.kr",
+ * "b.kr", "kr"), or SIZE_MAX: with sites numbered in file order, the first
+ * site whose host is `host` or a domain above it. */
+size_t mm_strmap_get_domain(const struct mm_strmap *m, const char *host);
 
 /* Wall-clock and monotonic time. */
 double mm_now_monotonic(void);    /* seconds, for durations */

@@ -10,12 +10,22 @@
 # URL list, three rounds each, the median reported. nginx compresses every
 # page and needs more CPU than malmoi's fetching; client and server share
 # the machine's cores. Load changes wall times: compare within one run.
-#   bench/crawl/run.sh [BUILD_DIR]      env: HOSTS=4 PAGES=500 PER_HOST=8
+# SHAPE=real builds the site from every real Korean UTF-8 page of the shared
+# corpus instead (gen_real_site.py: news, Wikipedia, manuals, each page's own
+# links pointed into the site, across hosts when HOSTS > 1); the issue's two
+# shapes are HOSTS=1 PAGES=2000 and HOSTS=8 PAGES=250. malmoi runs with its
+# extraction threads (one per core, or THREADS) and with --threads 1; CPU/wall
+# says how many cores each kept busy. ROUNDS repeats the extracting crawls
+# (medians reported); FETCH=0 leaves out wget2 and the fetch-only rounds.
+#   bench/crawl/run.sh [BUILD_DIR]      env: HOSTS=4 PAGES=500 PER_HOST=8 SHAPE=news|real
+#                                            CORPUS=/work/shared/corpus THREADS= ROUNDS=1 FETCH=1
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-${BUILD:-$ROOT/build}}
 MALMOI=$BUILD/malmoi
 HOSTS=${HOSTS:-4}; PAGES=${PAGES:-500}; PER_HOST=${PER_HOST:-8}
+SHAPE=${SHAPE:-news}; CORPUS=${CORPUS:-/work/shared/corpus}; ROUNDS=${ROUNDS:-1}; FETCH=${FETCH:-1}
+THREAD_ARGS=(); [ -n "${THREADS:-}" ] && THREAD_ARGS=(--threads "$THREADS")
 CONC=$((HOSTS * PER_HOST))
 [ -x "$MALMOI" ] || { echo "no $MALMOI: cmake --build $BUILD --target malmoi" >&2; exit 1; }
 command -v scrapy >/dev/null || { echo "apt-get install python3-scrapy" >&2; exit 1; }
@@ -26,7 +36,12 @@ cleanup() { [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null; r
 trap cleanup EXIT
 [ -n "${KEEP:-}" ] && trap - EXIT && echo "work dir: $W" >&2
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-/usr/bin/python3 "$ROOT/bench/crawl/gen_site.py" "$W/site" "$HOSTS" "$PAGES" "$PORT"
+if [ "$SHAPE" = real ]; then
+  [ -f "$CORPUS/MANIFEST.tsv" ] || { echo "SHAPE=real needs the shared corpus: CORPUS=DIR with MANIFEST.tsv" >&2; exit 1; }
+  /usr/bin/python3 "$ROOT/bench/crawl/gen_real_site.py" "$W/site" "$HOSTS" "$PAGES" "$PORT" "$CORPUS"
+else
+  /usr/bin/python3 "$ROOT/bench/crawl/gen_site.py" "$W/site" "$HOSTS" "$PAGES" "$PORT"
+fi
 {
   echo "pid $W/nginx.pid; error_log $W/error.log; worker_processes 2; events { worker_connections 1024; }"
   echo "http { log_format b '\$msec \$host \$request_uri \$status'; access_log $W/access.log b;"
@@ -54,7 +69,8 @@ print(f"{name} {n} {wall:.2f} {cpu:.2f} {rss/1024:.1f}")
 PY
 }
 
-# malmoi: the real crawl, extraction into documents included
+# malmoi: the real crawl, extraction into documents included, with its
+# extraction threads and with --threads 1; then Scrapy. ROUNDS rounds, alternating.
 cat > "$W/bench.ini" <<INI
 [crawler]
 max_depth = 1000
@@ -62,19 +78,27 @@ idle_wait = 1
 max_connections = $CONC
 INI
 SEEDS=""; for u in $START; do SEEDS="$SEEDS --seed $u"; done
-n0=$(served)
-/usr/bin/time -f "%e %U %S %M" -o "$W/t.malmoi" "$MALMOI" crawl --db "$W/m.db" --config "$W/bench.ini" \
-  --user-agent "malmoi-bench/0.1 (+http://127.0.0.1/)" --delay 0 --per-host "$PER_HOST" $SEEDS 2> "$W/malmoi.log" || { cat "$W/malmoi.log"; exit 1; }
-report malmoi "$n0" "$W/t.malmoi"
-docs=$(sqlite3 "$W/m.db" "SELECT count(*) FROM documents")
+malmoi_crawl() { # name, extra args...
+  local name=$1; shift
+  rm -f "$W/m.db" "$W/m.db-wal" "$W/m.db-shm" "$W/m.db.lock"
+  local n0; n0=$(served)
+  /usr/bin/time -f "%e %U %S %M" -o "$W/t.$name" "$MALMOI" crawl --db "$W/m.db" --config "$W/bench.ini" \
+    --user-agent "malmoi-bench/0.1 (+http://127.0.0.1/)" --delay 0 --per-host "$PER_HOST" "$@" $SEEDS 2> "$W/malmoi.log" || { cat "$W/malmoi.log"; exit 1; }
+  report "$name" "$n0" "$W/t.$name"
+  docs=$(sqlite3 "$W/m.db" "SELECT count(*) FROM documents")
+}
+for round in $(seq 1 "$ROUNDS"); do
+  malmoi_crawl malmoi "${THREAD_ARGS[@]}"
+  malmoi_crawl malmoi_1t --threads 1
+  n0=$(served)
+  rm -f "$W/scrapy.jsonl"
+  ( cd "$W" && START="$START" OUT="$W/scrapy.jsonl" CONC=$CONC PER_HOST=$PER_HOST \
+    /usr/bin/time -f "%e %U %S %M" -o "$W/t.scrapy" scrapy runspider "$ROOT/bench/crawl/scrapy_spider.py" 2> "$W/scrapy.log" ) || { tail "$W/scrapy.log"; exit 1; }
+  report scrapy "$n0" "$W/t.scrapy"
+  items=$(wc -l < "$W/scrapy.jsonl")
+done
 
-# Scrapy: same concurrency, robots.txt obeyed, url/title/text stored
-n0=$(served)
-( cd "$W" && START="$START" OUT="$W/scrapy.jsonl" CONC=$CONC PER_HOST=$PER_HOST \
-  /usr/bin/time -f "%e %U %S %M" -o "$W/t.scrapy" scrapy runspider "$ROOT/bench/crawl/scrapy_spider.py" 2> "$W/scrapy.log" ) || { tail "$W/scrapy.log"; exit 1; }
-report scrapy "$n0" "$W/t.scrapy"
-items=$(wc -l < "$W/scrapy.jsonl")
-
+if [ "$FETCH" != 0 ]; then
 # wget2: recursive (robots obeyed, links parsed, pages saved), same number of connections
 n0=$(served)
 ( cd "$W" && /usr/bin/time -f "%e %U %S %M" -o "$W/t.wget2" wget2 -q -r -l inf --max-threads="$CONC" \
@@ -100,24 +124,37 @@ for round in 1 2 3; do
     --robots=on -P "$W/wget2f" -i "$W/site/urls.txt" ) || true
   report wget2_fetch "$n0" "$W/t.wget2_fetch"
 done
+fi
 
-echo "crawl bench: $HOSTS hosts x $PAGES pages (real Korean news pages, gzip), delay 0, $PER_HOST per host, $CONC connections"
+echo "crawl bench: $SHAPE pages, $HOSTS hosts x $PAGES pages (gzip), delay 0, $PER_HOST per host, $CONC connections, $ROUNDS round(s), $(nproc) cores"
 echo "malmoi documents: $docs; scrapy items: $items"
 /usr/bin/python3 - "$W/results" <<'PY'
-import sys
+import statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
     name, n, wall, cpu, rss = line.split()
     runs.setdefault(name, []).append((int(n), float(wall), float(cpu), float(rss)))
-rows = {name: sorted(r, key=lambda x: x[1])[len(r) // 2] for name, r in runs.items()}  # median by wall time
-print(f"{'tool':12} {'pages':>6} {'wall s':>7} {'pages/s':>8} {'CPU s':>7} {'CPU s/1k':>9} {'pages/CPU-s':>12} {'peak RSS MB':>12}")
-for name, (n, wall, cpu, rss) in rows.items():
-    print(f"{name:12} {n:6d} {wall:7.2f} {n / wall:8.1f} {cpu:7.2f} {1000 * cpu / max(n, 1):9.2f} {n / max(cpu, 1e-9):12.1f} {rss:12.1f}")
-m, s, w = rows["malmoi"], rows["scrapy"], rows["wget2"]
-mf, wf = rows["malmoi_fetch"], rows["wget2_fetch"]
-print(f"malmoi / scrapy pages per CPU-second: {(m[0] / m[2]) / (s[0] / s[2]):.1f}x (target >= 10x)")
-print(f"malmoi / scrapy pages/s:              {(m[0] / m[1]) / (s[0] / s[1]):.1f}x")
-print(f"malmoi (extracting) / wget2 (recursive, saving) pages/s: {(m[0] / m[1]) / (w[0] / w[1]):.2f}x")
-print(f"fetch only, same URL list: malmoi --no-extract / wget2 -i pages/s: {(mf[0] / mf[1]) / (wf[0] / wf[1]):.2f}x (target > 1)")
-print(f"fetch only: malmoi / wget2 pages per CPU-second: {(mf[0] / mf[2]) / (wf[0] / wf[2]):.2f}x")
+med = statistics.median
+# per tool: the median over rounds of each measure; peak RSS the largest
+rows = {name: dict(n=med(x[0] for x in r), pps=med(x[0] / x[1] for x in r), ppc=med(x[0] / max(x[2], 1e-9) for x in r),
+                   busy=med(x[2] / x[1] for x in r), wall=med(x[1] for x in r), cpu=med(x[2] for x in r),
+                   rss=max(x[3] for x in r))
+        for name, r in runs.items()}
+print(f"{'tool':12} {'pages':>6} {'wall s':>7} {'pages/s':>8} {'CPU s':>7} {'CPU/wall':>8} {'pages/CPU-s':>12} {'peak RSS MB':>12}")
+for name, r in rows.items():
+    print(f"{name:12} {r['n']:6.0f} {r['wall']:7.2f} {r['pps']:8.1f} {r['cpu']:7.2f} {r['busy']:8.2f} {r['ppc']:12.1f} {r['rss']:12.1f}")
+m, m1, s = rows["malmoi"], rows["malmoi_1t"], rows["scrapy"]
+ratios = [(a[0] / a[2]) / (b[0] / b[2]) for a, b in zip(runs["malmoi"], runs["scrapy"])]
+print(f"malmoi / scrapy pages per CPU-second: {med(ratios):.1f}x (median of {len(ratios)} rounds: "
+      f"{', '.join(f'{x:.1f}' for x in ratios)}; target >= 10x)")
+ratios1 = [(a[0] / a[2]) / (b[0] / b[2]) for a, b in zip(runs["malmoi_1t"], runs["scrapy"])]
+print(f"malmoi --threads 1 / scrapy pages per CPU-second: {med(ratios1):.1f}x")
+print(f"malmoi / scrapy pages/s:              {m['pps'] / s['pps']:.1f}x")
+print(f"extraction threads: CPU/wall {m['busy']:.2f} vs {m1['busy']:.2f} with --threads 1 (target >= 1.5 on 2 cores), "
+      f"pages/s {m['pps'] / m1['pps']:.2f}x")
+if "wget2" in rows:
+    w, mf, wf = rows["wget2"], rows["malmoi_fetch"], rows["wget2_fetch"]
+    print(f"malmoi (extracting) / wget2 (recursive, saving) pages/s: {m['pps'] / w['pps']:.2f}x")
+    print(f"fetch only, same URL list: malmoi --no-extract / wget2 -i pages/s: {mf['pps'] / wf['pps']:.2f}x (target > 1)")
+    print(f"fetch only: malmoi / wget2 pages per CPU-second: {mf['ppc'] / wf['ppc']:.2f}x")
 PY

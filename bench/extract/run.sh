@@ -58,6 +58,33 @@ m=$(awk -F'\t' '{print $4}' "$W/t_malmoi" | awk '{print $1}')
 r=$(awk -F'\t' '{print $4}' "$W/t_rjs" | awk '{print $1}')
 l=$(awk -F'\t' '{print $4}' "$W/t_rlxml" | awk '{print $1}')
 awk -v m="$m" -v r="$r" -v l="$l" 'BEGIN{printf "ratio malmoi/readability.js = %.1fx   malmoi/readability-lxml = %.1fx\n", m/r, m/l}'
+MALMOI_BIN=$BUILD/malmoi
+if [ -x "$MALMOI_BIN" ]; then
+    # The command users run: one `malmoi extract` process for all pages, reading
+    # the files itself (start-up, config and file reading included), against the
+    # same pages one process each (what re-extracting a folder cost before).
+    echo "== malmoi extract: one process for every page, and one process per page"
+    awk -F'\t' '{print $3 "\t" $2}' "$W/manifest.tsv" >"$W/list"
+    n=$(wc -l <"$W/list")
+    t0=$(date +%s.%N)
+    "$MALMOI_BIN" extract --config "$ROOT/config/malmoi.ini" --format json --files-from "$W/list" >"$W/batch.jsonl" 2>/dev/null || true
+    t1=$(date +%s.%N)
+    while IFS=$'\t' read -r path url; do
+        "$MALMOI_BIN" extract --config "$ROOT/config/malmoi.ini" --format json --url "$url" "$path" >/dev/null 2>&1 || true
+    done <"$W/list"
+    t2=$(date +%s.%N)
+    awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" -v r="$r" 'BEGIN{
+        printf "malmoi extract, one process\t%d pages\t%.3f s\t%.1f pages/s\tratio to readability.js %.1fx\n", n, b-a, n/(b-a), n/(b-a)/r
+        printf "malmoi extract, process per page\t%d pages\t%.3f s\t%.1f pages/s\tratio to readability.js %.1fx\n", n, c-b, n/(c-b), n/(c-b)/r }'
+    # Start-up: the cost of one process that does nothing, against spm_encode.
+    if command -v spm_encode >/dev/null; then
+        echo "== start-up (--help, 200 runs each, wall and CPU per run)"
+        for cmd in "$MALMOI_BIN --help" "spm_encode --help"; do
+            /usr/bin/time -f "%e %U %S" -o "$W/t.start" bash -c "for i in \$(seq 200); do $cmd >/dev/null 2>&1; done"
+            awk -v c="${cmd%% *}" '{printf "%s\t%.2f ms wall\t%.2f ms CPU per run\n", c, $1*5, ($2+$3)*5}' "$W/t.start"
+        done
+    fi
+fi
 echo "== quality (ScrapingHub shingle metric; korean = site rules on, malmoi_generic = no rules)"
 /usr/bin/python3 "$ROOT/bench/extract/score.py" "$W/truth.json" "$W/malmoi.jsonl" "$W/malmoi_generic.jsonl" \
     "$W/readability_js.jsonl" "$W/readability_lxml.jsonl"

@@ -25,7 +25,7 @@ P = srv.port
 d = tmpdir()
 db = os.path.join(d, "r.db")
 conf = write_config(d, "[crawler]\nmax_depth = 1000\nidle_wait = 2\n")
-base = ["crawl", "--db", db, "--config", conf, "--user-agent", UA, "--delay", "0", "--per-host", "4",
+base = ["crawl", "--db", db, "--config", conf, "--user-agent", UA, "--delay", "0", "--per-host", "4", "--threads", "3",
         "--resolve", f"{H}:{P}:127.0.0.1", "--seed", f"http://{H}:{P}/p0"]
 
 
@@ -74,7 +74,7 @@ for i in range(50):
     slow[(H, f"/q{i}")] = Resp(200, html_page(f"느림 {i}", [f"/q{i + 1}"]), delay=0.5)
 srv2 = Server(slow)
 db2 = os.path.join(d, "lock.db")
-args2 = ["crawl", "--db", db2, "--user-agent", UA, "--delay", "0",
+args2 = ["crawl", "--db", db2, "--user-agent", UA, "--delay", "0", "--threads", "3",
          "--resolve", f"{H}:{srv2.port}:127.0.0.1", "--seed", f"http://{H}:{srv2.port}/q0"]
 first = start_malmoi(*args2)
 time.sleep(1.0)

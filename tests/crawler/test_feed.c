@@ -53,6 +53,53 @@ static const char index_xml[] =
     "<sitemap><loc>https://n.kr/sitemap-2.xml</loc></sitemap>\n"
     "</sitemapindex>\n";
 
+/* Kyunghyang's section feeds (2026): dc:date, no pubDate; and an item
+ * without any date (Hankyoreh). */
+static const char dc_rss[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><title>경향신문</title>\n"
+    "<item><title>가</title><link>https://www.khan.co.kr/article/202612021705001</link>"
+    "<dc:date>2026-12-02T17:05:33.250+09:00</dc:date></item>\n"
+    "<item><title>나</title><link>https://www.khan.co.kr/article/202611180741001</link>"
+    "<dc:date>2026-11-18T07:41:00+09:00</dc:date></item>\n"
+    "<item><title>다</title><link>https://www.khan.co.kr/article/202612020000001</link></item>\n"
+    "</channel></rss>\n";
+
+static void test_dc_date(void) {
+    struct crawl_entries e = {0};
+    struct mm_err err = {0};
+    CHECK_INT(crawl_feed_parse("dc", dc_rss, strlen(dc_rss), 1 << 20, &e, &err), MM_OK);
+    CHECK_INT(e.n, 3);
+    if (e.n == 3) {
+        CHECK_STR(e.v[0].lastmod, "2026-12-02T17:05:33.250+09:00");
+        CHECK_STR(e.v[2].lastmod, "");
+    }
+    int64_t dated = 0, newest = 0;
+    crawl_entries_newest(&e, &dated, &newest);
+    CHECK_INT(dated, 2);
+    CHECK_INT(newest, 1796198733); /* Python: datetime.fromisoformat(...).timestamp() */
+    crawl_entries_free(&e);
+}
+
+/* Expected values from Python's email.utils.parsedate_to_datetime and
+ * datetime.fromisoformat. */
+static void test_feed_dates(void) {
+    int64_t t = 0;
+    CHECK(crawl_feed_date("Fri, 07 Apr 2023 10:11:02 +0900", &t));
+    CHECK_INT(t, 1680829862);
+    CHECK(crawl_feed_date("Thu, 31 Oct 2024 22:30:00 GMT", &t));
+    CHECK_INT(t, 1730413800);
+    CHECK(crawl_feed_date("2026-11-18T07:41:00+09:00", &t));
+    CHECK_INT(t, 1794955260);
+    CHECK(crawl_feed_date("2024-01-02T03:04:05Z", &t));
+    CHECK_INT(t, 1704164645);
+    CHECK(crawl_feed_date("2024-05-01", &t)); /* no zone: Korea time */
+    CHECK_INT(t, 1714489200);
+    CHECK(!crawl_feed_date("", &t));
+    CHECK(!crawl_feed_date("yesterday", &t));
+    CHECK(!crawl_feed_date("2024-13-01", &t));
+}
+
 static void test_rss(void) {
     struct crawl_entries e = {0};
     struct mm_err err = {0};
@@ -164,6 +211,8 @@ static void test_not_a_feed(void) {
 
 int main(void) {
     RUN(test_rss);
+    RUN(test_dc_date);
+    RUN(test_feed_dates);
     RUN(test_atom);
     RUN(test_urlset);
     RUN(test_index);

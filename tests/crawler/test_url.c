@@ -42,6 +42,10 @@ static const struct ucase cases[] = {
     {NULL, "http://ko.wikipedia.org/wiki/대한민국", "http://ko.wikipedia.org/wiki/%EB%8C%80%ED%95%9C%EB%AF%BC%EA%B5%AD"},
     {NULL, "  http://example.com/a b\n", "http://example.com/a%20b"},
     {NULL, "http://example.com./x", "http://example.com/x"},
+    /* %00 stays encoded in the path as in the query, never a NUL that cuts it */
+    {"http://a/b/c", "/secret%00.html", "http://a/secret%00.html"},
+    {"http://a/b/c", "a%00b?q=%00", "http://a/b/a%00b?q=%00"},
+    {NULL, "http://a/100%", "http://a/100%25"},
     /* tracking parameters go, order of the rest is kept */
     {NULL, "http://n.com/a?utm_source=x&b=2&a=1&fbclid=z", "http://n.com/a?b=2&a=1"},
     {NULL, "http://n.com/a?utm_medium=x", "http://n.com/a"},

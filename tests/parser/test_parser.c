@@ -240,6 +240,25 @@ static void test_base_href(void) {
     parse_result_free(r);
 }
 
+/* Escapes reach the crawler as written: "%00" is never decoded into the C
+ * string (it cut "/secret%00.html" to "/secret"), nor "%2F" into '/'. */
+static void test_link_escapes(void) {
+    struct parse_result *r = run(NULL, "https://a.example/d%00x/page.html",
+                                 "<html><body><a href='/secret%00.html'>1</a><a href='a%00b'>2</a>"
+                                 "<a href='/p%2Fq?x=%00&amp;y=%25'>3</a><a href='/100%'>4</a>"
+                                 "<a href='/%ED%95%9C'>5</a></body></html>");
+    if (!r) return;
+    CHECK_INT(r->n_links, 5);
+    if (r->n_links == 5) {
+        CHECK_STR(r->links[0].url, "https://a.example/secret%00.html");
+        CHECK_STR(r->links[1].url, "https://a.example/d%00x/a%00b");
+        CHECK_STR(r->links[2].url, "https://a.example/p%2Fq?x=%00&y=%25");
+        CHECK_STR(r->links[3].url, "https://a.example/100%");
+        CHECK_STR(r->links[4].url, "https://a.example/%ED%95%9C");
+    }
+    parse_result_free(r);
+}
+
 static const char RULES[] =
     "[site test]\n"
     "hosts = news.example.kr\n"
@@ -364,6 +383,43 @@ static void test_embedded(void) {
 }
 
 /* MediaWiki markup (hand-written in the shape MediaWiki 1.39 renders). */
+/* JTBC (2026): a JS-rendered page whose body is only JSON-LD, in a script
+ * named by id with no type; a rule XPath that still compiles must not turn
+ * the page into a rule fallback. Also the site metadata XPaths. */
+static void test_ld_by_id_and_site_meta(void) {
+    struct parse_rules *rules = NULL;
+    struct mm_err err = {0};
+    CHECK_INT(parse_rules_parse("ld.ini",
+                                "[site tv]\nhosts = tv.example.kr\nembedded = yes\n"
+                                "body_xpath = //div[@id='ijam_content']\n"
+                                "published_xpath = //span[@class='d']/@data-date-time\n"
+                                "author_xpath = //em[@class='who']\n"
+                                "title_xpath = normalize-space(//h3[@class='t'])\n",
+                                &rules, &err),
+              MM_OK);
+    static const char page[] =
+        "<html><head><title>메타 제목</title><meta name='author' content='가상방송 | 포털'>"
+        "<script id='article-structured-data'>{\"@type\":\"NewsArticle\",\"headline\":\"h\","
+        "\"articleBody\":\"첫 문단은 자바스크립트로만 그려지는 기사의 본문이며 구조화 데이터에만 들어 있다. "
+        "문장을 길게 이어서 이백 바이트를 넘긴다.\\n둘째 문단도 같은 스크립트 안에 있다. 줄바꿈이 문단을 나눈다.\"}"
+        "</script></head><body><h3 class='t'>  화면의   제목 </h3><span class='d' data-date-time='2023-09-07 12:22:02'>"
+        "2023.09.07.</span><em class='who'>김하늘 기자</em><div id='app'></div></body></html>";
+    struct parse_result *r = run(rules, "https://tv.example.kr/article/1", page);
+    if (r) {
+        CHECK_STR(parse_method_name(r->method), "embedded");
+        CHECK_STR(r->embedded_kind, "json-ld");
+        CHECK(!r->rule_fallback);
+        CHECK(strncmp(r->text, "첫 문단은", strlen("첫 문단은")) == 0);
+        CHECK(strstr(r->text, "\n둘째 문단도") != NULL);
+        CHECK_STR(r->title, "화면의 제목");
+        CHECK_STR(r->published, "2023-09-07T12:22:02+09:00");
+        CHECK_INT(r->n_authors, 1);
+        if (r->n_authors == 1) CHECK_STR(r->authors[0], "김하늘");
+    }
+    parse_result_free(r);
+    parse_rules_free(rules);
+}
+
 static void test_kowiki_rule(void) {
     size_t n;
     /* the real site rule from the project config */
@@ -445,10 +501,12 @@ int main(void) {
     RUN(test_decode_rules);
     RUN(test_decode_wrong_label);
     RUN(test_dates);
+    RUN(test_link_escapes);
     RUN(test_generic_and_meta);
     RUN(test_base_href);
     RUN(test_rules);
     RUN(test_embedded);
+    RUN(test_ld_by_id_and_site_meta);
     RUN(test_kowiki_rule);
     RUN(test_bad_input);
     return test_summary();

@@ -59,7 +59,42 @@ static void test_err_first_wins(void) {
     CHECK_STR(e.msg, "first 1 line");
 }
 
+/* The string table behind config sections and site hosts: first value of a
+ * key wins, many keys survive growth, and a host finds the first site
+ * (smallest index) among itself and its parent domains, as the scan over
+ * sites in file order did. */
+static void test_strmap(void) {
+    struct mm_strmap *m;
+    CHECK_INT(mm_strmap_new(&m), MM_OK);
+    static char keys[20000][16];
+    for (size_t i = 0; i < 20000; i++) {
+        snprintf(keys[i], sizeof keys[i], "k%zu.kr", i);
+        CHECK_INT(mm_strmap_add(m, keys[i], strlen(keys[i]), i), MM_OK);
+    }
+    CHECK_INT(mm_strmap_add(m, "k7.kr", 5, 99), MM_OK); /* present: keeps 7 */
+    int bad = 0;
+    for (size_t i = 0; i < 20000; i++)
+        bad += mm_strmap_get(m, keys[i], strlen(keys[i])) != i;
+    CHECK_INT(bad, 0);
+    CHECK(mm_strmap_get(m, "k7.kr", 4) == SIZE_MAX); /* "k7.k": the length counts */
+    CHECK(mm_strmap_get(m, "nothing", 7) == SIZE_MAX);
+    mm_strmap_free(m);
+
+    CHECK_INT(mm_strmap_new(&m), MM_OK);
+    mm_strmap_add(m, "news.example.kr", 15, 1);
+    mm_strmap_add(m, "example.kr", 10, 2);
+    mm_strmap_add(m, "other.kr", 8, 0);
+    CHECK_INT(mm_strmap_get_domain(m, "www.news.example.kr"), 1);
+    CHECK_INT(mm_strmap_get_domain(m, "news.example.kr"), 1);
+    CHECK_INT(mm_strmap_get_domain(m, "blog.example.kr"), 2);
+    CHECK_INT(mm_strmap_get_domain(m, "a.other.kr"), 0);
+    CHECK(mm_strmap_get_domain(m, "notexample.kr") == SIZE_MAX); /* a label boundary, not a suffix */
+    CHECK(mm_strmap_get_domain(m, "kr") == SIZE_MAX);
+    mm_strmap_free(m);
+}
+
 int main(void) {
+    RUN(test_strmap);
     RUN(test_buf_cap);
     RUN(test_buf_json);
     RUN(test_utf8);

@@ -3,12 +3,12 @@
  */
 #include "pipeline.h"
 
-#include "cli.h"
 #include "embed.h"
 #include "export.h"
 
 #include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +18,41 @@
 #ifndef MALMOI_SOURCE_CONFIG
 #define MALMOI_SOURCE_CONFIG "config/malmoi.ini"
 #endif
-#ifndef MALMOI_INSTALLED_CONFIG
-#define MALMOI_INSTALLED_CONFIG "/usr/local/share/malmoi/config/malmoi.ini"
-#endif
+
+/* Format one message and hand it to `fn` (nothing when fn is NULL). */
+static void say(void (*fn)(void *, const char *), void *ctx, const char *fmt, va_list ap) {
+    if (fn == NULL)
+        return;
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fn(ctx, msg);
+}
+
+/* A log line through `log` (may be NULL). */
+static void log_line(const struct pipeline_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_line(const struct pipeline_log *log, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (log)
+        say(log->line, log->ctx, fmt, ap);
+    va_end(ap);
+}
+
+/* The status line through `log` (may be NULL). */
+static void log_progress(const struct pipeline_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_progress(const struct pipeline_log *log, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (log)
+        say(log->progress, log->ctx, fmt, ap);
+    va_end(ap);
+}
+
+/* End the status line. */
+static void log_progress_done(const struct pipeline_log *log) {
+    if (log && log->progress)
+        log->progress(log->ctx, NULL);
+}
 
 /* `value` relative to the folder of `config_path` (absolute stays as is). */
 static char *resolve(const char *config_path, const char *value) {
@@ -38,28 +70,62 @@ static char *resolve(const char *config_path, const char *value) {
     return out;
 }
 
-mm_rc pipeline_config_load(const char *path, struct pipeline_config *pc, struct mm_err *err) {
+/* The config that belongs to the running binary: the source tree's when it
+ * is the binary of the build tree (MALMOI_BUILD_DIR), else
+ * PREFIX/share/malmoi/config/malmoi.ini for PREFIX/bin/malmoi. NULL when
+ * there is none. Found from /proc/self/exe, so a moved prefix still works. */
+static char *binary_config(void) {
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *bin = dirname(exe);
+#ifdef MALMOI_BUILD_DIR
+    char build[PATH_MAX];
+    if (realpath(MALMOI_BUILD_DIR, build) && strcmp(bin, build) == 0)
+        return access(MALMOI_SOURCE_CONFIG, R_OK) == 0 ? strdup(MALMOI_SOURCE_CONFIG) : NULL;
+#endif
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/share/malmoi/config/malmoi.ini", dirname(bin));
+    return access(path, R_OK) == 0 ? strdup(path) : NULL;
+}
+
+mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, struct pipeline_config *pc,
+                           struct mm_err *err) {
     memset(pc, 0, sizeof *pc);
+    if (log)
+        pc->log = *log;
     pc->embed_max_length = 128;
     pc->batch_documents = 100;
     text_config_default(&pc->text);
+    /* --config and $MALMOI_CONFIG must exist (--config '': no config);
+     * ./config/malmoi.ini and the binary's own are used when they exist. */
     const char *env = getenv("MALMOI_CONFIG");
-    const char *candidates[] = {path, env && *env ? env : NULL, "config/malmoi.ini", MALMOI_INSTALLED_CONFIG,
-                                MALMOI_SOURCE_CONFIG};
-    const char *chosen = NULL;
-    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
-        if (candidates[i] == NULL)
-            continue;
-        if (i < 2 || access(candidates[i], R_OK) == 0) { /* an explicit path must exist */
-            chosen = candidates[i];
-            break;
-        }
-    }
+    const char *chosen = NULL, *why = NULL;
+    char *own = NULL;
+    if (path)
+        chosen = path, why = "--config";
+    else if (env && *env)
+        chosen = env, why = "$MALMOI_CONFIG";
+    else if (access("config/malmoi.ini", R_OK) == 0)
+        chosen = "config/malmoi.ini", why = "in the current directory";
+    else if ((own = binary_config()) != NULL)
+        chosen = own, why = "belonging to the binary";
+    if (chosen && *chosen == '\0')
+        chosen = NULL;
     mm_rc rc = chosen ? mm_conf_load(chosen, &pc->conf, err) : mm_conf_parse("(built-in defaults)", "", &pc->conf, err);
+    if (rc == MM_OK && chosen)
+        log_line(&pc->log, "config: %s (%s)", chosen, why);
+    else if (rc == MM_OK)
+        log_line(&pc->log, "no config%s%s%s: site rules and default sites are off", why ? " (" : "", why ? why : "",
+                 why ? " is empty)" : "");
+    if (rc == MM_OK && chosen && (pc->config_path = strdup(chosen)) == NULL)
+        rc = mm_err_set(err, MM_ENOMEM, "out of memory reading the configuration");
+    free(own);
+    chosen = pc->config_path;
     if (rc != MM_OK)
-        return rc;
-    if (chosen && (pc->config_path = strdup(chosen)) == NULL)
-        goto oom;
+        goto fail;
     if ((rc = crawl_config_load(pc->conf, &pc->crawl, &pc->ua_placeholder, err)) != MM_OK ||
         (rc = parse_rules_load(pc->conf, &pc->rules, err)) != MM_OK ||
         (rc = text_config_load(pc->conf, &pc->text, err)) != MM_OK)
@@ -118,7 +184,7 @@ static mm_rc json_ids(struct mm_buf *b, const int32_t *v, size_t n, int32_t fill
 
 #define ENCODE_BATCH 512 /* sentences per transaction */
 
-mm_rc pipeline_encode(struct store *s, const struct tok_model *tok, volatile int *stop, struct pipeline_counts *counts,
+mm_rc pipeline_encode(struct store *s, const struct pipeline_config *pc, const struct tok_model *tok, volatile int *stop, struct pipeline_counts *counts,
                       struct mm_err *err) {
     char key[128];
     tok_key(tok, key, sizeof key);
@@ -212,9 +278,9 @@ mm_rc pipeline_encode(struct store *s, const struct tok_model *tok, volatile int
         else
             store_rollback(s);
         last = sids[n - 1];
-        cli_progress("encoded %lld sentences", (long long)counts->examples);
+        log_progress(&pc->log, "encoded %lld sentences", (long long)counts->examples);
     }
-    cli_progress_done();
+    log_progress_done(&pc->log);
     /* Every used sentence now has an example: the split documents are encoded. */
     if (rc == MM_OK && !(stop && *stop)) {
         char now[32];
@@ -251,31 +317,82 @@ static mm_rc authors_json(const struct parse_result *r, struct mm_buf *b) {
 
 static const char *or_null(const char *s) { return s && *s ? s : NULL; }
 
-mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *page, struct crawl_found *found,
-                          struct mm_err *err) {
-    struct pipeline_pages *pages = ctx;
-    struct parse_result *r = NULL;
-    mm_rc rc = parse_extract(pages->rules, page->final_url, page->content_type, page->body, page->body_len, &r, err);
-    if (rc != MM_OK)
-        return rc;
+void pipeline_pages_free(struct pipeline_pages *pages) {
+    if (pages == NULL)
+        return;
+    for (size_t i = 0; i < pages->n_sites; i++)
+        free((char *)pages->sites[i].site);
+    free(pages->sites);
+    pages->sites = NULL;
+    pages->n_sites = pages->cap_sites = 0;
+}
+
+/* The outcome counters of `site`, added when new; NULL on out of memory. */
+static struct store_site_outcomes *site_outcomes(struct pipeline_pages *pages, const char *site) {
+    for (size_t i = 0; i < pages->n_sites; i++)
+        if (strcmp(pages->sites[i].site, site) == 0)
+            return &pages->sites[i];
+    if (pages->n_sites == pages->cap_sites) {
+        size_t cap = pages->cap_sites ? 2 * pages->cap_sites : 16;
+        struct store_site_outcomes *n = realloc(pages->sites, cap * sizeof *n);
+        if (n == NULL)
+            return NULL;
+        pages->sites = n;
+        pages->cap_sites = cap;
+    }
+    struct store_site_outcomes *o = &pages->sites[pages->n_sites];
+    memset(o, 0, sizeof *o);
+    if ((o->site = strdup(site)) == NULL)
+        return NULL;
+    pages->n_sites++;
+    return o;
+}
+
+/* Rule health: count how the page was extracted, under its site. Pages
+ * outside the site's article_pattern (front pages, lists) count apart: a
+ * rule is not meant to find a body there. */
+static mm_rc count_outcome(struct pipeline_pages *pages, const struct crawl_page *page, const struct parse_result *r,
+                           const char *host) {
+    const char *site = page->site ? page->site : *r->rule ? r->rule : host;
+    struct store_site_outcomes *o = site_outcomes(pages, *site ? site : "(none)");
+    if (o == NULL)
+        return MM_ENOMEM;
+    int article = page->article ? 1 : pages->crawl ? crawl_config_article(pages->crawl, page->url) : -1;
+    if (article == 0) {
+        o->other_pages++;
+        return MM_OK;
+    }
+    o->pages++;
+    if (r->rule_fallback)
+        o->rule_fallback++;
+    else if (r->method == PARSE_METHOD_RULE)
+        o->rule++;
+    else if (r->method == PARSE_METHOD_EMBEDDED)
+        o->embedded++;
+    else if (r->method == PARSE_METHOD_GENERIC)
+        o->generic++;
+    else
+        o->empty++;
+    return MM_OK;
+}
+
+mm_rc pipeline_extract_page(const struct parse_rules *rules, const struct crawl_page *page, struct parse_result **out,
+                            struct mm_err *err) {
+    return parse_extract(rules, page->final_url, page->content_type, page->body, page->body_len, out, err);
+}
+
+mm_rc pipeline_store_result(struct pipeline_pages *pages, struct store *s, const struct crawl_page *page,
+                            const struct parse_result *r, struct crawl_found *found, struct mm_err *err) {
+    mm_rc rc = MM_OK;
     for (size_t i = 0; found && rc == MM_OK && i < r->n_links; i++) {
         enum crawl_kind kind = r->links[i].kind == PARSE_LINK_FEED      ? CRAWL_KIND_FEED
                                : r->links[i].kind == PARSE_LINK_SITEMAP ? CRAWL_KIND_SITEMAP
                                                                         : CRAWL_KIND_PAGE;
         rc = crawl_found_link(found, r->links[i].url, kind, r->links[i].nofollow);
     }
-    if (rc != MM_OK) {
-        parse_result_free(r);
+    if (rc != MM_OK)
         return mm_err_set(err, rc, "%s: out of memory recording links", page->url);
-    }
     pages->rule_fallbacks += r->rule_fallback != 0;
-    if (r->text[0] == '\0') {
-        pages->empty++;
-        parse_result_free(r);
-        return MM_OK; /* an index or media page: links only */
-    }
-    struct mm_buf authors;
-    mm_buf_init(&authors, 0);
     char host[256] = "", fetched[32];
     if (page->site == NULL && crawl_url_host_key(page->final_url, host, sizeof host) == 0) {
         char *p = strstr(host, "://"); /* documents.site wants the bare host */
@@ -285,6 +402,14 @@ mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *p
         if (colon && colon > host)
             *colon = '\0';
     }
+    if (count_outcome(pages, page, r, host) != MM_OK)
+        return mm_err_set(err, MM_ENOMEM, "%s: out of memory", page->url);
+    if (r->text[0] == '\0') {
+        pages->empty++;
+        return MM_OK; /* an index or media page: links only */
+    }
+    struct mm_buf authors;
+    mm_buf_init(&authors, 0);
     mm_format_utc(mm_now_unix_ms() / 1000, fetched);
     rc = authors_json(r, &authors);
     if (rc == MM_OK) {
@@ -316,9 +441,39 @@ mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *p
         mm_err_set(err, rc, "%s: out of memory", page->url);
     }
     mm_buf_free(&authors);
+    return rc;
+}
+
+mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *page, struct crawl_found *found,
+                          struct mm_err *err) {
+    struct pipeline_pages *pages = ctx;
+    struct parse_result *r = NULL;
+    mm_rc rc = pipeline_extract_page(pages->rules, page, &r, err);
+    if (rc != MM_OK)
+        return rc;
+    rc = pipeline_store_result(pages, s, page, r, found, err);
     parse_result_free(r);
     return rc;
 }
+
+/* The crawler's page handler in its two parts (ctx: struct pipeline_pages). */
+static mm_rc handler_extract(void *ctx, const struct crawl_page *page, void **result, struct mm_err *err) {
+    const struct pipeline_pages *pages = ctx;
+    struct parse_result *r = NULL;
+    mm_rc rc = pipeline_extract_page(pages->rules, page, &r, err);
+    *result = r;
+    return rc;
+}
+
+static mm_rc handler_store(void *ctx, struct store *s, const struct crawl_page *page, void *result,
+                           struct crawl_found *found, struct mm_err *err) {
+    return pipeline_store_result(ctx, s, page, result, found, err);
+}
+
+static void handler_free(void *result) { parse_result_free(result); }
+
+const struct crawl_page_handler pipeline_page_handler = {
+    .extract = handler_extract, .store = handler_store, .result_free = handler_free};
 
 /* Inflate a zlib-compressed response body (responses.body) of `size`
  * bytes into `out`. */
@@ -406,54 +561,21 @@ mm_rc pipeline_reextract(struct store *s, struct pipeline_pages *pages, volatile
 }
 
 
-int pipeline_crawl_option(const char *cmd, const char *usage, int c, const char *arg, struct pipeline_crawl_opts *o) {
-    switch (c) {
-    case PIPELINE_OPT_SEED:
-        if (o->n_seeds == PIPELINE_MAX_LIST) {
-            cli_usage_error(cmd, usage, "at most %d --seed options", PIPELINE_MAX_LIST);
-            return -1;
-        }
-        o->seeds[o->n_seeds++] = arg;
-        return 1;
-    case PIPELINE_OPT_RESOLVE:
-        if (o->n_resolve == PIPELINE_MAX_LIST) {
-            cli_usage_error(cmd, usage, "at most %d --resolve options", PIPELINE_MAX_LIST);
-            return -1;
-        }
-        o->resolve[o->n_resolve++] = arg;
-        return 1;
-    case PIPELINE_OPT_USER_AGENT:
-        if (*arg == '\0') {
-            cli_usage_error(cmd, usage, "--user-agent must not be empty");
-            return -1;
-        }
-        o->user_agent = arg;
-        return 1;
-    case PIPELINE_OPT_MAX_PAGES:
-        return cli_parse_long(cmd, usage, "--max-pages", arg, 1, 1000000000L, &o->max_pages) ? -1 : 1;
-    case PIPELINE_OPT_MAX_SECONDS:
-        return cli_parse_double(cmd, usage, "--max-seconds", arg, 0.001, 1e9, &o->max_seconds) ? -1 : 1;
-    case PIPELINE_OPT_DELAY:
-        return cli_parse_long(cmd, usage, "--delay", arg, 0, 600000, &o->delay_ms) ? -1 : 1;
-    case PIPELINE_OPT_PER_HOST:
-        return cli_parse_long(cmd, usage, "--per-host", arg, 1, 64, &o->per_host) ? -1 : 1;
-    case PIPELINE_OPT_WARC:
-        o->warc_dir = arg;
-        return 1;
-    }
-    return 0;
+/* The extraction threads of a crawl when --threads is not given. */
+static int pipeline_cores(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
 static void crawl_progress(void *ctx, const struct crawl_stats *st) {
-    (void)ctx;
-    cli_progress("%lld pages, %lld documents, %lld queued, %d in flight, %lld errors, %.1f MB",
+    const struct pipeline_pages *pages = ctx;
+    log_progress(pages->log, "%lld pages, %lld documents, %lld queued, %d in flight, %lld errors, %.1f MB",
                  (long long)st->pages, (long long)st->documents, (long long)st->queued, st->in_flight,
                  (long long)st->errors, st->bytes / 1e6);
 }
 
 static void report_host(void *ctx, const char *host, const char *why) {
-    (void)ctx;
-    cli_log("crawl: %s: %s", host, why);
+    log_line(ctx, "crawl: %s: %s", host, why);
 }
 
 mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_crawl_opts *o, struct mm_err *err) {
@@ -477,11 +599,15 @@ mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_c
         cfg->delay_ms = o->delay_ms;
     if (o->per_host > 0)
         cfg->per_host = o->per_host;
+    if (o->max_depth >= 0)
+        cfg->max_depth = o->max_depth;
     for (size_t i = 0; i < cfg->n_sites; i++) {
         if (o->delay_ms >= 0)
             cfg->sites[i].delay_ms = -1;
         if (o->per_host > 0)
             cfg->sites[i].per_host = -1;
+        if (o->max_depth >= 0)
+            cfg->sites[i].max_depth = -1;
     }
     return MM_OK;
 }
@@ -489,6 +615,9 @@ mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_c
 mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct pipeline_crawl_opts *o, int64_t run_id,
                      volatile int *stop, struct pipeline_pages *pages, struct crawl_stats *st, struct mm_err *err) {
     pages->rules = pc->rules;
+    pages->log = &pc->log;
+    parse_global_init(); /* libxml2 set up here, before extraction threads start */
+    pages->crawl = pc->crawl;
     struct crawl_run_opts ro = {.run_id = run_id,
                                 .seeds = (const char **)o->seeds,
                                 .n_seeds = o->n_seeds,
@@ -498,43 +627,54 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
                                 .max_pages = o->max_pages,
                                 .max_seconds = o->max_seconds,
                                 .stop = stop,
-                                .on_page = o->no_extract ? NULL : pipeline_store_page,
+                                .handler = o->no_extract ? NULL : &pipeline_page_handler,
+                                .threads = (int)(o->threads > 0 ? o->threads : pipeline_cores()),
                                 .warc_dir = o->warc_dir,
                                 .ctx = pages,
                                 .progress = crawl_progress};
     mm_rc rc = crawl_run(s, pc->crawl, &ro, st, err);
-    cli_progress_done();
+    log_progress_done(&pc->log);
     if (rc == MM_OK) {
         struct mm_err report_err; /* a report only: its failure is not the crawl's */
         mm_err_clear(&report_err);
-        crawl_blocked_hosts(s, report_host, NULL, &report_err);
+        crawl_blocked_hosts(s, report_host, &pc->log, &report_err);
     }
+    /* Fetches were tried and not one host answered (robots.txt included):
+     * the network, DNS or every seed is wrong, which cron must see. */
+    if (rc == MM_OK && st->errors > 0 && st->pages == 0 && st->robots_answered == 0 && !(stop && *stop))
+        rc = mm_err_set(err, MM_ENET,
+                        "no host could be reached: %lld fetches failed (%lld network, %lld timeouts, %lld robots.txt); "
+                        "check the network, DNS and the seed URLs",
+                        (long long)st->errors, (long long)st->err_net, (long long)st->err_timeout,
+                        (long long)st->err_robots);
     return rc;
 }
 
-int pipeline_run_end(struct store *s, const char *command, int64_t run_id, mm_rc rc, int stopped,
-                     const struct crawl_stats *st, const struct pipeline_pages *pages, const char *msg,
-                     const struct mm_err *err) {
+mm_rc pipeline_run_end(struct store *s, int64_t run_id, mm_rc run_rc, int stopped, const struct crawl_stats *st,
+                       const struct pipeline_pages *pages, const char *msg, const struct mm_err *run_err,
+                       struct mm_err *err) {
+    /* The run's rule health first: closing the row is what readers wait for. */
+    mm_rc hrc = MM_OK;
+    for (size_t i = 0; pages && hrc == MM_OK && i < pages->n_sites; i++)
+        hrc = store_run_site_add(s, run_id, &pages->sites[i], err);
     char *errors = st ? crawl_stats_errors_json(st) : NULL;
     struct store_run_counts counts = {.pages = st ? st->pages : 0,
                                       .bytes = st ? st->bytes : 0,
                                       .documents = pages ? pages->documents : 0,
                                       .errors_json = errors};
-    struct mm_err end_err;
-    mm_err_clear(&end_err);
-    store_run_end(s, run_id, rc != MM_OK ? "failed" : stopped ? "interrupted" : "ok", &counts,
-                  rc != MM_OK ? err->msg : msg, &end_err);
+    mm_rc rc = store_run_end(s, run_id, run_rc != MM_OK ? "failed" : stopped ? "interrupted" : "ok", &counts,
+                             run_rc != MM_OK ? run_err->msg : msg, err);
     free(errors);
-    if (pages && pages->rule_fallbacks)
-        cli_log("extract: %lld pages matched a site rule that found no body (generic extractor used); "
-                "the site's markup may have changed",
-                (long long)pages->rule_fallbacks);
-    if (rc != MM_OK)
-        return cli_fail(command, err);
-    if (end_err.code != MM_OK)
-        return cli_fail(command, &end_err);
-    cli_log("%s: %s", command, msg);
-    return CLI_EXIT_OK;
+    for (size_t i = 0; pages && i < pages->n_sites; i++) {
+        const struct store_site_outcomes *o = &pages->sites[i];
+        if (store_fallback_warns(o->rule_fallback, o->pages))
+            log_line(pages->log,
+                     "warning: site %s: its rule found no body on %.0f%% of its article pages (%lld of %lld); "
+                     "the site's markup may have changed",
+                     o->site, 100.0 * (double)o->rule_fallback / (double)o->pages, (long long)o->rule_fallback,
+                     (long long)o->pages);
+    }
+    return hrc != MM_OK ? hrc : rc;
 }
 
 mm_rc pipeline_run_begin(struct store *s, const char *command, int argc, char **argv, int64_t *run_id,
@@ -585,10 +725,10 @@ mm_rc pipeline_split(struct store *s, const struct pipeline_config *pc, volatile
             rc = store_commit(s, err);
         if (rc != MM_OK)
             store_rollback(s);
-        cli_progress("split %lld documents (%lld rejected), %lld sentences", (long long)counts->documents_split,
+        log_progress(&pc->log, "split %lld documents (%lld rejected), %lld sentences", (long long)counts->documents_split,
                      (long long)counts->documents_rejected, (long long)counts->sentences);
     }
-    cli_progress_done();
+    log_progress_done(&pc->log);
     sqlite3_finalize(docs);
     text_db_close(tdb);
     free(ids);
@@ -596,8 +736,7 @@ mm_rc pipeline_split(struct store *s, const struct pipeline_config *pc, volatile
 }
 
 static void embed_progress(void *ctx, int64_t done) {
-    (void)ctx;
-    cli_progress("embedded %lld examples", (long long)done);
+    log_progress(ctx, "embedded %lld examples", (long long)done);
 }
 
 mm_rc pipeline_embed(struct store *s, const struct pipeline_config *pc, const struct tok_model *tok, int threads,
@@ -617,11 +756,12 @@ mm_rc pipeline_embed(struct store *s, const struct pipeline_config *pc, const st
     o.tokenizer = tok_id;
     o.stop = stop;
     o.progress = embed_progress;
+    o.progress_ctx = (void *)&pc->log;
     int64_t done = 0;
     rc = emb_db_embed(store_db(s), m, &o, &done, err);
     if (rc == MM_EINTR)
         rc = MM_OK; /* stopped by a signal between chunks: what is done is committed */
-    cli_progress_done();
+    log_progress_done(&pc->log);
     counts->embeddings += done;
     emb_model_close(m);
     return rc;
@@ -633,7 +773,7 @@ mm_rc pipeline_process(struct store *s, const struct pipeline_config *pc, const 
     if (!*stop)
         rc = pipeline_split(s, pc, stop, counts, err);
     if (rc == MM_OK && !*stop)
-        rc = pipeline_encode(s, tok, stop, counts, err);
+        rc = pipeline_encode(s, pc, tok, stop, counts, err);
     if (rc == MM_OK && !*stop && embed_threads > 0)
         rc = pipeline_embed(s, pc, tok, embed_threads, stop, counts, err);
     return rc;

@@ -18,6 +18,14 @@
 #include "tokenize.h"
 #include "util.h"
 
+/* Where the pipeline's words go. The pipeline never prints: cli/ passes
+ * callbacks that print (or not, under cron). Either may be NULL. */
+struct pipeline_log {
+    void (*line)(void *ctx, const char *msg);     /* one log line */
+    void (*progress)(void *ctx, const char *msg); /* the status line; msg NULL ends it */
+    void *ctx;
+};
+
 /* The whole configuration, read once: every stage's settings plus the
  * [pipeline] section (paths resolved against the config file's folder). */
 struct pipeline_config {
@@ -32,13 +40,18 @@ struct pipeline_config {
     char *embed_model;           /* model folder, or NULL for no embeddings */
     enum emb_pooling embed_pooling; /* pooled (default), cls or mean */
     long batch_documents;        /* documents per transaction */
+    struct pipeline_log log;     /* where log lines and progress go */
 };
 
-/* Find and read the configuration: `path` if given, else $MALMOI_CONFIG,
- * else ./config/malmoi.ini, else the installed default, else built-in
- * defaults. Every stage reads its keys; a key nobody knows, or a bad value,
+/* Find and read the configuration: `path` if given ("": none), else
+ * $MALMOI_CONFIG, else ./config/malmoi.ini, else the config belonging to
+ * the binary (PREFIX/share/malmoi/config/malmoi.ini, or the source tree's
+ * for the build tree's binary), else built-in defaults; logs the file used,
+ * or that there is none. `log` (may be NULL: silent) is kept in out->log for the
+ * steps that take the config. Every stage reads its keys; a key nobody knows, or a bad value,
  * fails naming FILE:LINE:KEY. */
-mm_rc pipeline_config_load(const char *path, struct pipeline_config *out, struct mm_err *err);
+mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, struct pipeline_config *out,
+                           struct mm_err *err);
 void pipeline_config_free(struct pipeline_config *pc);
 
 /* Counts of one pipeline pass, for the summary line. */
@@ -49,20 +62,45 @@ struct pipeline_counts {
 /* State of the page handler: the site rules, and what it counted. */
 struct pipeline_pages {
     const struct parse_rules *rules;
+    const struct pipeline_log *log; /* set by pipeline_crawl; may be NULL */
+    const struct crawl_config *crawl; /* the sites' article_pattern (set by pipeline_crawl; NULL: every page
+                                         counts as an article) */
     int64_t documents;      /* documents added or changed */
     int64_t empty;          /* pages without article text */
     int64_t rule_fallbacks; /* a site rule found nothing; the generic extractor ran */
     int64_t errors;         /* pages the extractor failed on */
+    /* Rule health: outcomes per site (site names owned), written to
+     * run_sites by pipeline_run_end. Free with pipeline_pages_free. */
+    struct store_site_outcomes *sites;
+    size_t n_sites, cap_sites;
 };
+void pipeline_pages_free(struct pipeline_pages *pages);
 
-/* Turn one fetched page into a document: parse_extract, then
- * store_document_put (a changed page replaces its text), recording the
- * document and the page's links with the crawler. `ctx` is a
- * `struct pipeline_pages`. Pages with no article text store no document.
- * This is the crawler's page handler (crawl_page_fn) for `malmoi crawl`
- * and `malmoi run`. */
+/* A fetched page becomes a document in two parts, so that extraction can
+ * run on worker threads while one connection writes in order:
+ *
+ * pipeline_extract_page: the extract part, pure: the page in, a
+ * parse_result out (parse_result_free), no store access and no shared
+ * mutable state, so it may run on any thread once parse_global_init() ran.
+ *
+ * pipeline_store_result: the store part, on the thread that owns `s`,
+ * inside the caller's transaction: store_document_put (a changed page
+ * replaces its text; pages with no article text store nothing), the
+ * page's links and the document recorded in `found` (NULL: not crawling),
+ * the counts of `pages` updated. Callers feeding pages from elsewhere
+ * (stored responses, WARC files) call the two parts the same way.
+ *
+ * pipeline_store_page: both parts in one call (ctx: struct
+ * pipeline_pages); pipeline_page_handler: the two parts as the crawler's
+ * page handler (ctx: struct pipeline_pages), for `malmoi crawl` and
+ * `malmoi run`. */
+mm_rc pipeline_extract_page(const struct parse_rules *rules, const struct crawl_page *page, struct parse_result **out,
+                            struct mm_err *err);
+mm_rc pipeline_store_result(struct pipeline_pages *pages, struct store *s, const struct crawl_page *page,
+                            const struct parse_result *r, struct crawl_found *found, struct mm_err *err);
 mm_rc pipeline_store_page(void *ctx, struct store *s, const struct crawl_page *page, struct crawl_found *found,
                           struct mm_err *err);
+extern const struct crawl_page_handler pipeline_page_handler;
 
 /* Run extraction again over the stored responses (the newest 200 answer
  * of every page URL), without fetching: documents whose text changes are
@@ -75,65 +113,41 @@ mm_rc pipeline_reextract(struct store *s, struct pipeline_pages *pages, volatile
 mm_rc pipeline_run_begin(struct store *s, const char *command, int argc, char **argv, int64_t *run_id,
                          struct mm_err *err);
 
-/* Close the run's row (status ok, failed or interrupted; the crawl's counts
- * and errors by kind; `msg` or the error as its message), then report:
- * the error, or "CMD: MSG" as the closing log line. Returns the exit
- * status. `st` and `pages` may be NULL when nothing was crawled. */
-int pipeline_run_end(struct store *s, const char *command, int64_t run_id, mm_rc rc, int stopped,
-                     const struct crawl_stats *st, const struct pipeline_pages *pages, const char *msg,
-                     const struct mm_err *err);
+/* Close the run's row: status ok, failed (`run_rc` != MM_OK, with
+ * `run_err`'s message) or interrupted; the crawl's counts and errors by
+ * kind; `msg` as its message. Writes the per-site outcomes (run_sites) and
+ * logs one warning line per site whose rule fell back on more than a fifth
+ * of its article pages.
+ * `st` and `pages` may be NULL when nothing was crawled. Returns the
+ * result of writing the row. */
+mm_rc pipeline_run_end(struct store *s, int64_t run_id, mm_rc run_rc, int stopped, const struct crawl_stats *st,
+                       const struct pipeline_pages *pages, const char *msg, const struct mm_err *run_err,
+                       struct mm_err *err);
 
 /* ---- crawling (shared by `malmoi crawl` and `malmoi run`) ---- */
 
 #define PIPELINE_MAX_LIST 256
-/* Crawl options of the command line; -1 / 0 / NULL = not given. */
+/* Crawl options of the command line (cli/cli_pipeline.c parses them);
+ * -1 / 0 / NULL = not given. */
 struct pipeline_crawl_opts {
     const char *user_agent;
     const char *seeds[PIPELINE_MAX_LIST], *resolve[PIPELINE_MAX_LIST];
     size_t n_seeds, n_resolve;
-    long max_pages, delay_ms, per_host;
+    long max_pages, delay_ms, per_host, max_depth;
     double max_seconds;
     const char *warc_dir; /* also write WARC files there */
     int no_extract;       /* keep raw responses only (`malmoi crawl --no-extract`) */
+    long threads;         /* extraction threads (--threads); 0 = one per core, 1 = on the crawl thread */
 };
-#define PIPELINE_CRAWL_OPTS_INIT {.delay_ms = -1, .per_host = -1}
-/* getopt_long values of the crawl options, and their table entries. */
-enum {
-    PIPELINE_OPT_SEED = 1000, PIPELINE_OPT_RESOLVE, PIPELINE_OPT_USER_AGENT, PIPELINE_OPT_MAX_PAGES,
-    PIPELINE_OPT_MAX_SECONDS, PIPELINE_OPT_DELAY, PIPELINE_OPT_PER_HOST, PIPELINE_OPT_WARC,
-};
-#define PIPELINE_CRAWL_LONG_OPTIONS                                                                      \
-    {"seed", required_argument, NULL, PIPELINE_OPT_SEED},                                                \
-        {"resolve", required_argument, NULL, PIPELINE_OPT_RESOLVE},                                      \
-        {"user-agent", required_argument, NULL, PIPELINE_OPT_USER_AGENT},                                \
-        {"max-pages", required_argument, NULL, PIPELINE_OPT_MAX_PAGES},                                  \
-        {"max-seconds", required_argument, NULL, PIPELINE_OPT_MAX_SECONDS},                              \
-        {"delay", required_argument, NULL, PIPELINE_OPT_DELAY},                                          \
-        {"per-host", required_argument, NULL, PIPELINE_OPT_PER_HOST},                                    \
-        {"warc", required_argument, NULL, PIPELINE_OPT_WARC}
-/* The crawl options' help lines. */
-#define PIPELINE_CRAWL_HELP                                                                              \
-    "  --seed URL           crawl from this URL (repeatable); with seeds, the config's\n"                \
-    "                       own seeds, feeds and sitemaps are not added this run\n"                      \
-    "  --max-pages N        stop crawling after N responses\n"                                           \
-    "  --max-seconds S      stop crawling after S seconds\n"                                             \
-    "  --delay MS           milliseconds between requests to one host (default 1000)\n"                  \
-    "  --per-host N         connections per host (default 1)\n"                                          \
-    "  --user-agent S       the User-Agent header, with a contact ('mybot/1.0 (+https://…)');\n"        \
-    "                       needed unless the config sets user_agent and contact\n"                      \
-    "  --resolve H:P:A      connect to address A for host H port P (repeatable)\n"                      \
-    "  --warc DIR           also write every response to WARC 1.1 files in DIR\n"                        \
-    "                       (malmoi-RUN-NNNNN.warc.gz, one gzip member per record)\n"
-
-/* Handle getopt_long value `c` if it is a crawl option: 1 = handled,
- * 0 = not a crawl option, -1 = bad value (a usage error was printed). */
-int pipeline_crawl_option(const char *cmd, const char *usage, int c, const char *arg, struct pipeline_crawl_opts *o);
+#define PIPELINE_CRAWL_OPTS_INIT {.delay_ms = -1, .per_host = -1, .max_depth = -1}
 /* Apply the command line to the crawl config; fails when no honest user
  * agent is known (naming the config key to fill in). */
 mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_crawl_opts *o, struct mm_err *err);
-/* Crawl with pipeline_store_page as the page handler (none with
- * no_extract), then log the hosts that are parked or whose robots.txt is
- * unreachable. */
+/* Crawl with pipeline_page_handler (none with no_extract), extraction
+ * on o->threads worker threads, then log the hosts that are parked or whose robots.txt is
+ * unreachable. Fails with MM_ENET when fetches were tried and no host
+ * answered at all (robots.txt included); some hosts failing is MM_OK, with
+ * the failures counted in `st`. */
 mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct pipeline_crawl_opts *o, int64_t run_id,
                      volatile int *stop, struct pipeline_pages *pages, struct crawl_stats *st, struct mm_err *err);
 
@@ -145,7 +159,7 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
  * ids. Then documents at stage 'split' move to 'encoded'. The key in
  * examples.tokenizer is tok_key(): "kobert-spm:17dc4710".
  * Stops between batches when *stop becomes non-zero. */
-mm_rc pipeline_encode(struct store *s, const struct tok_model *tok, volatile int *stop, struct pipeline_counts *counts,
+mm_rc pipeline_encode(struct store *s, const struct pipeline_config *pc, const struct tok_model *tok, volatile int *stop, struct pipeline_counts *counts,
                       struct mm_err *err);
 
 /* The text step: documents at stage 'extracted' are normalised, filtered,
