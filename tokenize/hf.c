@@ -2271,20 +2271,8 @@ static mm_rc find_added(const struct tok_hf *hf, struct tok_state *st, const cha
         k++;                                                                                       \
     } while (0)
     for (size_t i = 0; has && i < n;) {
-        /* longest match starting at i */
-        uint32_t node = 0;
-        size_t mlen = 0;
-        int32_t best = -1;
-        for (size_t j = i; j < n; j++) {
-            int32_t v;
-            node = tok_trie_step(t, node, s[j], &v);
-            if (!node)
-                break;
-            if (v >= 0) {
-                best = v;
-                mlen = j + 1 - i;
-            }
-        }
+        int32_t best;
+        size_t mlen = tok_trie_longest(t, s + i, n - i, &best);
         if (best < 0) {
             i++;
             continue;

@@ -47,6 +47,9 @@ struct tok_gedge {
 };
 mm_rc tok_da_build(struct tok_trie *t, struct tok_gedge *edges, uint32_t ne, uint32_t nn,
                    uint32_t max_label);
+/* The longest key that prefixes s[0..n): its length (0 and *id = -1 when
+ * none) and value. */
+size_t tok_trie_longest(const struct tok_trie *t, const unsigned char *s, size_t n, int32_t *id);
 /* Exact lookup; -1 when absent. */
 int32_t tok_trie_get(const struct tok_trie *t, const char *key, size_t n);
 

@@ -678,6 +678,21 @@ static mm_rc enc_reserve(struct tok_encoding *e, size_t need) {
     return MM_OK;
 }
 
+/* Record the token count, then pad on the right with the pad id to
+ * max_len (type 0, mask 0) when asked. */
+static void finish_inputs(const struct tok_model *m, struct tok_encoding *out, size_t n,
+                          size_t max_len, int pad) {
+    out->ntokens = n;
+    if (pad && max_len > 0) {
+        while (n < max_len) {
+            out->input_ids[n] = m->spec.pad;
+            out->token_type_ids[n] = 0;
+            out->attention_mask[n++] = 0;
+        }
+    }
+    out->len = n;
+}
+
 /* Drop the last token of the longer side (of b when equal) until la + lb
  * fit in room (run_classifier.py's _truncate_seq_pair). */
 static void truncate_pair(size_t *la, size_t *lb, size_t room) {
@@ -728,15 +743,7 @@ static mm_rc encode_hf_inputs(const struct tok_model *m, struct tok_state *st, c
                            out->token_type_ids);
     for (size_t i = 0; i < n; i++)
         out->attention_mask[i] = 1;
-    out->ntokens = n;
-    if (pad && max_len > 0) {
-        while (n < max_len) {
-            out->input_ids[n] = m->spec.pad;
-            out->token_type_ids[n] = 0;
-            out->attention_mask[n++] = 0;
-        }
-    }
-    out->len = n;
+    finish_inputs(m, out, n, max_len, pad);
     return MM_OK;
 oom:
     return mm_err_set(err, MM_ENOMEM, "out of memory building model inputs");
@@ -800,15 +807,7 @@ mm_rc tok_encode_bert(const struct tok_model *m, struct tok_state *st, const cha
         out->token_type_ids[n] = 1;
         out->attention_mask[n++] = 1;
     }
-    out->ntokens = n;
-    if (pad && max_len > 0) {
-        while (n < max_len) {
-            out->input_ids[n] = m->spec.pad;
-            out->token_type_ids[n] = 0;
-            out->attention_mask[n++] = 0;
-        }
-    }
-    out->len = n;
+    finish_inputs(m, out, n, max_len, pad);
     return MM_OK;
 oom:
     return mm_err_set(err, MM_ENOMEM, "out of memory building BERT inputs");

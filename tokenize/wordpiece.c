@@ -276,19 +276,8 @@ static mm_rc wordpiece(const struct tok_wp *wp, struct tok_state *st, const char
     size_t start = 0;
     while (start < n) {
         const struct tok_trie *t = start == 0 ? &wp->first : &wp->cont;
-        uint32_t node = 0;
-        size_t end = 0;
-        int32_t id = -1;
-        for (size_t k = start; k < n; k++) {
-            int32_t v;
-            node = tok_trie_step(t, node, s[k], &v);
-            if (!node)
-                break;
-            if (v >= 0) {
-                end = k + 1;
-                id = v;
-            }
-        }
+        int32_t id;
+        size_t end = start + tok_trie_longest(t, s + start, n - start, &id);
         if (id < 0) {
             st->ids_len = mark;
             return tok_push_id(st, wp->unk);
