@@ -94,6 +94,8 @@ struct tok_hf {
     int byte_fallback, fuse_unk, ignore_merges;
     int32_t unk;
     int32_t byte_tok[256];
+    char byte_utf8[256][2]; /* ByteLevel: each byte as its character, UTF-8 */
+    uint8_t byte_utf8_len[256];
     /* Unigram */
     double *score;    /* per id */
     double unk_score; /* min score - 10 */
@@ -1129,6 +1131,12 @@ mm_rc tok_hf_load(const char *data, size_t n, const char *path, struct tok_hf **
         hf->fused = 1;
         hf->wp.lowercase = hf->norm[0].lowercase;
     }
+    for (unsigned b = 0; b < 256; b++) {
+        char u[4];
+        int l = mm_utf8_encode(byte_char(b), u);
+        memcpy(hf->byte_utf8[b], u, 2);
+        hf->byte_utf8_len[b] = (uint8_t)l;
+    }
     if (rc == MM_OK && hf->bytelevel && hf->model != HM_BPE)
         rc = BAD("%s: a ByteLevel pre-tokenizer with a non-BPE model is not supported", path);
     if (rc == MM_OK) {
@@ -1751,8 +1759,8 @@ static size_t gpt2_match(const unsigned char *s, size_t n) {
     return last; /* leave the last space to the next word */
 }
 
-static mm_rc pre_step(const struct hf_pre *p, struct tok_state *st, const struct wlist *in,
-                      struct wlist *out, struct mlist *ml) {
+static mm_rc pre_step(const struct tok_hf *hf, const struct hf_pre *p, struct tok_state *st,
+                      const struct wlist *in, struct wlist *out, struct mlist *ml) {
     mm_rc rc = MM_OK;
     struct mm_buf tmp;
     mm_buf_init(&tmp, 0);
@@ -1922,8 +1930,10 @@ static mm_rc pre_step(const struct hf_pre *p, struct tok_state *st, const struct
                 char *o = st->hf_w[k] + out->tlen;
                 size_t ol = 0;
                 for (size_t j = 0; j < m; j++) {
-                    uint32_t bc = byte_char(t[i + j]);
-                    ol += (size_t)mm_utf8_encode(bc, o + ol);
+                    unsigned b = t[i + j];
+                    o[ol] = hf->byte_utf8[b][0];
+                    o[ol + 1] = hf->byte_utf8[b][1];
+                    ol += hf->byte_utf8_len[b];
                 }
                 st->hf_words[k][out->n].off = (uint32_t)out->tlen;
                 st->hf_words[k][out->n].len = (uint32_t)ol;
@@ -2002,9 +2012,64 @@ static int32_t vocab_get3(const struct tok_hf *hf, const char *a, size_t an, con
     return v;
 }
 
+static mm_rc bpe_merge_word(const struct tok_hf *hf, struct tok_state *st, const char *w,
+                            size_t n);
+
+/* BPE through a per-state cache of words (the result depends on the word
+ * alone); a word longer than 256 bytes is not cached. */
 static mm_rc bpe_word(const struct tok_hf *hf, struct tok_state *st, const char *w, size_t n) {
     if (n == 0)
         return MM_OK;
+    if (n > 256)
+        return bpe_merge_word(hf, st, w, n);
+    if (st->hf_cache_owner != hf || st->hf_cache_used >= TOK_HF_CACHE / 2 ||
+        st->hf_ckeys_len > (64u << 20) || st->hf_cids_len > (16u << 20)) {
+        if (!st->hf_cache) {
+            st->hf_cache = calloc(TOK_HF_CACHE, sizeof *st->hf_cache);
+            if (!st->hf_cache)
+                return bpe_merge_word(hf, st, w, n);
+        } else {
+            memset(st->hf_cache, 0, TOK_HF_CACHE * sizeof *st->hf_cache);
+        }
+        st->hf_cache_owner = hf;
+        st->hf_cache_used = st->hf_ckeys_len = st->hf_cids_len = 0;
+    }
+    uint64_t h = mm_hash64(w, n, 0x6866) | 1;
+    size_t i = (size_t)h & (TOK_HF_CACHE - 1);
+    for (; st->hf_cache[i].hash; i = (i + 1) & (TOK_HF_CACHE - 1)) {
+        struct tok_hf_centry *e = &st->hf_cache[i];
+        if (e->hash == h && e->klen == n && memcmp(st->hf_ckeys + e->key, w, n) == 0) {
+            if (tok_state_reserve((void **)&st->ids, &st->ids_cap, st->ids_len + e->nids,
+                                  sizeof(int32_t)))
+                return MM_ENOMEM;
+            memcpy(st->ids + st->ids_len, st->hf_cids + e->ids, e->nids * sizeof(int32_t));
+            st->ids_len += e->nids;
+            return MM_OK;
+        }
+    }
+    size_t from = st->ids_len;
+    mm_rc rc = bpe_merge_word(hf, st, w, n);
+    size_t k = st->ids_len - from;
+    if (rc || tok_state_reserve((void **)&st->hf_ckeys, &st->hf_ckeys_cap, st->hf_ckeys_len + n, 1) ||
+        tok_state_reserve((void **)&st->hf_cids, &st->hf_cids_cap, st->hf_cids_len + k + 1,
+                          sizeof(int32_t)))
+        return rc;
+    struct tok_hf_centry *e = &st->hf_cache[i];
+    e->hash = h;
+    e->key = (uint32_t)st->hf_ckeys_len;
+    e->klen = (uint32_t)n;
+    e->ids = (uint32_t)st->hf_cids_len;
+    e->nids = (uint32_t)k;
+    memcpy(st->hf_ckeys + st->hf_ckeys_len, w, n);
+    st->hf_ckeys_len += n;
+    memcpy(st->hf_cids + st->hf_cids_len, st->ids + from, k * sizeof(int32_t));
+    st->hf_cids_len += k;
+    st->hf_cache_used++;
+    return MM_OK;
+}
+
+static mm_rc bpe_merge_word(const struct tok_hf *hf, struct tok_state *st, const char *w,
+                            size_t n) {
     if (hf->ignore_merges) {
         int32_t id = vocab_get(hf, w, n);
         if (id >= 0)
@@ -2374,7 +2439,7 @@ static mm_rc encode_text(const struct tok_hf *hf, struct tok_state *st, const ch
         rc = wl_emit(st, &a, t, n, (uint32_t)first);
         for (size_t k = 0; k < hf->npre && rc == MM_OK; k++) {
             struct wlist b = {a.k ^ 1, 0, 0};
-            rc = pre_step(&hf->pre[k], st, &a, &b, ml);
+            rc = pre_step(hf, &hf->pre[k], st, &a, &b, ml);
             a = b;
         }
         for (size_t i = 0; i < a.n && rc == MM_OK; i++) {

@@ -168,6 +168,14 @@ struct tok_state {
     size_t hf_uni_cap;
     struct tok_hf_seg *hf_useg; /* Unigram best path */
     size_t hf_useg_cap;
+    /* BPE word cache (as the Rust BPE's): word -> ids, for one model */
+    const void *hf_cache_owner;
+    struct tok_hf_centry *hf_cache; /* TOK_HF_CACHE slots */
+    size_t hf_cache_used;
+    char *hf_ckeys;      /* the cached words */
+    size_t hf_ckeys_len, hf_ckeys_cap;
+    int32_t *hf_cids;    /* the cached ids */
+    size_t hf_cids_len, hf_cids_cap;
     char *hf_vbuf;       /* strings of matched added tokens */
     size_t hf_vbuf_len, hf_vbuf_cap;
     struct tok_hf_sym *hf_syms; /* BPE symbols of one word */
@@ -186,6 +194,11 @@ struct tok_hf_seg {
 struct tok_hf_sym {
     int32_t id, prev, next;
     uint32_t len; /* 0 = merged away */
+};
+#define TOK_HF_CACHE 65536 /* slots; cleared when half full */
+struct tok_hf_centry {
+    uint64_t hash; /* 0 = empty */
+    uint32_t key, klen, ids, nids;
 };
 struct tok_hf_node {
     double score;

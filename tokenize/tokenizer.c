@@ -86,6 +86,9 @@ void tok_state_free(struct tok_state *st) {
     free(st->hf_heap);
     free(st->hf_uni);
     free(st->hf_useg);
+    free(st->hf_cache);
+    free(st->hf_ckeys);
+    free(st->hf_cids);
     free(st);
 }
 
