@@ -823,6 +823,10 @@ static mm_rc load_pretok(struct tok_hf *hf, json_t *n, const char *path, struct 
             return BAD("%s: CharDelimiterSplit delimiter is not one character", path);
     } else if (strcmp(type, "Split") == 0) {
         q->type = HP_SPLIT;
+        q->behavior = behavior_of(json_string_value(json_object_get(n, "behavior")));
+        if (q->behavior < 0)
+            return BAD("%s: Split behavior is missing or unknown", path);
+        q->invert = get_bool(n, "invert", 0);
         json_t *pat = json_object_get(n, "pattern");
         json_t *s = json_object_get(pat, "String");
         json_t *re = json_object_get(pat, "Regex");
@@ -840,10 +844,6 @@ static mm_rc load_pretok(struct tok_hf *hf, json_t *n, const char *path, struct 
                 return mm_err_set(err, MM_ENOMEM, "%s: out of memory", path);
         } else
             return BAD("%s: Split pre-tokenizer without a String or Regex pattern", path);
-        q->behavior = behavior_of(json_string_value(json_object_get(n, "behavior")));
-        if (q->behavior < 0)
-            return BAD("%s: Split behavior is missing or unknown", path);
-        q->invert = get_bool(n, "invert", 0);
     } else
         return BAD("%s: pre_tokenizer \"%s\" is not supported", path, type);
     hf->npre++;
