@@ -9,13 +9,14 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "tokenize.h"
 
 static const char usage[] =
-    "malmoi tokenize (--model FILE.model [--vocab vocab.txt] | --vocab vocab.txt [--lowercase] |\n"
-    "                 --tokenizer PATH) [--ids] [--encode [--pair] [--max-length N]] [--safe]\n"
+    "malmoi tokenize (--model FILE.model|DIR [--vocab vocab.txt] | --vocab vocab.txt [--lowercase] |\n"
+    "                 --tokenizer FILE.json|PATH) [--ids] [--encode [--pair] [--max-length N]] [--safe]\n"
     "                 [--threads N] [INPUT]";
 
 static void help(void) {
@@ -25,15 +26,21 @@ static void help(void) {
            "Tokenizer (one of):\n"
            "  --model FILE.model   SentencePiece unigram model (KoBERT: config/models/kobert/\n"
            "                       spiece.model); output identical to spm_encode 0.1.97\n"
+           "  --model DIR          a model folder, as --tokenizer DIR\n"
            "  --model F --vocab V  pieces of an older .model mapped to ids by vocab.txt line\n"
            "                       (monologg's KoBERT route)\n"
            "  --vocab vocab.txt    WordPiece (mBERT), tokens as Hugging Face tokenizers gives\n"
-           "  --tokenizer PATH     a .model, a vocab.txt or a Hugging Face model folder\n\n"
+           "  --tokenizer PATH     a Hugging Face tokenizer.json (WordPiece, BPE, byte-level\n"
+           "                       BPE, Unigram; identical to HF tokenizers' encode(text,\n"
+           "                       add_special_tokens=False)), a .model, a vocab.txt, or a\n"
+           "                       model folder (tokenizer.json, then spiece.model or\n"
+           "                       sentencepiece.bpe.model, then vocab.txt)\n\n"
            "Options:\n"
            "  --lowercase          WordPiece: lowercase and strip accents (uncased vocabs)\n"
            "  --ids                print ids instead of pieces\n"
-           "  --encode             print BERT inputs as JSON Lines: input_ids, token_type_ids,\n"
-           "                       attention_mask ([CLS] A [SEP])\n"
+           "  --encode             print model inputs as JSON Lines: input_ids, token_type_ids,\n"
+           "                       attention_mask ([CLS] A [SEP]; a tokenizer.json uses its\n"
+           "                       post-processor, e.g. <s> A </s>)\n"
            "  --pair               with --encode: each line is A<TAB>B -> [CLS] A [SEP] B [SEP]\n"
            "  --max-length N       with --encode: truncate (pairs: longer side first) and pad\n"
            "                       on the right with [PAD] to N tokens\n"
@@ -186,8 +193,12 @@ static int run(int argc, char **argv) {
     mm_err_clear(&err);
     struct tok_model *m = NULL;
     mm_rc rc;
-    if (tokpath)
-        rc = tok_open(tokpath, &m, &err);
+    struct stat mst;
+    int model_any = model && !vocab &&
+                    ((stat(model, &mst) == 0 && S_ISDIR(mst.st_mode)) ||
+                     (strlen(model) > 5 && strcmp(model + strlen(model) - 5, ".json") == 0));
+    if (tokpath || model_any)
+        rc = tok_open(tokpath ? tokpath : model, &m, &err); /* a folder or a tokenizer.json */
     else if (model)
         rc = tok_open_sp(model, vocab, &m, &err);
     else
@@ -385,4 +396,5 @@ done:
 }
 
 const struct cli_command cli_cmd_tokenize = {
-    "tokenize", 30, "tokenize text with KoBERT SentencePiece or mBERT WordPiece", run};
+    "tokenize", 30, "tokenize text with KoBERT SentencePiece, mBERT WordPiece or a tokenizer.json",
+    run};

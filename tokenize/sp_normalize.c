@@ -58,6 +58,29 @@ static size_t charsmap_match(const struct tok_sp *sp, const unsigned char *s, si
     return best;
 }
 
+size_t tok_charsmap_first(const uint32_t *units, size_t nunits, const unsigned char *s, size_t n,
+                          uint32_t *value) {
+    if (nunits == 0)
+        return 0;
+    uint32_t pos = u_offset(units[0]);
+    for (size_t i = 0; i < n && s[i]; i++) {
+        pos ^= s[i];
+        if (pos >= nunits)
+            return 0;
+        uint32_t u = units[pos];
+        if (u_label(u) != s[i])
+            return 0;
+        pos ^= u_offset(u);
+        if (u_has_leaf(u)) {
+            if (pos >= nunits)
+                return 0;
+            *value = u_value(units[pos]);
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
 /* One step of Normalizer::NormalizePrefix: sets *out and *outlen to the
  * normalized form of the prefix of s[0..n) and returns the bytes consumed. */
 static size_t normalize_prefix(const struct tok_sp *sp, const unsigned char *s, size_t n, int safe,

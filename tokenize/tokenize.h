@@ -1,12 +1,17 @@
 /*
  * tokenize.h -- the tokenize stage: text to BERT token ids.
  *
- * Two tokenizers behind one opaque handle:
+ * Three kinds of tokenizer behind one opaque handle:
  *  - SentencePiece unigram (KoBERT's spiece.model), output identical to
  *    Debian's spm_encode 0.1.97; optionally with a vocab.txt that maps the
  *    pieces of an older model to BERT ids (monologg's KoBERT route);
  *  - WordPiece (mBERT's vocab.txt), tokens identical to Hugging Face's Rust
- *    `tokenizers` (BertNormalizer + BertPreTokenizer + WordPiece).
+ *    `tokenizers` (BertNormalizer + BertPreTokenizer + WordPiece);
+ *  - a Hugging Face tokenizer.json (TOK_HF: WordPiece, BPE, byte-level BPE
+ *    or Unigram with the file's normalizer, pre-tokenizer, added tokens and
+ *    post-processor), ids and tokens identical to the Rust `tokenizers`;
+ *    tok_encode_bert() then builds inputs with the file's post-processor
+ *    (RoBERTa: <s> A </s></s> B </s>, all type ids 0).
  *
  * Threads: a `struct tok_model` is immutable once opened and may be used by
  * any number of threads at once. All per-call memory lives in a
@@ -39,6 +44,7 @@ struct tok_state; /* opaque per-thread scratch */
 enum tok_kind {
     TOK_SENTENCEPIECE = 1,
     TOK_WORDPIECE = 2,
+    TOK_HF = 3, /* a Hugging Face tokenizer.json (WordPiece or BPE inside) */
 };
 
 /* Flags for the encoders. */
@@ -85,19 +91,26 @@ void tok_close(struct tok_model *m);
 enum tok_kind tok_kind(const struct tok_model *m);
 /* Short name: "kobert-spm" (KoBERT's id layout, either route), "spm-unigram",
  * "mbert-wordpiece" (119547-token vocab), "wordpiece"; "-uncased" is
- * appended for a lowercasing WordPiece. Borrowed. */
+ * appended for a lowercasing WordPiece; for tokenizer.json "hf-wordpiece",
+ * "hf-bpe", "hf-bytelevel-bpe" or "hf-unigram". Borrowed. */
 const char *tok_name(const struct tok_model *m);
 /* SHA-256 (64 hex digits) of the model file (.model, or vocab.txt for
- * WordPiece; for the .model + vocab.txt route, of the .model). Borrowed. */
+ * WordPiece, or the tokenizer.json; for the .model + vocab.txt route, of
+ * the .model). Borrowed. */
 const char *tok_sha256(const struct tok_model *m);
 /* The name under which this tokenizer's encodings are stored in
  * examples.tokenizer: "NAME:SHA8", e.g. "kobert-spm:17dc4710". Writes at
  * most `n` bytes (TOK_KEY_MAX is enough). */
 #define TOK_KEY_MAX 96
 void tok_key(const struct tok_model *m, char *out, size_t n);
-/* Number of ids (embedding rows). */
+/* Number of ids (embedding rows): for tokenizer.json the highest id + 1,
+ * added tokens included (KoGPT2 v1: 50124 for a 50000-piece vocab). */
 int32_t tok_vocab_size(const struct tok_model *m);
-/* The special ids (KoBERT: 0 1 2 3 4; mBERT: 100 0 101 102 103). */
+/* The special ids (KoBERT: 0 1 2 3 4; mBERT: 100 0 101 102 103). For
+ * tokenizer.json: unk from the model; cls/sep the first and last special
+ * token of the post-processor's single template, else [CLS]/<s> and
+ * [SEP]/</s>; pad from the file's padding, else [PAD]/<pad>; mask
+ * [MASK]/<mask>. */
 struct tok_specials tok_specials(const struct tok_model *m);
 /* The piece string of `id` (KoBERT "▁한국", mBERT "##어"); NULL when out of
  * range. Borrowed from the model. */
@@ -123,7 +136,8 @@ mm_rc tok_encode(const struct tok_model *m, struct tok_state *st, const char *te
 /* Append one encoded text to `out` the way the reference command line
  * prints it, without a newline: pieces (or ids when `as_ids`) separated by
  * single spaces -- byte-identical to `spm_encode --output_format=piece|id`
- * for SentencePiece; for WordPiece the tokens HF's tokenize() gives. */
+ * for SentencePiece; for WordPiece and tokenizer.json the tokens HF's
+ * encode(text, add_special_tokens=False) gives. */
 mm_rc tok_encode_line(const struct tok_model *m, struct tok_state *st, const char *text,
                       size_t len, unsigned flags, int as_ids, struct mm_buf *out,
                       struct mm_err *err);

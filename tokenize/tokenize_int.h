@@ -47,6 +47,9 @@ struct tok_gedge {
 };
 mm_rc tok_da_build(struct tok_trie *t, struct tok_gedge *edges, uint32_t ne, uint32_t nn,
                    uint32_t max_label);
+/* The longest key that prefixes s[0..n): its length (0 and *id = -1 when
+ * none) and value. */
+size_t tok_trie_longest(const struct tok_trie *t, const unsigned char *s, size_t n, int32_t *id);
 /* Exact lookup; -1 when absent. */
 int32_t tok_trie_get(const struct tok_trie *t, const char *key, size_t n);
 
@@ -146,6 +149,65 @@ struct tok_state {
     size_t clab_cap;
     char *wbuf;          /* WordPiece: normalized text */
     size_t wbuf_cap;
+    /* tokenizer.json pipeline (hf.c) */
+    char *hf_text;       /* the input as valid UTF-8 */
+    size_t hf_text_cap;
+    char *hf_n[2];       /* normalizer ping-pong buffers */
+    size_t hf_n_cap[2];
+    char *hf_w[2];       /* pre-token text ping-pong buffers */
+    size_t hf_w_cap[2];
+    struct tok_hf_word *hf_words[2];
+    size_t hf_words_cap[2];
+    struct tok_hf_seg *hf_segs; /* added-token split */
+    size_t hf_segs_cap;
+    struct tok_hf_seg *hf_nsegs; /* split of one normalized segment */
+    size_t hf_nsegs_cap;
+    int64_t *hf_vals;    /* per output id: offset of its string in hf_vbuf, -1 = vocab piece */
+    size_t hf_vals_len, hf_vals_cap;
+    struct tok_hf_node *hf_uni; /* Unigram lattice of one word */
+    size_t hf_uni_cap;
+    struct tok_hf_seg *hf_useg; /* Unigram best path */
+    size_t hf_useg_cap;
+    /* BPE word cache (as the Rust BPE's): word -> ids, for one model */
+    const void *hf_cache_owner;
+    struct tok_hf_centry *hf_cache; /* TOK_HF_CACHE slots */
+    size_t hf_cache_used;
+    char *hf_ckeys;      /* the cached words */
+    size_t hf_ckeys_len, hf_ckeys_cap;
+    int32_t *hf_cids;    /* the cached ids */
+    size_t hf_cids_len, hf_cids_cap;
+    char *hf_vbuf;       /* strings of matched added tokens */
+    size_t hf_vbuf_len, hf_vbuf_cap;
+    struct tok_hf_sym *hf_syms; /* BPE symbols of one word */
+    size_t hf_syms_cap;
+    struct tok_hf_merge *hf_heap;
+    size_t hf_heap_cap;
+};
+struct tok_hf_word {
+    uint32_t off, len; /* in the current pre-token text buffer */
+    uint32_t first;    /* 1 when the word starts the text (Metaspace "first") */
+};
+struct tok_hf_seg {
+    uint32_t start, end;
+    int32_t id; /* added token id, -1 = text */
+};
+struct tok_hf_sym {
+    int32_t id, prev, next;
+    uint32_t len; /* 0 = merged away */
+};
+#define TOK_HF_CACHE 65536 /* slots; cleared when half full */
+struct tok_hf_centry {
+    uint64_t hash; /* 0 = empty */
+    uint32_t key, klen, ids, nids;
+};
+struct tok_hf_node {
+    double score;
+    int32_t start; /* -1 = not reached */
+    int32_t id;
+};
+struct tok_hf_merge {
+    uint32_t rank, pos;
+    int32_t id;
 };
 
 mm_rc tok_state_reserve(void **p, size_t *cap, size_t need, size_t elem);
@@ -158,6 +220,12 @@ void tok_sp_build_pass(struct tok_sp *sp);
  * per input byte (only a corrupt charsmap gets near), MM_ENOMEM. */
 mm_rc tok_sp_normalize(const struct tok_sp *sp, struct tok_state *st, const char *text, size_t n,
                        int safe, size_t *out_len);
+/* The shortest key of a precompiled charsmap (darts-clone units) that
+ * prefixes s[0..n) (a NUL byte ends the key): its length, 0 when none;
+ * *value gets the offset of its replacement. (Hugging Face's Precompiled
+ * normalizer takes the first match, SentencePiece the longest.) */
+size_t tok_charsmap_first(const uint32_t *units, size_t nunits, const unsigned char *s, size_t n,
+                          uint32_t *value);
 /* Viterbi over st->norm[0..len): fills st->spans (unknown runs merged unless
  * byte fallback). */
 mm_rc tok_sp_viterbi(const struct tok_sp *sp, struct tok_state *st, size_t len, int safe);
@@ -180,5 +248,50 @@ struct tok_wp {
 
 mm_rc tok_wp_encode(const struct tok_wp *wp, struct tok_state *st, const char *text, size_t n,
                     int safe);
+/* BertNormalizer(clean_text, handle_chinese_chars, strip_accents = lowercase)
+ * + BertPreTokenizer + WordPiece over text[0..n) (no added tokens),
+ * appending to st->ids. */
+mm_rc tok_wp_segment(const struct tok_wp *wp, struct tok_state *st, const unsigned char *s,
+                     size_t n);
+/* WordPiece of one pre-tokenized word (valid UTF-8, nchars characters),
+ * appended to st->ids. */
+mm_rc tok_wp_word(const struct tok_wp *wp, struct tok_state *st, const char *w, size_t n,
+                  size_t nchars);
+/* Character classes as Hugging Face's Rust code sees them (its Unicode
+ * tables are older than utf8proc's). */
+int tok_bert_is_ws(uint32_t c);    /* White_Space (char::is_whitespace) */
+int tok_bert_is_cjk(uint32_t c);   /* the CJK blocks BertNormalizer pads */
+int tok_bert_is_punct(uint32_t c); /* ASCII punctuation or category P* */
+int tok_bert_is_mn(uint32_t c);    /* category Mn */
+int tok_bert_is_drop(uint32_t c);  /* removed by clean_text: NUL, U+FFFD, controls */
+
+/* ---- Hugging Face tokenizer.json (hf.c) ---- */
+struct tok_hf;
+/* Load a tokenizer.json held in data[0..n) (`path` names it in errors). */
+mm_rc tok_hf_load(const char *data, size_t n, const char *path, struct tok_hf **out,
+                  struct mm_err *err);
+void tok_hf_free(struct tok_hf *hf);
+/* Encode without the post-processor: ids into st->ids; the token strings
+ * of added tokens into st->hf_vals (see tok_hf_token). */
+mm_rc tok_hf_encode(const struct tok_hf *hf, struct tok_state *st, const char *text, size_t n,
+                    int safe);
+/* The string of output token k of the last tok_hf_encode (its match in the
+ * text for added tokens, else the vocab piece); sets *len. */
+const char *tok_hf_token(const struct tok_hf *hf, const struct tok_state *st, size_t k,
+                         size_t *len);
+int32_t tok_hf_vocab_size(const struct tok_hf *hf);
+const char *tok_hf_piece(const struct tok_hf *hf, int32_t id);
+/* unk, pad, cls, sep, mask as this file defines them */
+struct tok_specials tok_hf_specials(const struct tok_hf *hf);
+/* "hf-wordpiece", "hf-bpe", "hf-bytelevel-bpe", "hf-unigram" */
+const char *tok_hf_kind_name(const struct tok_hf *hf);
+/* 1 when `id` continues the word before it */
+int tok_hf_is_continuation(const struct tok_hf *hf, int32_t id);
+/* The post-processor: how many ids it adds for one text (pair = 0) or a
+ * pair (pair = 1), and the assembly of a and b (b NULL for one text) into
+ * out/types (room for na + nb + added). */
+size_t tok_hf_added_count(const struct tok_hf *hf, int pair);
+size_t tok_hf_post(const struct tok_hf *hf, const int32_t *a, size_t na, const int32_t *b,
+                   size_t nb, int32_t *out, int32_t *types);
 
 #endif

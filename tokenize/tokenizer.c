@@ -28,6 +28,7 @@ struct tok_model {
     struct tok_trie vtrie; /* token -> id (map route) */
     int has_vtrie;
     struct tok_wp wp;
+    struct tok_hf *hf; /* tokenizer.json */
 };
 
 /* ---- state ---- */
@@ -71,6 +72,23 @@ void tok_state_free(struct tok_state *st) {
     free(st->coff);
     free(st->clab);
     free(st->wbuf);
+    free(st->hf_text);
+    for (int i = 0; i < 2; i++) {
+        free(st->hf_n[i]);
+        free(st->hf_w[i]);
+        free(st->hf_words[i]);
+    }
+    free(st->hf_segs);
+    free(st->hf_nsegs);
+    free(st->hf_vals);
+    free(st->hf_vbuf);
+    free(st->hf_syms);
+    free(st->hf_heap);
+    free(st->hf_uni);
+    free(st->hf_useg);
+    free(st->hf_cache);
+    free(st->hf_ckeys);
+    free(st->hf_cids);
     free(st);
 }
 
@@ -87,6 +105,7 @@ void tok_close(struct tok_model *m) {
         tok_trie_free(&m->vtrie);
     tok_trie_free(&m->wp.first);
     tok_trie_free(&m->wp.cont);
+    tok_hf_free(m->hf);
     free(m);
 }
 
@@ -363,6 +382,31 @@ static int file_exists(const char *dir, const char *name, char *out, size_t cap)
     return stat(out, &stt) == 0 && S_ISREG(stt.st_mode);
 }
 
+/* Open a Hugging Face tokenizer.json (also KoBART's model.json). */
+static mm_rc open_hf(const char *path, struct tok_model **out, struct mm_err *err) {
+    struct tok_model *m = model_new();
+    if (!m)
+        return mm_err_set(err, MM_ENOMEM, "%s: out of memory", path);
+    m->kind = TOK_HF;
+    struct mm_buf b;
+    mm_buf_init(&b, TOK_MAX_MODEL_BYTES);
+    mm_rc rc = mm_read_file(path, TOK_MAX_MODEL_BYTES, &b, err);
+    if (rc == MM_OK) {
+        mm_sha256_hex(b.data ? b.data : "", b.len, m->sha);
+        rc = tok_hf_load(b.data ? b.data : "", b.len, path, &m->hf, err);
+    }
+    mm_buf_free(&b);
+    if (rc) {
+        tok_close(m);
+        return rc;
+    }
+    m->spec = tok_hf_specials(m->hf);
+    m->nvocab = tok_hf_vocab_size(m->hf);
+    snprintf(m->name, sizeof m->name, "%s", tok_hf_kind_name(m->hf));
+    *out = m;
+    return MM_OK;
+}
+
 mm_rc tok_open(const char *path, struct tok_model **out, struct mm_err *err) {
     *out = NULL;
     struct stat stt;
@@ -371,10 +415,15 @@ mm_rc tok_open(const char *path, struct tok_model **out, struct mm_err *err) {
     if (!S_ISDIR(stt.st_mode)) {
         if (ends_with(path, ".txt"))
             return tok_open_wordpiece(path, 0, out, err);
+        if (ends_with(path, ".json"))
+            return open_hf(path, out, err);
         return tok_open_sp(path, NULL, out, err);
     }
     char a[4096], b[4096];
-    if (file_exists(path, "spiece.model", a, sizeof a))
+    if (file_exists(path, "tokenizer.json", a, sizeof a))
+        return open_hf(a, out, err);
+    if (file_exists(path, "spiece.model", a, sizeof a) ||
+        file_exists(path, "sentencepiece.bpe.model", a, sizeof a))
         return tok_open_sp(a, NULL, out, err);
     if (file_exists(path, "tokenizer_78b3253a26.model", a, sizeof a) &&
         file_exists(path, "vocab.txt", b, sizeof b))
@@ -393,8 +442,13 @@ mm_rc tok_open(const char *path, struct tok_model **out, struct mm_err *err) {
         }
         return tok_open_wordpiece(b, lower, out, err);
     }
+    /* a sentence-transformers folder keeps its tokenizer in 0_Transformer/ */
+    snprintf(a, sizeof a, "%s/0_Transformer", path);
+    if (stat(a, &stt) == 0 && S_ISDIR(stt.st_mode))
+        return tok_open(a, out, err);
     return mm_err_set(err, MM_ENOTFOUND,
-                      "%s: folder has no spiece.model or vocab.txt; give a tokenizer file", path);
+                      "%s: folder has no tokenizer.json, spiece.model or vocab.txt; give a "
+                      "tokenizer file", path);
 }
 
 /* ---- queries ---- */
@@ -409,6 +463,8 @@ struct tok_specials tok_specials(const struct tok_model *m) { return m->spec; }
 const char *tok_piece(const struct tok_model *m, int32_t id) {
     if (id < 0 || id >= m->nvocab)
         return NULL;
+    if (m->hf)
+        return tok_hf_piece(m->hf, id);
     if (m->vstrs)
         return m->vstrs + m->voff[id];
     return m->sp.strs + m->sp.str_off[id];
@@ -420,6 +476,8 @@ int tok_is_continuation(const struct tok_model *m, int32_t id) {
         return 0;
     if (m->kind == TOK_WORDPIECE)
         return p[0] == '#' && p[1] == '#';
+    if (m->hf)
+        return tok_hf_is_continuation(m->hf, id);
     if (id == m->spec.unk)
         return 1;
     return strncmp(p, "\xe2\x96\x81", 3) != 0;
@@ -466,7 +524,9 @@ mm_rc tok_encode(const struct tok_model *m, struct tok_state *st, const char *te
     if (rc)
         return rc;
     st->ids_len = 0;
-    if (m->kind == TOK_WORDPIECE) {
+    if (m->hf) {
+        rc = tok_hf_encode(m->hf, st, text, len, safe);
+    } else if (m->kind == TOK_WORDPIECE) {
         rc = tok_wp_encode(&m->wp, st, text, len, safe);
     } else {
         size_t nlen;
@@ -505,7 +565,21 @@ mm_rc tok_encode_line(const struct tok_model *m, struct tok_state *st, const cha
                       struct mm_err *err) {
     int safe = (flags & TOK_SAFE) != 0;
     mm_rc rc = MM_OK;
-    if (m->kind == TOK_WORDPIECE || as_ids) {
+    if (m->hf && !as_ids) {
+        const int32_t *ids;
+        size_t n;
+        rc = tok_encode(m, st, text, len, flags, &ids, &n, err);
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < n && rc == MM_OK; i++) {
+            size_t tl;
+            const char *t = tok_hf_token(m->hf, st, i, &tl);
+            if (i)
+                rc = mm_buf_putc(out, ' ');
+            if (rc == MM_OK)
+                rc = mm_buf_append(out, t, tl);
+        }
+    } else if (m->kind == TOK_WORDPIECE || as_ids) {
         const int32_t *ids;
         size_t n;
         rc = tok_encode(m, st, text, len, flags, &ids, &n, err);
@@ -607,10 +681,83 @@ static mm_rc enc_reserve(struct tok_encoding *e, size_t need) {
     return MM_OK;
 }
 
+/* Record the token count, then pad on the right with the pad id to
+ * max_len (type 0, mask 0) when asked. */
+static void finish_inputs(const struct tok_model *m, struct tok_encoding *out, size_t n,
+                          size_t max_len, int pad) {
+    out->ntokens = n;
+    if (pad && max_len > 0) {
+        while (n < max_len) {
+            out->input_ids[n] = m->spec.pad;
+            out->token_type_ids[n] = 0;
+            out->attention_mask[n++] = 0;
+        }
+    }
+    out->len = n;
+}
+
+/* Drop the last token of the longer side (of b when equal) until la + lb
+ * fit in room (run_classifier.py's _truncate_seq_pair). */
+static void truncate_pair(size_t *la, size_t *lb, size_t room) {
+    while (*la + *lb > room) {
+        if (*la > *lb)
+            (*la)--;
+        else
+            (*lb)--;
+    }
+}
+
+/* tokenizer.json: the file's post-processor adds the special tokens. */
+static mm_rc encode_hf_inputs(const struct tok_model *m, struct tok_state *st, const char *a,
+                              size_t alen, const char *b, size_t blen, size_t max_len, int pad,
+                              unsigned flags, struct tok_encoding *out, struct mm_err *err) {
+    const int pair = b != NULL;
+    size_t added = tok_hf_added_count(m->hf, pair);
+    if (max_len > 0 && max_len < added + 1)
+        return mm_err_set(err, MM_EINVAL, "max length %zu is too small (at least %zu)", max_len,
+                          added + 1);
+    if (pad && max_len > 0 && m->spec.pad < 0)
+        return mm_err_set(err, MM_EINVAL, "tokenizer %s has no pad token; cannot pad", m->name);
+    const int32_t *ids;
+    size_t la, lb = 0;
+    mm_rc rc = tok_encode(m, st, a, alen, flags, &ids, &la, err);
+    if (rc)
+        return rc;
+    /* a's ids wait in attention_mask while b is encoded */
+    if (enc_reserve(out, la + added + max_len + 1))
+        goto oom;
+    memcpy(out->attention_mask, ids, la * sizeof *ids);
+    if (pair) {
+        if ((rc = tok_encode(m, st, b, blen, flags, &ids, &lb, err)))
+            return rc;
+        if (enc_reserve(out, la + lb + added + max_len + 1))
+            goto oom;
+    }
+    if (max_len > 0) {
+        size_t room = max_len - added;
+        if (!pair) {
+            if (la > room)
+                la = room;
+        } else {
+            truncate_pair(&la, &lb, room);
+        }
+    }
+    size_t n = tok_hf_post(m->hf, out->attention_mask, la, pair ? ids : NULL, lb, out->input_ids,
+                           out->token_type_ids);
+    for (size_t i = 0; i < n; i++)
+        out->attention_mask[i] = 1;
+    finish_inputs(m, out, n, max_len, pad);
+    return MM_OK;
+oom:
+    return mm_err_set(err, MM_ENOMEM, "out of memory building model inputs");
+}
+
 mm_rc tok_encode_bert(const struct tok_model *m, struct tok_state *st, const char *a,
                       size_t alen, const char *b, size_t blen, size_t max_len, int pad,
                       unsigned flags, struct tok_encoding *out, struct mm_err *err) {
     const int pair = b != NULL;
+    if (m->hf)
+        return encode_hf_inputs(m, st, a, alen, b, blen, max_len, pad, flags, out, err);
     if (m->spec.cls < 0 || m->spec.sep < 0)
         return mm_err_set(err, MM_EINVAL, "tokenizer %s has no [CLS]/[SEP] ids; it cannot build "
                           "BERT inputs", m->name);
@@ -639,12 +786,7 @@ mm_rc tok_encode_bert(const struct tok_model *m, struct tok_state *st, const cha
             if (la > room)
                 la = room;
         } else {
-            while (la + lb > room) {
-                if (la > lb)
-                    la--;
-                else
-                    lb--;
-            }
+            truncate_pair(&la, &lb, room);
         }
     }
     size_t n = 0;
@@ -668,15 +810,7 @@ mm_rc tok_encode_bert(const struct tok_model *m, struct tok_state *st, const cha
         out->token_type_ids[n] = 1;
         out->attention_mask[n++] = 1;
     }
-    out->ntokens = n;
-    if (pad && max_len > 0) {
-        while (n < max_len) {
-            out->input_ids[n] = m->spec.pad;
-            out->token_type_ids[n] = 0;
-            out->attention_mask[n++] = 0;
-        }
-    }
-    out->len = n;
+    finish_inputs(m, out, n, max_len, pad);
     return MM_OK;
 oom:
     return mm_err_set(err, MM_ENOMEM, "out of memory building BERT inputs");

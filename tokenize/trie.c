@@ -282,3 +282,20 @@ mm_rc tok_trie_build_bytes(struct tok_trie *t, const char *const *keys, const ui
     free(vs);
     return rc;
 }
+
+size_t tok_trie_longest(const struct tok_trie *t, const unsigned char *s, size_t n, int32_t *id) {
+    uint32_t node = 0;
+    size_t len = 0;
+    *id = -1;
+    for (size_t k = 0; k < n; k++) {
+        int32_t v;
+        node = tok_trie_step(t, node, s[k], &v);
+        if (!node)
+            break;
+        if (v >= 0) {
+            len = k + 1;
+            *id = v;
+        }
+    }
+    return len;
+}

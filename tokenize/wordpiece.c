@@ -247,6 +247,22 @@ static int is_mn(uint32_t c) {
     return utf8proc_category((utf8proc_int32_t)c) == UTF8PROC_CATEGORY_MN;
 }
 
+/* Character tests as the Rust code's tables see them (for the tokenizer.json
+ * pipeline in hf.c). */
+int tok_bert_is_ws(uint32_t c) { return is_whitespace(c); }
+int tok_bert_is_cjk(uint32_t c) { return is_cjk(c); }
+int tok_bert_is_punct(uint32_t c) {
+    if (c >= 0x61D && c <= 0x1E95F) {
+        int k = old_unicode_class(c);
+        if (k >= 0)
+            return k == C_PUNCT;
+    }
+    return is_punct(c);
+}
+
+int tok_bert_is_mn(uint32_t c) { return is_mn(c); }
+int tok_bert_is_drop(uint32_t c) { return classify(c) == C_DROP; }
+
 /* Run WordPiece on one word (valid UTF-8 in w[0..n), nchars characters)
  * and append its ids to st->ids. */
 static mm_rc wordpiece(const struct tok_wp *wp, struct tok_state *st, const char *w, size_t n,
@@ -260,19 +276,8 @@ static mm_rc wordpiece(const struct tok_wp *wp, struct tok_state *st, const char
     size_t start = 0;
     while (start < n) {
         const struct tok_trie *t = start == 0 ? &wp->first : &wp->cont;
-        uint32_t node = 0;
-        size_t end = 0;
-        int32_t id = -1;
-        for (size_t k = start; k < n; k++) {
-            int32_t v;
-            node = tok_trie_step(t, node, s[k], &v);
-            if (!node)
-                break;
-            if (v >= 0) {
-                end = k + 1;
-                id = v;
-            }
-        }
+        int32_t id;
+        size_t end = start + tok_trie_longest(t, s + start, n - start, &id);
         if (id < 0) {
             st->ids_len = mark;
             return tok_push_id(st, wp->unk);
@@ -282,6 +287,11 @@ static mm_rc wordpiece(const struct tok_wp *wp, struct tok_state *st, const char
         start = end;
     }
     return MM_OK;
+}
+
+mm_rc tok_wp_word(const struct tok_wp *wp, struct tok_state *st, const char *w, size_t n,
+                  size_t nchars) {
+    return wordpiece(wp, st, w, n, nchars);
 }
 
 /* Append code point c to the current word. */
@@ -294,7 +304,7 @@ static mm_rc word_add(struct tok_state *st, size_t *wlen, uint32_t c) {
 }
 
 /* Normalize, pre-tokenize and WordPiece one segment (no special tokens). */
-static mm_rc encode_segment(const struct tok_wp *wp, struct tok_state *st, const unsigned char *s,
+mm_rc tok_wp_segment(const struct tok_wp *wp, struct tok_state *st, const unsigned char *s,
                             size_t n) {
     size_t wlen = 0, wchars = 0;
     size_t i = 0;
@@ -385,7 +395,7 @@ mm_rc tok_wp_encode(const struct tok_wp *wp, struct tok_state *st, const char *t
     const unsigned char *s = (const unsigned char *)text;
     st->ids_len = 0;
     if (safe || wp->nspecial == 0)
-        return encode_segment(wp, st, s, n);
+        return tok_wp_segment(wp, st, s, n);
     /* Split off the special tokens first (HF added tokens, matched on the
      * raw text, leftmost then longest). */
     size_t seg = 0;
@@ -403,7 +413,7 @@ mm_rc tok_wp_encode(const struct tok_wp *wp, struct tok_state *st, const char *t
         }
         if (best < 0)
             continue;
-        mm_rc rc = encode_segment(wp, st, s + seg, i - seg);
+        mm_rc rc = tok_wp_segment(wp, st, s + seg, i - seg);
         if (rc == MM_OK)
             rc = tok_push_id(st, wp->specials[best].id);
         if (rc)
@@ -411,5 +421,5 @@ mm_rc tok_wp_encode(const struct tok_wp *wp, struct tok_state *st, const char *t
         i += blen - 1;
         seg = i + 1;
     }
-    return encode_segment(wp, st, s + seg, n - seg);
+    return tok_wp_segment(wp, st, s + seg, n - seg);
 }

@@ -4,6 +4,8 @@
 #   SentencePiece: malmoi tokenize --model KoBERT  vs  spm_encode (Debian 0.1.97)
 #   WordPiece:     malmoi tokenize --vocab mBERT   vs  Hugging Face tokenizers
 #                  (the Rust code through its Node binding, tests/tokenize/node)
+#   byte-level BPE: malmoi tokenize --tokenizer bytebpe.json vs Hugging Face
+#                  tokenizers (the file is trained here by tests/tokenize/node/hf_make.js)
 # Prints wall and CPU seconds (best of 3), MB/s and lines/s on wall time, the
 # ratios, and checks that the outputs are identical. Not a test: no timing is
 # asserted anywhere. On a shared machine compare the CPU columns (wall time
@@ -100,6 +102,27 @@ if command -v node >/dev/null && [ -d "$NODE/node_modules/tokenizers" ]; then
     same "$T/hf1.out" "$T/w1.out"
     cmp -s "$T/w1.out" "$T/w2.out" || echo "  2-thread output differs!"
     awk -v a="$(cut -d' ' -f1 "$T/w1.t")" -v b="$(cut -d' ' -f1 "$T/w2.t")" 'BEGIN{printf "  scaling 1 -> 2 threads: %.2fx\n", a/b}'
+else
+    echo "  (skipped: run 'npm ci' in $NODE for the Hugging Face reference)"
+fi
+
+echo
+echo "Byte-level BPE (RoBERTa layout, trained here by HF tokenizers on the test text), ids"
+if command -v node >/dev/null && [ -d "$NODE/node_modules/tokenizers" ]; then
+    D=$ROOT/tests/data/tokenize/text
+    cat "$D/sentences.txt" "$D/apache-manual-ko.txt" > "$T/train.txt"
+    node "$NODE/hf_make.js" "$T/gen" "$T/train.txt" 2> /dev/null
+    BBPE=$T/gen/bytebpe.json
+    run bh1 "$T/bh1.out" env RAYON_NUM_THREADS=1 node "$NODE/hf_tokenize.js" --json "$BBPE" --ids "$T/ko.txt"
+    run bhn "$T/bhn.out" node "$NODE/hf_tokenize.js" --json "$BBPE" --ids "$T/ko.txt"
+    run b1 "$T/b1.out" "$MALMOI" tokenize --tokenizer "$BBPE" --ids "$T/ko.txt"
+    run b2 "$T/b2.out" "$MALMOI" tokenize --tokenizer "$BBPE" --ids --threads 2 "$T/ko.txt"
+    row bh1 "HF tokenizers, 1 thread (process)" ""
+    row bhn "HF tokenizers, all threads (process)" ""
+    row b1 "malmoi, 1 thread (process)" bh1
+    row b2 "malmoi, 2 threads (process)" bhn
+    same "$T/bh1.out" "$T/b1.out"
+    cmp -s "$T/b1.out" "$T/b2.out" || echo "  2-thread output differs!"
 else
     echo "  (skipped: run 'npm ci' in $NODE for the Hugging Face reference)"
 fi

@@ -58,6 +58,25 @@ grep -qw 2 "$T/out" || { echo "FAIL: default mode should match spm_encode's [CLS
 expect 0 "safe mode" -- "$MALMOI" tokenize --model "$KOBERT" --ids --safe "$T/evil.txt"
 if grep -qwE '1|2|3|4' "$T/out"; then echo "FAIL: --safe produced a special id: $(cat "$T/out")"; fail=$((fail + 1)); fi
 
+# tokenizer.json: --tokenizer FILE, --model DIR, and a clear error for an
+# unsupported component (the ids are checked against the reference in
+# hf_json_parity.sh; these are ROBERTA-CHECK.md's)
+KOBART=$D/hf/kobart/model.json
+echo '한국어 문장을 토큰으로 나눕니다. Hello, world!' > "$T/one.txt"
+expect 0 "--tokenizer model.json" -- "$MALMOI" tokenize --tokenizer "$KOBART" --ids "$T/one.txt"
+[ "$(cat "$T/out")" = "28324 14111 14324 14521 13092 14027 14054 9661 14562 16391 16997 20858 243 20676 15463 307 299 232" ] ||
+    { echo "FAIL: KoBART ids: $(cat "$T/out")"; fail=$((fail + 1)); }
+mkdir "$T/klue" && cp "$D/hf/klue/tokenizer.json" "$T/klue/"
+expect 0 "--model DIR with tokenizer.json" -- "$MALMOI" tokenize --model "$T/klue" --encode "$T/one.txt"
+[ "$(cat "$T/out")" = '{"input_ids":[2,9187,6265,2069,1793,2855,6233,717,3152,3606,18,13472,10211,2036,16,30520,5,3],"token_type_ids":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"attention_mask":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]}' ] ||
+    { echo "FAIL: KLUE --encode: $(cat "$T/out")"; fail=$((fail + 1)); }
+sed 's/"type": *"BertPreTokenizer"/"type": "UnicodeScripts"/' "$D/hf/klue/tokenizer.json" > "$T/bad.json"
+expect 1 "unsupported pre-tokenizer" -- "$MALMOI" tokenize --tokenizer "$T/bad.json" "$T/one.txt"
+grep_err "$T/bad.json: pre_tokenizer \"UnicodeScripts\" is not supported" "unsupported pre-tokenizer"
+printf '{"model": {"type": "BPE", "vocab": {' > "$T/cut.json"
+expect 1 "truncated tokenizer.json" -- "$MALMOI" tokenize --tokenizer "$T/cut.json" "$T/one.txt"
+grep_err "$T/cut.json:1: not valid JSON" "truncated tokenizer.json"
+
 # --encode against spm_encode ids + BERT's input rules, re-done in Python
 head -40 "$D/text/sentences.txt" | paste - - > "$T/pairs.txt"
 printf '\t\n한국어\t\n' >> "$T/pairs.txt"

@@ -474,6 +474,185 @@ static void test_byte_path(void) {
     mm_buf_free(&b);
 }
 
+
+/* ---- tokenizer.json ---- */
+
+static void expect_json_error(const char *dir, const char *json, const char *needle) {
+    char p[1200];
+    snprintf(p, sizeof p, "%s/tokenizer.json", dir);
+    write_file(p, json, strlen(json));
+    struct mm_err err;
+    mm_err_clear(&err);
+    struct tok_model *m = NULL;
+    CHECK_INT(tok_open(p, &m, &err), MM_EMODEL);
+    CHECK(m == NULL);
+    CHECK(strstr(err.msg, p) != NULL); /* names the file */
+    if (!strstr(err.msg, needle)) {
+        fprintf(stderr, "message \"%s\" lacks \"%s\"\n", err.msg, needle);
+        CHECK(0);
+    }
+    unlink(p);
+}
+
+static void check_ids(const struct tok_model *m, const char *text, unsigned flags,
+                      const int32_t *want, size_t nwant) {
+    struct tok_state *st = tok_state_new();
+    const int32_t *ids;
+    size_t n = 0;
+    CHECK_INT(tok_encode(m, st, text, strlen(text), flags, &ids, &n, NULL), MM_OK);
+    int same = n == nwant;
+    for (size_t i = 0; same && i < n; i++)
+        same = ids[i] == want[i];
+    if (!same) {
+        fprintf(stderr, "ids of \"%s\":", text);
+        for (size_t i = 0; i < n; i++)
+            fprintf(stderr, " %d", (int)ids[i]);
+        fprintf(stderr, "\n");
+    }
+    CHECK(same);
+    tok_state_free(st);
+}
+
+static void test_hf_json(void) {
+    /* mBERT's tokenizer.json gives the fixture's ids and [CLS] A [SEP] */
+    struct tok_model *m = open_or_die(data_path(0, "hf/mbert/tokenizer.json"));
+    CHECK_INT(tok_kind(m), TOK_HF);
+    CHECK_STR(tok_name(m), "hf-wordpiece");
+    CHECK_INT(tok_vocab_size(m), 119547);
+    struct tok_specials sp = tok_specials(m);
+    CHECK_INT(sp.unk, 100);
+    CHECK_INT(sp.pad, 0);
+    CHECK_INT(sp.cls, 101);
+    CHECK_INT(sp.sep, 102);
+    CHECK_INT(sp.mask, 103);
+    char key[TOK_KEY_MAX];
+    tok_key(m, key, sizeof key);
+    CHECK_STR(key, "hf-wordpiece:f4a4d5bf");
+    json_t *cases = load_jsonl(data_path(1, "mbert/parity_cases.jsonl"));
+    struct tok_state *st = tok_state_new();
+    struct tok_encoding enc;
+    tok_encoding_init(&enc);
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c) {
+        const char *text = json_string_value(json_object_get(c, "text"));
+        const int32_t *ids;
+        size_t n;
+        CHECK_INT(tok_encode(m, st, text, strlen(text), 0, &ids, &n, NULL), MM_OK);
+        CHECK(ids_equal(ids, n, json_object_get(c, "ids")));
+        CHECK_INT(tok_encode_bert(m, st, text, strlen(text), NULL, 0, 0, 0, 0, &enc, NULL), MM_OK);
+        CHECK(ids_equal(enc.input_ids, enc.len, json_object_get(c, "input_ids")));
+    }
+    /* with a pad and a pair: [CLS] A [SEP] B [SEP] [PAD]..., types 0 0 0 1 1 0 */
+    CHECK_INT(tok_encode_bert(m, st, "Hello", 5, "world", 5, 8, 1, 0, &enc, NULL), MM_OK);
+    static const int32_t want_pair[] = {101, 31178, 102, 11356, 102, 0, 0, 0};
+    static const int32_t want_types[] = {0, 0, 0, 1, 1, 0, 0, 0};
+    CHECK_INT(enc.len, 8);
+    CHECK_INT(enc.ntokens, 5);
+    CHECK(memcmp(enc.input_ids, want_pair, sizeof want_pair) == 0);
+    CHECK(memcmp(enc.token_type_ids, want_types, sizeof want_types) == 0);
+    json_decref(cases);
+    tok_close(m);
+
+    /* KoBART (ROBERTA-CHECK.md): <s> </s> as cls/sep, no post-processor */
+    m = open_or_die(data_path(0, "hf/kobart/model.json"));
+    CHECK_STR(tok_name(m), "hf-bpe");
+    sp = tok_specials(m);
+    CHECK_INT(sp.cls, 0);
+    CHECK_INT(sp.sep, 1);
+    CHECK_INT(sp.pad, 3);
+    CHECK_INT(sp.unk, 5);
+    CHECK_INT(sp.mask, 6);
+    static const int32_t kobart[] = {28324, 14111, 14324, 14521, 13092, 14027, 14054, 9661, 14562,
+                                     16391, 16997, 20858, 243, 20676, 15463, 307, 299, 232};
+    check_ids(m, "한국어 문장을 토큰으로 나눕니다. Hello, world!", 0, kobart, 18);
+    static const int32_t kobart_unk[] = {1700, 10983, 5, 14390, 230, 10769, 9428};
+    check_ids(m, "뷁𝄞 줄\n바꿈", 0, kobart_unk, 7);
+    /* added special tokens: split off by default, plain text with TOK_SAFE */
+    static const int32_t with_s[] = {0, 1700};
+    check_ids(m, "<s>▁", 0, with_s, 2);
+    {
+        const int32_t *ids;
+        size_t n;
+        CHECK_INT(tok_encode(m, st, "<s>x</s>", 8, TOK_SAFE, &ids, &n, NULL), MM_OK);
+        for (size_t k = 0; k < n; k++)
+            CHECK(ids[k] != 0 && ids[k] != 1);
+    }
+    CHECK(tok_is_continuation(m, 14324) == 1); /* 장을 */
+    CHECK(tok_is_continuation(m, 14111) == 0); /* ▁문 */
+    tok_close(m);
+    m = open_or_die(data_path(0, "hf/kobart/model-a432df8fec.json"));
+    static const int32_t kobart_old[] = {1700, 10983, 14390, 230, 10769, 9428};
+    check_ids(m, "뷁𝄞 줄\n바꿈", 0, kobart_old, 6); /* unk_token null: dropped */
+    tok_close(m);
+    /* KoGPT2 v1: <mask> is not in the vocab and gets the new id 50000 */
+    const char *kogpt2 = "/work/shared/models/kogpt2-v1-taeminlee/tokenizer.json";
+    if (access(kogpt2, R_OK) == 0) {
+        m = open_or_die(kogpt2);
+        static const int32_t want[] = {50000, 47437, 6, 47437};
+        check_ids(m, "<mask> <unused0> 뷁𝄞", 0, want, 4);
+        CHECK_STR(tok_piece(m, 50000), "<mask>");
+        CHECK_INT(tok_vocab_size(m), 50124); /* 124 added tokens are not in its vocab */
+        tok_close(m);
+    }
+    tok_encoding_free(&enc);
+    tok_state_free(st);
+
+    /* a folder: tokenizer.json before vocab.txt */
+    char dir[] = "/tmp/malmoi-tokjson-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char p[1200], vp[PATH_MAX];
+    snprintf(p, sizeof p, "%s/vocab.txt", dir);
+    CHECK(realpath(data_path(0, "mbert/vocab.txt"), vp) != NULL);
+    CHECK(symlink(vp, p) == 0);
+    snprintf(p, sizeof p, "%s/tokenizer.json", dir);
+    CHECK(realpath(data_path(0, "hf/kobart/model.json"), vp) != NULL);
+    CHECK(symlink(vp, p) == 0);
+    m = open_or_die(dir);
+    CHECK_STR(tok_name(m), "hf-bpe");
+    tok_close(m);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/vocab.txt", dir);
+    unlink(p);
+
+    /* corrupt and unsupported files: MM_EMODEL naming the file and the part */
+    expect_json_error(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0", "not valid JSON");
+    expect_json_error(dir, "[1, 2]", "not a JSON object");
+    expect_json_error(dir, "{\"version\": \"1.0\"}", "no \"model\"");
+    expect_json_error(dir, "{\"model\": {\"type\": \"WordLevel\", \"vocab\": {\"a\": 0}}}",
+                      "WordLevel");
+    expect_json_error(dir,
+                      "{\"model\": {\"type\": \"BPE\", \"dropout\": 0.1, \"vocab\": {\"a\": 0}, "
+                      "\"merges\": []}}", "dropout");
+    expect_json_error(dir,
+                      "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1}, "
+                      "\"merges\": [\"a b\"]}}", "\"ab\" is not in the vocab");
+    expect_json_error(dir,
+                      "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": -4}, \"merges\": []}}",
+                      "not an id");
+    expect_json_error(dir,
+                      "{\"normalizer\": {\"type\": \"Nmt\"}, \"model\": {\"type\": \"BPE\", "
+                      "\"vocab\": {\"a\": 0}, \"merges\": []}}", "normalizer \"Nmt\"");
+    expect_json_error(dir,
+                      "{\"pre_tokenizer\": {\"type\": \"UnicodeScripts\"}, \"model\": {\"type\": "
+                      "\"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}}",
+                      "pre_tokenizer \"UnicodeScripts\"");
+    expect_json_error(dir,
+                      "{\"post_processor\": {\"type\": \"Foo\"}, \"model\": {\"type\": \"BPE\", "
+                      "\"vocab\": {\"a\": 0}, \"merges\": []}}", "post_processor \"Foo\"");
+    expect_json_error(dir,
+                      "{\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", "
+                      "\"vocab\": {\"a\": 0}}}", "unk_token \"[UNK]\" is not in the vocab");
+    expect_json_error(dir,
+                      "{\"model\": {\"type\": \"Unigram\", \"unk_id\": 7, \"vocab\": "
+                      "[[\"a\", -1.0]]}}", "unk_id 7");
+    expect_json_error(dir,
+                      "{\"normalizer\": {\"type\": \"Precompiled\", \"precompiled_charsmap\": "
+                      "\"AAAA\"}, \"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", -1.0]]}}",
+                      "charsmap is corrupt");
+    rmdir(dir);
+}
+
 int main(void) {
     RUN(test_kobert_parity);
     RUN(test_kobert_legacy_route);
@@ -483,5 +662,6 @@ int main(void) {
     RUN(test_model_errors);
     RUN(test_threads_share_model);
     RUN(test_byte_path);
+    RUN(test_hf_json);
     return test_summary();
 }

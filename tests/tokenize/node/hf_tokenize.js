@@ -1,9 +1,13 @@
 // hf_tokenize.js -- the reference WordPiece tokenizer for malmoi's tests and
 // bench: Hugging Face `tokenizers` (the Rust code, Node binding). One output
 // line per input line: tokens (default) or ids (--ids), space-separated, no
-// [CLS]/[SEP].
+// [CLS]/[SEP]; or, with --encode, the post-processed model inputs as JSON
+// Lines ({"input_ids","token_type_ids","attention_mask"}; --pair: each line
+// is A<TAB>B). The file's own truncation and padding are switched off.
 //
-// usage: node hf_tokenize.js --json TOKENIZER.json[.gz] INPUT [--ids] [--time]
+// usage: node hf_tokenize.js --json TOKENIZER.json[.gz] INPUT [--ids|--encode [--pair]] [--time]
+//        node hf_tokenize.js --json TOKENIZER.json INPUT --all PREFIX
+//            (writes PREFIX.tokens, PREFIX.ids and PREFIX.encode in one run)
 //        node hf_tokenize.js --vocab vocab.txt [--lowercase] INPUT [--ids] [--time]
 //
 // --vocab builds the tokenizer.json that BertTokenizerFast writes for a BERT
@@ -43,6 +47,7 @@ function fromVocab(path, lowercase) {
 async function main() {
   const args = process.argv.slice(2);
   let json = null, input = null, ids = false, timing = false, lowercase = false, vocab = null;
+  let encode = false, pair = false, all = null;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--json') {
@@ -52,6 +57,9 @@ async function main() {
     } else if (a === '--vocab') vocab = args[++i];
     else if (a === '--lowercase') lowercase = true;
     else if (a === '--ids') ids = true;
+    else if (a === '--encode') encode = true;
+    else if (a === '--pair') pair = true;
+    else if (a === '--all') all = args[++i];
     else if (a === '--time') timing = true;
     else input = a;
   }
@@ -61,19 +69,49 @@ async function main() {
     process.exit(2);
   }
   const tok = Tokenizer.fromString(json);
+  tok.disableTruncation();
+  tok.disablePadding();
   const text = fs.readFileSync(input, 'utf8');
   const lines = text.split('\n');
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
   const t0 = process.hrtime.bigint();
-  const out = [];
+  const out = [], outIds = [], outEnc = [];
   const B = 1024;
   for (let i = 0; i < lines.length; i += B) {
-    const encs = await tok.encodeBatch(lines.slice(i, i + B), { addSpecialTokens: false });
-    for (const e of encs) out.push((ids ? e.getIds() : e.getTokens()).join(' '));
+    const batch = lines.slice(i, i + B);
+    if (all) {
+      for (const e of await tok.encodeBatch(batch, { addSpecialTokens: false })) {
+        out.push(e.getTokens().join(' '));
+        outIds.push(e.getIds().join(' '));
+      }
+      for (const e of await tok.encodeBatch(batch, { addSpecialTokens: true })) {
+        outEnc.push(JSON.stringify({ input_ids: e.getIds(), token_type_ids: e.getTypeIds(),
+          attention_mask: e.getAttentionMask() }));
+      }
+      continue;
+    }
+    let encs;
+    if (pair) { // this binding's encodeBatch takes single texts only
+      encs = await Promise.all(batch.map((l) => {
+        const k = l.indexOf('\t');
+        return tok.encode(l.slice(0, k), l.slice(k + 1), { addSpecialTokens: encode });
+      }));
+    } else encs = await tok.encodeBatch(batch, { addSpecialTokens: encode });
+    for (const e of encs) {
+      if (encode) {
+        out.push(JSON.stringify({ input_ids: e.getIds(), token_type_ids: e.getTypeIds(),
+          attention_mask: e.getAttentionMask() }));
+      } else out.push((ids ? e.getIds() : e.getTokens()).join(' '));
+    }
   }
   const t1 = process.hrtime.bigint();
   if (timing) console.error(`seconds ${Number(t1 - t0) / 1e9}`);
-  process.stdout.write(out.length ? out.join('\n') + '\n' : '');
+  const joined = (a) => (a.length ? a.join('\n') + '\n' : '');
+  if (all) {
+    fs.writeFileSync(all + '.tokens', joined(out));
+    fs.writeFileSync(all + '.ids', joined(outIds));
+    fs.writeFileSync(all + '.encode', joined(outEnc));
+  } else process.stdout.write(joined(out));
 }
 main().catch((e) => {
   console.error(String(e));
