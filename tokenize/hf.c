@@ -78,6 +78,7 @@ struct tok_hf {
     int32_t nids;      /* max id + 1, added tokens included */
     char **piece;      /* id -> string (NULL: no such id) */
     uint32_t *piece_len;
+    size_t piece_cap;  /* slots allocated in piece and piece_len */
     struct tok_trie vocab; /* model vocab: string -> id */
     /* WordPiece */
     struct tok_wp wp;
@@ -195,16 +196,22 @@ static mm_rc add_piece(struct tok_hf *hf, int32_t id, const char *s, size_t n) {
     if (id < 0 || id >= (1 << 24))
         return MM_EMODEL;
     if (id >= hf->nids) {
-        size_t ncap = (size_t)id + 1;
-        char **p = realloc(hf->piece, ncap * sizeof *p);
-        if (!p)
-            return MM_ENOMEM;
-        hf->piece = p;
-        uint32_t *l = realloc(hf->piece_len, ncap * sizeof *l);
-        if (!l)
-            return MM_ENOMEM;
-        hf->piece_len = l;
-        for (size_t i = (size_t)hf->nids; i < ncap; i++) {
+        /* grow by doubling: vocabularies arrive one id at a time */
+        if ((size_t)id >= hf->piece_cap) {
+            size_t ncap = hf->piece_cap ? hf->piece_cap : 1024;
+            while (ncap <= (size_t)id)
+                ncap *= 2;
+            char **p = realloc(hf->piece, ncap * sizeof *p);
+            if (!p)
+                return MM_ENOMEM;
+            hf->piece = p;
+            uint32_t *l = realloc(hf->piece_len, ncap * sizeof *l);
+            if (!l)
+                return MM_ENOMEM;
+            hf->piece_len = l;
+            hf->piece_cap = ncap;
+        }
+        for (size_t i = (size_t)hf->nids; i <= (size_t)id; i++) {
             hf->piece[i] = NULL;
             hf->piece_len[i] = 0;
         }
