@@ -51,13 +51,6 @@ mm_rc crawl_config_default(struct crawl_config **out, struct mm_err *err) {
     return MM_OK;
 }
 
-static void free_regex_array(void *v, size_t n) {
-    regex_t *re = v;
-    for (size_t i = 0; i < n; i++)
-        regfree(&re[i]);
-    free(re);
-}
-
 static void free_strv(char **v, size_t n) {
     for (size_t i = 0; i < n; i++)
         free(v[i]);
@@ -74,12 +67,20 @@ void crawl_config_free(struct crawl_config *c) {
         free_strv(s->seeds, s->n_seeds);
         free_strv(s->feeds, s->n_feeds);
         free_strv(s->sitemaps, s->n_sitemaps);
-        free_regex_array(s->allow, s->n_allow);
-        free_regex_array(s->deny, s->n_deny);
-        free_regex_array(s->article, s->article ? 1 : 0);
+        free(s->allow);
+        free(s->deny);
+        free(s->article);
     }
     free(c->sites);
     mm_strmap_free(c->site_hosts);
+    for (size_t i = 0; i < c->n_patterns; i++) {
+        regfree(c->patterns[i]);
+        free(c->patterns[i]);
+        free(c->pattern_src[i]);
+    }
+    free(c->patterns);
+    free(c->pattern_src);
+    mm_strmap_free(c->pattern_index);
     free(c->user_agent);
     free(c->robots_agent);
     free(c->ca_file);
@@ -211,36 +212,72 @@ static const char *find_backref(const char *re) {
 
 /* Compile one pattern value: a bad regex or a back-reference is an error
  * naming FILE:LINE and the key. */
-static mm_rc compile_pattern(struct mm_conf *conf, const char *section, const char *key,
-                             const struct mm_conf_entry *e, regex_t *re, struct mm_err *err) {
+/* The compiled form of e's pattern: from the config's table when another
+ * site already uses the same text, else checked, compiled and added. */
+static mm_rc compile_pattern(struct crawl_config *c, struct mm_conf *conf, const char *section, const char *key,
+                             const struct mm_conf_entry *e, const void **out, struct mm_err *err) {
+    size_t len = strlen(e->value);
+    size_t i = mm_strmap_get(c->pattern_index, e->value, len);
+    if (i != SIZE_MAX) {
+        *out = c->patterns[i];
+        return MM_OK;
+    }
     const char *br = find_backref(e->value);
     if (br)
         return mm_err_set(err, MM_EINVAL,
                           "%s:%d: key '%s' in [%s]: '%s' uses the back-reference '%.2s', which can take "
                           "exponential time on a hostile link; rewrite it without back-references",
                           mm_conf_path(conf), e->line, key, section, e->value, br);
+    if (c->n_patterns == c->cap_patterns) {
+        size_t cap = c->cap_patterns ? 2 * c->cap_patterns : 16;
+        void **np = realloc(c->patterns, cap * sizeof *np);
+        if (np == NULL)
+            return mm_err_set(err, MM_ENOMEM, "out of memory");
+        c->patterns = np;
+        char **ns = realloc(c->pattern_src, cap * sizeof *ns);
+        if (ns == NULL)
+            return mm_err_set(err, MM_ENOMEM, "out of memory");
+        c->pattern_src = ns;
+        c->cap_patterns = cap;
+    }
+    regex_t *re = malloc(sizeof *re);
+    char *src = strdup(e->value);
+    if (re == NULL || src == NULL) {
+        free(re);
+        free(src);
+        return mm_err_set(err, MM_ENOMEM, "out of memory");
+    }
     int rr = regcomp(re, e->value, REG_EXTENDED | REG_NOSUB);
     if (rr != 0) {
         char msg[128];
         regerror(rr, re, msg, sizeof msg);
+        free(re);
+        free(src);
         return mm_err_set(err, MM_EINVAL, "%s:%d: key '%s' in [%s]: bad regular expression '%s' (%s)",
                           mm_conf_path(conf), e->line, key, section, e->value, msg);
     }
+    if (mm_strmap_add(c->pattern_index, src, len, c->n_patterns) != MM_OK) {
+        regfree(re);
+        free(re);
+        free(src);
+        return mm_err_set(err, MM_ENOMEM, "out of memory");
+    }
+    c->patterns[c->n_patterns] = re;
+    c->pattern_src[c->n_patterns++] = src;
+    *out = re;
     return MM_OK;
 }
 
 /* Compile every value of section/key as a POSIX extended regex. */
-static mm_rc get_regex(struct mm_conf *conf, const char *section, const char *key, void **out, size_t *n,
-                       struct mm_err *err) {
+static mm_rc get_regex(struct crawl_config *c, struct mm_conf *conf, const char *section, const char *key,
+                       const void ***out, size_t *n, struct mm_err *err) {
     const struct mm_conf_entry *e;
-    regex_t *v = NULL;
     for (size_t i = 0; (e = mm_conf_get_nth(conf, section, key, i)) != NULL; i++) {
-        regex_t *nv = realloc(v, (*n + 1) * sizeof *nv);
+        const void **nv = realloc(*out, (*n + 1) * sizeof *nv);
         if (nv == NULL)
             return mm_err_set(err, MM_ENOMEM, "out of memory");
-        v = nv;
-        *out = v;
-        mm_rc rc = compile_pattern(conf, section, key, e, &v[*n], err);
+        *out = nv;
+        mm_rc rc = compile_pattern(c, conf, section, key, e, &nv[*n], err);
         if (rc != MM_OK)
             return rc;
         (*n)++;
@@ -270,7 +307,8 @@ static mm_rc split_hosts(const char *value, struct crawl_site *s, struct mm_err 
     return MM_OK;
 }
 
-static mm_rc load_site(struct mm_conf *conf, const char *section, struct crawl_site *s, struct mm_err *err) {
+static mm_rc load_site(struct crawl_config *c, struct mm_conf *conf, const char *section, struct crawl_site *s,
+                       struct mm_err *err) {
     mm_rc rc;
     if ((s->name = strdup(section + 5)) == NULL)
         return mm_err_set(err, MM_ENOMEM, "out of memory");
@@ -287,21 +325,17 @@ static mm_rc load_site(struct mm_conf *conf, const char *section, struct crawl_s
     if ((rc = get_list(conf, section, "seed", &s->seeds, &s->n_seeds, err)) != MM_OK ||
         (rc = get_list(conf, section, "feed", &s->feeds, &s->n_feeds, err)) != MM_OK ||
         (rc = get_list(conf, section, "sitemap", &s->sitemaps, &s->n_sitemaps, err)) != MM_OK ||
-        (rc = get_regex(conf, section, "allow", &s->allow, &s->n_allow, err)) != MM_OK ||
-        (rc = get_regex(conf, section, "deny", &s->deny, &s->n_deny, err)) != MM_OK)
+        (rc = get_regex(c, conf, section, "allow", &s->allow, &s->n_allow, err)) != MM_OK ||
+        (rc = get_regex(c, conf, section, "deny", &s->deny, &s->n_deny, err)) != MM_OK)
         return rc;
     const struct mm_conf_entry *e; /* one pattern: alternatives go in one with '|' */
     if ((rc = mm_conf_get_one(conf, section, "article_pattern", &e, err)) != MM_OK)
         return rc;
     if (e) {
-        regex_t *re = calloc(1, sizeof *re);
-        if (re == NULL)
+        if ((s->article = calloc(1, sizeof *s->article)) == NULL)
             return mm_err_set(err, MM_ENOMEM, "out of memory");
-        if ((rc = compile_pattern(conf, section, "article_pattern", e, re, err)) != MM_OK) {
-            free(re);
+        if ((rc = compile_pattern(c, conf, section, "article_pattern", e, &s->article[0], err)) != MM_OK)
             return rc;
-        }
-        s->article = re;
     }
     if ((rc = mm_conf_get_long(conf, section, "max_depth", 0, 1000, &s->max_depth, err)) != MM_OK ||
         (rc = mm_conf_get_long(conf, section, "revisit_page", 0, 100L * 86400 * 365, &s->revisit_page_s, err)) != MM_OK ||
@@ -375,7 +409,7 @@ mm_rc crawl_config_load(struct mm_conf *conf, struct crawl_config **out, const c
     }
     const char *name;
     size_t cap = 0;
-    if (mm_strmap_new(&c->site_hosts) != MM_OK) {
+    if (mm_strmap_new(&c->site_hosts) != MM_OK || mm_strmap_new(&c->pattern_index) != MM_OK) {
         rc = mm_err_set(err, MM_ENOMEM, "out of memory");
         goto fail;
     }
@@ -393,7 +427,7 @@ mm_rc crawl_config_load(struct mm_conf *conf, struct crawl_config **out, const c
         }
         struct crawl_site *s = &c->sites[c->n_sites++];
         memset(s, 0, sizeof *s);
-        if ((rc = load_site(conf, name, s, err)) != MM_OK)
+        if ((rc = load_site(c, conf, name, s, err)) != MM_OK)
             goto fail;
         for (size_t j = 0; j < s->n_hosts; j++)
             if (mm_strmap_add(c->site_hosts, s->hosts[j], strlen(s->hosts[j]), c->n_sites - 1) != MM_OK) {
@@ -427,12 +461,11 @@ const struct crawl_site *crawl_config_site(const struct crawl_config *c, const c
     return NULL;
 }
 
-int crawl_site_match(const void *res, size_t n, const char *url) {
-    const regex_t *re = res;
+int crawl_site_match(const void *const *res, size_t n, const char *url) {
     if (strlen(url) > CRAWL_PATTERN_URL_MAX)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (regexec(&re[i], url, 0, NULL, 0) == 0)
+        if (regexec((const regex_t *)res[i], url, 0, NULL, 0) == 0)
             return 1;
     return 0;
 }

@@ -106,9 +106,9 @@ struct crawl_site {
     size_t n_hosts;
     char **seeds, **feeds, **sitemaps;
     size_t n_seeds, n_feeds, n_sitemaps;
-    void *allow, *deny; /* compiled regex_t arrays (internal) */
+    const void **allow, **deny; /* compiled patterns (internal; owned by the config's pattern table) */
     size_t n_allow, n_deny;
-    void *article;      /* compiled regex_t or NULL */
+    const void **article;       /* one compiled pattern, or NULL */
     long max_depth;     /* link hops from a seed/feed/sitemap; -1 = crawler default */
     long revisit_page_s, revisit_article_s, revisit_feed_s; /* -1 = default; 0 = never */
     long delay_ms, per_host; /* -1 = crawler default */
@@ -142,6 +142,12 @@ struct crawl_config {
     struct crawl_site *sites;
     size_t n_sites;
     struct mm_strmap *site_hosts; /* host -> index in sites (internal; crawl_config_site) */
+    /* Every distinct allow/deny/article_pattern compiled once (internal):
+     * generated configs repeat the same patterns for thousands of sites. */
+    struct mm_strmap *pattern_index; /* source text -> index in patterns */
+    void **patterns;                 /* regex_t *, each allocated alone */
+    char **pattern_src;
+    size_t n_patterns, cap_patterns;
 };
 
 /* Defaults (no file). The user agent stays NULL. */

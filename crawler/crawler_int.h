@@ -73,7 +73,7 @@ void crawl_warc_close(struct crawl_warc *w);
  * for a URL longer than CRAWL_PATTERN_URL_MAX, which no pattern sees (the
  * scope check treats it as out of scope on a site with patterns). */
 #define CRAWL_PATTERN_URL_MAX 2048
-int crawl_site_match(const void *res, size_t n, const char *url);
+int crawl_site_match(const void *const *res, size_t n, const char *url);
 
 /* Links reported by the page handler. */
 struct crawl_found_link {

@@ -14,7 +14,7 @@
 #include "test.h"
 
 /* in crawler_int.h; declared here to keep the test on one public header */
-int crawl_site_match(const void *res, size_t n, const char *url);
+int crawl_site_match(const void *const *res, size_t n, const char *url);
 
 static const char *const article_urls[][2] = {
     {"kbs", "https://news.kbs.co.kr/news/view.do?ncd=7645555"},
