@@ -1,7 +1,6 @@
 /*
  * main.c -- `malmoi COMMAND [options]`, git-style dispatch.
  */
-#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,9 +9,6 @@
 #define MM_COMMAND(name) extern const struct cli_command cli_cmd_##name;
 #include "commands.inc"
 #undef MM_COMMAND
-
-/* OpenBLAS's own (pthread build; weak: absent from its serial build). */
-extern int blas_thread_shutdown_(void) __attribute__((weak));
 
 static const struct cli_command *commands[] = {
 #define MM_COMMAND(name) &cli_cmd_##name,
@@ -48,12 +44,6 @@ int main(int argc, char **argv) {
         print_usage(stderr);
         return CLI_EXIT_USAGE;
     }
-    /* OpenBLAS starts a thread pool when loaded, which spins for a while
-     * (a tenth of a CPU-second) before it sleeps; only embed uses BLAS, with
-     * threads of its own and single-threaded BLAS calls: stop the pool. */
-    openblas_set_num_threads(1);
-    if (blas_thread_shutdown_)
-        blas_thread_shutdown_();
     const char *name = argv[1];
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         print_usage(stdout);

@@ -115,7 +115,8 @@ struct emb_run {
  * `pool` EMB_POOL_DEFAULT takes the model's default.
  * Runs `run->threads` threads of its own and sets OpenBLAS to one thread
  * (openblas_set_num_threads(1)), so that only one thread pool uses the
- * cores. Returns MM_OK, MM_EINVAL (an id, type or position out of range, a
+ * cores. The BLAS is the library emb_model_open loaded (MALMOI_BLAS, else
+ * libopenblas.so.0; embed/README.md). Returns MM_OK, MM_EINVAL (an id, type or position out of range, a
  * sequence without real tokens or whose first token is padding, EMB_POOLED
  * on a checkpoint without pooler), MM_ENOMEM. Tested by: test_embed.c,
  * test_reference.py */

@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* cblas.h without <complex.h>, whose macro I would clash with our names */
+#define FORCE_OPENBLAS_COMPLEX_STRUCT
+#include <cblas.h>
+
 #include "embed.h"
 #include "util.h"
 
@@ -82,7 +86,21 @@ struct emb_layer {
     const float *ln2_g, *ln2_b; /* (H) */
 };
 
+/* blas.c: the CBLAS functions the encoder calls, from the library
+ * emb_blas_open loads (dlopen; MALMOI_BLAS, else libopenblas.so.0). */
+typedef __typeof__(cblas_sgemm) emb_sgemm_fn;
+typedef __typeof__(cblas_sgemv) emb_sgemv_fn;
+struct emb_blas {
+    void *lib; /* dlopen handle */
+    emb_sgemm_fn *sgemm;
+    emb_sgemv_fn *sgemv;
+    void (*set_num_threads)(int); /* openblas_set_num_threads, NULL for other BLAS */
+};
+mm_rc emb_blas_open(struct emb_blas *b, struct mm_err *err);
+void emb_blas_close(struct emb_blas *b);
+
 struct emb_model {
+    struct emb_blas blas;
     struct emb_config cfg;
     struct emb_tensors ts;
     const float *word, *pos, *type; /* (V,H), (P,H), (T,H) */

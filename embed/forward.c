@@ -10,7 +10,6 @@
  * micro-batches and calls single-threaded sgemm, so one thread pool (ours)
  * uses the cores and OpenBLAS's own threads stay idle.
  */
-#include <cblas.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -81,8 +80,9 @@ static int alloc_work(struct work *w, const struct emb_config *c, size_t rows, s
 }
 
 /* y (n,out) = x (n,in) · Wᵀ with W stored (out,in) as nn.Linear keeps it. */
-static void linear(const float *x, size_t n, size_t in, const float *w, size_t out, float *y, size_t ldy) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)out, (int)in, 1.0f, x, (int)in, w, (int)in,
+static void linear(const struct emb_blas *blas, const float *x, size_t n, size_t in, const float *w, size_t out, float *y,
+                   size_t ldy) {
+    blas->sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)out, (int)in, 1.0f, x, (int)in, w, (int)in,
                 0.0f, y, (int)ldy);
 }
 
@@ -149,24 +149,24 @@ static void run_mb(struct job *J, struct work *w, const struct mb *mb) {
         const struct emb_layer *L = &m->layer[l];
         if (l == nl - 1 && short_last)
             break;
-        linear(w->x, N, H, L->wqkv, H3, w->qkv, H3);
+        linear(&m->blas, w->x, N, H, L->wqkv, H3, w->qkv, H3);
         emb_add_bias(w->qkv, L->bqkv, N, H3);
         for (size_t b = 0; b < B; b++) {
             size_t o = w->off[b], len = w->off[b + 1] - o;
             const float *q = w->qkv + o * H3;
             for (size_t h = 0; h < nh; h++) {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)len, (int)len, (int)d, scale, q + h * d,
+                m->blas.sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)len, (int)len, (int)d, scale, q + h * d,
                             (int)H3, q + H + h * d, (int)H3, 0.0f, w->s, (int)len);
                 emb_softmax_rows(w->s, len, len, len);
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)len, (int)d, (int)len, 1.0f, w->s,
+                m->blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)len, (int)d, (int)len, 1.0f, w->s,
                             (int)len, q + 2 * H + h * d, (int)H3, 0.0f, w->ctx + o * H + h * d, (int)H);
             }
         }
-        linear(w->ctx, N, H, L->wo, H, w->tmp, H);
+        linear(&m->blas, w->ctx, N, H, L->wo, H, w->tmp, H);
         emb_add_layernorm(w->x, w->tmp, L->bo, L->ln1_g, L->ln1_b, N, H, c->ln_eps);
-        linear(w->x, N, H, L->wi, Iw, w->ff, Iw);
+        linear(&m->blas, w->x, N, H, L->wi, Iw, w->ff, Iw);
         emb_bias_gelu(w->ff, L->bi, N, Iw, c->act);
-        linear(w->ff, N, Iw, L->wf, H, w->tmp, H);
+        linear(&m->blas, w->ff, N, Iw, L->wf, H, w->tmp, H);
         emb_add_layernorm(w->x, w->tmp, L->bf, L->ln2_g, L->ln2_b, N, H, c->ln_eps);
     }
 
@@ -175,28 +175,28 @@ static void run_mb(struct job *J, struct work *w, const struct mb *mb) {
         /* Last layer for the first token only: keys and values for every
          * row, the query and everything after attention for B rows. */
         const struct emb_layer *L = &m->layer[nl - 1];
-        linear(w->x, N, H, L->wqkv + H * H, 2 * H, w->qkv + H, H3);
+        linear(&m->blas, w->x, N, H, L->wqkv + H * H, 2 * H, w->qkv + H, H3);
         add_bias_strided(w->qkv + H, H3, L->bqkv + H, N, 2 * H);
         for (size_t b = 0; b < B; b++)
             memcpy(w->xc + b * H, w->x + w->off[b] * H, H * sizeof(float));
-        linear(w->xc, B, H, L->wqkv, H, w->tmp, H);
+        linear(&m->blas, w->xc, B, H, L->wqkv, H, w->tmp, H);
         emb_add_bias(w->tmp, L->bqkv, B, H);
         for (size_t b = 0; b < B; b++) {
             size_t o = w->off[b], len = w->off[b + 1] - o;
             const float *kv = w->qkv + o * H3;
             for (size_t h = 0; h < nh; h++) {
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)len, (int)d, scale, kv + H + h * d, (int)H3,
+                m->blas.sgemv(CblasRowMajor, CblasNoTrans, (int)len, (int)d, scale, kv + H + h * d, (int)H3,
                             w->tmp + b * H + h * d, 1, 0.0f, w->s, 1);
                 emb_softmax_rows(w->s, 1, len, len);
-                cblas_sgemv(CblasRowMajor, CblasTrans, (int)len, (int)d, 1.0f, kv + 2 * H + h * d, (int)H3, w->s, 1,
+                m->blas.sgemv(CblasRowMajor, CblasTrans, (int)len, (int)d, 1.0f, kv + 2 * H + h * d, (int)H3, w->s, 1,
                             0.0f, w->cc + b * H + h * d, 1);
             }
         }
-        linear(w->cc, B, H, L->wo, H, w->tmp, H);
+        linear(&m->blas, w->cc, B, H, L->wo, H, w->tmp, H);
         emb_add_layernorm(w->xc, w->tmp, L->bo, L->ln1_g, L->ln1_b, B, H, c->ln_eps);
-        linear(w->xc, B, H, L->wi, Iw, w->ff, Iw);
+        linear(&m->blas, w->xc, B, H, L->wi, Iw, w->ff, Iw);
         emb_bias_gelu(w->ff, L->bi, B, Iw, c->act);
-        linear(w->ff, B, Iw, L->wf, H, w->tmp, H);
+        linear(&m->blas, w->ff, B, Iw, L->wf, H, w->tmp, H);
         emb_add_layernorm(w->xc, w->tmp, L->bf, L->ln2_g, L->ln2_b, B, H, c->ln_eps);
         xout = w->xc;
     }
@@ -224,7 +224,7 @@ static void run_mb(struct job *J, struct work *w, const struct mb *mb) {
         } else if (J->pool == EMB_CLS) {
             memcpy(o, first, H * sizeof(float));
         } else {
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)H, (int)H, 1.0f, m->wp, (int)H, first, 1, 0.0f, o, 1);
+            m->blas.sgemv(CblasRowMajor, CblasNoTrans, (int)H, (int)H, 1.0f, m->wp, (int)H, first, 1, 0.0f, o, 1);
             for (size_t j = 0; j < H; j++)
                 o[j] = tanhf(o[j] + m->bp[j]);
         }
@@ -354,7 +354,8 @@ mm_rc emb_encode(const struct emb_model *m, const struct emb_input *in, enum emb
         threads = (int)n_mb;
 
     /* One pool: ours. OpenBLAS runs each call in the calling thread. */
-    openblas_set_num_threads(1);
+    if (m->blas.set_num_threads)
+        m->blas.set_num_threads(1);
     struct job J = {.m = m, .in = in, .pool = pool, .normalize = run && run->normalize, .seqs = seqs, .mbs = mbs, .n_mb = n_mb,
                     .max_rows = max_rows, .max_len = max_len, .out = out};
     atomic_init(&J.next, 0);

@@ -292,6 +292,8 @@ mm_rc emb_model_open(const char *dir, struct emb_model **out, struct mm_err *err
         goto fail;
     if (!m->st)
         m->default_pool = m->wp ? EMB_POOLED : EMB_CLS;
+    if ((rc = emb_blas_open(&m->blas, err)))
+        goto fail;
     free(cfgp);
     *out = m;
     return MM_OK;
@@ -309,6 +311,7 @@ void emb_model_close(struct emb_model *m) {
     free(m->owned);
     free(m->layer);
     emb_tensors_free(&m->ts);
+    emb_blas_close(&m->blas);
     free(m->dir);
     free(m->encoder_dir);
     free(m->st_pool_dir);

@@ -7,7 +7,9 @@
  * --db: examples in a malmoi database get `embeddings` rows (vectors equal
    to the same reference), a second run adds none, the SQLite extension
    ranks a sentence as its own nearest neighbour and shows pieces;
- * usage errors exit 2, a bad model folder exits 1 naming it.
+ * usage errors exit 2, a bad model folder exits 1 naming it;
+ * the BLAS is not linked into the binary, and a MALMOI_BLAS that cannot be
+   loaded or has no CBLAS interface fails naming it.
 Usage: test_cli.py PATH/TO/malmoi_sqlite.so
 """
 import json
@@ -67,6 +69,19 @@ def main():
         check(r.returncode == 2, "--pooling sum is a usage error")
         r = malmoi("--model", os.path.join(tmp, "nomodel"), "--input", SENT, "--output", os.path.join(tmp, "x.npy"))
         check(r.returncode == 1 and "nomodel" in r.stderr, "a missing model folder fails naming it")
+
+        # The BLAS is opened with the model, not linked: other commands do not
+        # start OpenBLAS's thread pool; MALMOI_BLAS names another library.
+        dyn = subprocess.run(["readelf", "-d", MALMOI], capture_output=True, text=True).stdout
+        check("NEEDED" in dyn and "blas" not in dyn.lower(), "the malmoi binary does not link a BLAS library")
+        bad = os.path.join(tmp, "libnoblas.so")
+        r = subprocess.run([MALMOI, "embed", "--model", MODEL, "--input", SENT, "--output", os.path.join(tmp, "b.npy")],
+                           capture_output=True, text=True, env=dict(os.environ, MALMOI_BLAS=bad))
+        check(r.returncode == 1 and bad in r.stderr and "MALMOI_BLAS" in r.stderr,
+              "a MALMOI_BLAS that cannot be loaded fails naming it: " + r.stderr.strip()[-200:])
+        r = subprocess.run([MALMOI, "embed", "--model", MODEL, "--input", SENT, "--output", os.path.join(tmp, "b.npy")],
+                           capture_output=True, text=True, env=dict(os.environ, MALMOI_BLAS="libz.so.1"))
+        check(r.returncode == 1 and "cblas_sgemm" in r.stderr, "a MALMOI_BLAS without CBLAS is refused: " + r.stderr.strip()[-200:])
 
         for pooling in ("pooled", "cls", "mean"):
             out = os.path.join(tmp, pooling + ".npy")
