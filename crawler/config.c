@@ -18,6 +18,12 @@
 
 #define PLACEHOLDER "CHANGE-ME"
 
+/* A compiled pattern and its text, the key of pattern_index. */
+struct crawl_pattern {
+    regex_t re;
+    char src[];
+};
+
 mm_rc crawl_config_default(struct crawl_config **out, struct mm_err *err) {
     struct crawl_config *c = calloc(1, sizeof *c);
     if (c == NULL || (c->robots_agent = strdup("malmoi")) == NULL) {
@@ -74,12 +80,10 @@ void crawl_config_free(struct crawl_config *c) {
     free(c->sites);
     mm_strmap_free(c->site_hosts);
     for (size_t i = 0; i < c->n_patterns; i++) {
-        regfree(c->patterns[i]);
+        regfree(&c->patterns[i]->re);
         free(c->patterns[i]);
-        free(c->pattern_src[i]);
     }
     free(c->patterns);
-    free(c->pattern_src);
     mm_strmap_free(c->pattern_index);
     free(c->user_agent);
     free(c->robots_agent);
@@ -219,7 +223,7 @@ static mm_rc compile_pattern(struct crawl_config *c, struct mm_conf *conf, const
     size_t len = strlen(e->value);
     size_t i = mm_strmap_get(c->pattern_index, e->value, len);
     if (i != SIZE_MAX) {
-        *out = c->patterns[i];
+        *out = &c->patterns[i]->re;
         return MM_OK;
     }
     const char *br = find_backref(e->value);
@@ -230,41 +234,31 @@ static mm_rc compile_pattern(struct crawl_config *c, struct mm_conf *conf, const
                           mm_conf_path(conf), e->line, key, section, e->value, br);
     if (c->n_patterns == c->cap_patterns) {
         size_t cap = c->cap_patterns ? 2 * c->cap_patterns : 16;
-        void **np = realloc(c->patterns, cap * sizeof *np);
+        struct crawl_pattern **np = realloc(c->patterns, cap * sizeof *np);
         if (np == NULL)
             return mm_err_set(err, MM_ENOMEM, "out of memory");
         c->patterns = np;
-        char **ns = realloc(c->pattern_src, cap * sizeof *ns);
-        if (ns == NULL)
-            return mm_err_set(err, MM_ENOMEM, "out of memory");
-        c->pattern_src = ns;
         c->cap_patterns = cap;
     }
-    regex_t *re = malloc(sizeof *re);
-    char *src = strdup(e->value);
-    if (re == NULL || src == NULL) {
-        free(re);
-        free(src);
+    struct crawl_pattern *p = malloc(sizeof *p + len + 1);
+    if (p == NULL)
         return mm_err_set(err, MM_ENOMEM, "out of memory");
-    }
-    int rr = regcomp(re, e->value, REG_EXTENDED | REG_NOSUB);
+    memcpy(p->src, e->value, len + 1);
+    int rr = regcomp(&p->re, e->value, REG_EXTENDED | REG_NOSUB);
     if (rr != 0) {
         char msg[128];
-        regerror(rr, re, msg, sizeof msg);
-        free(re);
-        free(src);
+        regerror(rr, &p->re, msg, sizeof msg);
+        free(p);
         return mm_err_set(err, MM_EINVAL, "%s:%d: key '%s' in [%s]: bad regular expression '%s' (%s)",
                           mm_conf_path(conf), e->line, key, section, e->value, msg);
     }
-    if (mm_strmap_add(c->pattern_index, src, len, c->n_patterns) != MM_OK) {
-        regfree(re);
-        free(re);
-        free(src);
+    if (mm_strmap_add(c->pattern_index, p->src, len, c->n_patterns) != MM_OK) {
+        regfree(&p->re);
+        free(p);
         return mm_err_set(err, MM_ENOMEM, "out of memory");
     }
-    c->patterns[c->n_patterns] = re;
-    c->pattern_src[c->n_patterns++] = src;
-    *out = re;
+    c->patterns[c->n_patterns++] = p;
+    *out = &p->re;
     return MM_OK;
 }
 

@@ -145,8 +145,7 @@ struct crawl_config {
     /* Every distinct allow/deny/article_pattern compiled once (internal):
      * generated configs repeat the same patterns for thousands of sites. */
     struct mm_strmap *pattern_index; /* source text -> index in patterns */
-    void **patterns;                 /* regex_t *, each allocated alone */
-    char **pattern_src;
+    struct crawl_pattern **patterns; /* each allocated alone (config.c) */
     size_t n_patterns, cap_patterns;
 };
 
