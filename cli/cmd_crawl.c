@@ -82,7 +82,7 @@ static int run(int argc, char **argv) {
     /* The lock first: an overlapping cron run exits 75 with one line. */
     if (store_open(db, STORE_CREATE | STORE_LOCK, "crawl", &s, &err) != MM_OK ||
         pipeline_config_load(config, &cli_pipeline_log, &pc, &err) != MM_OK ||
-        pipeline_crawl_prepare(&pc, &co, &err) != MM_OK ||
+        pipeline_crawl_prepare(&pc, &co, &err) != MM_OK || pipeline_store_search(s, &pc, &err) != MM_OK ||
         pipeline_run_begin(s, "crawl", argc, argv, &run_id, &err) != MM_OK) {
         status = cli_fail("crawl", &err);
         goto out;

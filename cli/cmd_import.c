@@ -163,6 +163,7 @@ static int run(int argc, char **argv) {
     if (((!no_process || archive >= 0) && pipeline_config_load(config, &cli_pipeline_log, &pc, &err) != MM_OK) ||
         (!no_process && tok_open(pc.tokenizer, &tok, &err) != MM_OK) ||
         store_open(db, STORE_CREATE | STORE_LOCK, "import", &s, &err) != MM_OK ||
+        (pc.conf && pipeline_store_search(s, &pc, &err) != MM_OK) ||
         (archive >= 0 && pipeline_run_begin(s, "import", argc, argv, &run_id, &err) != MM_OK)) {
         status = cli_fail("import", &err);
         goto out;

@@ -99,7 +99,8 @@ static int reprocess(const char *cmd, const char *from, int argc, char **argv) {
     struct tok_model *tok = NULL;
     struct store *s = NULL;
     int status = CLI_EXIT_OK;
-    if (tok_open(pc.tokenizer, &tok, &err) != MM_OK || store_open(db, STORE_LOCK, cmd, &s, &err) != MM_OK) {
+    if (tok_open(pc.tokenizer, &tok, &err) != MM_OK || store_open(db, STORE_LOCK, cmd, &s, &err) != MM_OK ||
+        pipeline_store_search(s, &pc, &err) != MM_OK) {
         status = cli_fail(cmd, &err);
         goto out;
     }

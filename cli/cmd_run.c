@@ -86,7 +86,8 @@ static int run(int argc, char **argv) {
     /* The lock first: an overlapping cron run exits 75 with one line. */
     if (store_open(db, STORE_CREATE | STORE_LOCK, "run", &s, &err) != MM_OK ||
         pipeline_config_load(config, &cli_pipeline_log, &pc, &err) != MM_OK ||
-        (!no_crawl && pipeline_crawl_prepare(&pc, &co, &err) != MM_OK) || tok_open(pc.tokenizer, &tok, &err) != MM_OK) {
+        (!no_crawl && pipeline_crawl_prepare(&pc, &co, &err) != MM_OK) || tok_open(pc.tokenizer, &tok, &err) != MM_OK ||
+        pipeline_store_search(s, &pc, &err) != MM_OK) {
         status = cli_fail("run", &err);
         goto out;
     }

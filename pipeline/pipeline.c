@@ -166,6 +166,15 @@ mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, str
         goto fail;
     }
     pc->embed_pooling = (enum emb_pooling)pool;
+    const char *search = mm_conf_get(pc->conf, "store", "search");
+    int kind = search ? store_search_parse(search) : STORE_SEARCH_WORDS;
+    if (kind < 0) {
+        const struct mm_conf_entry *e = mm_conf_get_nth(pc->conf, "store", "search", 0);
+        rc = mm_err_set(err, MM_EINVAL, "%s:%d: key 'search' in [store] wants words or trigram, not '%s'", chosen,
+                        e ? e->line : 0, search);
+        goto fail;
+    }
+    pc->search = (enum store_search)kind;
     if ((rc = mm_conf_check_unused(pc->conf, err)) != MM_OK)
         goto fail;
     return MM_OK;
@@ -174,6 +183,20 @@ oom:
 fail:
     pipeline_config_free(pc);
     return rc;
+}
+
+mm_rc pipeline_store_search(struct store *s, const struct pipeline_config *pc, struct mm_err *err) {
+    enum store_search was;
+    mm_rc rc = store_search_get(s, &was, err);
+    if (rc != MM_OK || was == pc->search)
+        return rc;
+    double t0 = mm_now_monotonic();
+    int64_t n;
+    if ((rc = store_search_set(s, pc->search, &n, err)) != MM_OK)
+        return rc;
+    log_line(&pc->log, "search index: %s (was %s), %lld documents indexed in %.1f s", store_search_name(pc->search),
+             store_search_name(was), (long long)n, mm_now_monotonic() - t0);
+    return MM_OK;
 }
 
 void pipeline_config_free(struct pipeline_config *pc) {

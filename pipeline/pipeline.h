@@ -41,6 +41,7 @@ struct pipeline_config {
     enum emb_pooling embed_pooling; /* EMB_POOL_DEFAULT (the model's) unless set */
     long batch_documents;        /* documents per transaction */
     char *report;                /* [pipeline] report: the HTML page `malmoi run` rewrites, or NULL */
+    enum store_search search;    /* [store] search: the documents_fts kind (words by default) */
     struct pipeline_log log;     /* where log lines and progress go */
 };
 
@@ -54,6 +55,11 @@ struct pipeline_config {
 mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, struct pipeline_config *out,
                            struct mm_err *err);
 void pipeline_config_free(struct pipeline_config *pc);
+
+/* Give the database's search index the kind the config asks for
+ * ([store] search); a change rebuilds it from every document, logged with
+ * its cost. Commands that write documents call it after opening the store. */
+mm_rc pipeline_store_search(struct store *s, const struct pipeline_config *pc, struct mm_err *err);
 
 /* Counts of one pipeline pass, for the summary line. */
 struct pipeline_counts {

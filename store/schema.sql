@@ -180,10 +180,11 @@ CREATE TABLE text_site_lines (
 ) WITHOUT ROWID;
 CREATE INDEX text_site_lines_document ON text_site_lines(document_id);
 
--- Full-text search over titles and text; the trigram tokenizer makes Korean
--- substring search work (queries of 3+ characters).
+-- Full-text search over titles and text: words (unicode61), or trigram
+-- substrings when [store] search says so (store_search_set rebuilds this
+-- table; databases created before 2026-12-03 started with trigram).
 CREATE VIRTUAL TABLE documents_fts USING fts5(
-    title, text, content='documents', content_rowid='id', tokenize='trigram'
+    title, text, content='documents', content_rowid='id', tokenize='unicode61'
 );
 CREATE TRIGGER documents_fts_insert AFTER INSERT ON documents BEGIN
     INSERT INTO documents_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
@@ -270,3 +271,8 @@ CREATE TABLE feeds (
     newest_item INTEGER                      -- Unix seconds of the newest dated entry; NULL when none is dated
 );
 CREATE INDEX feeds_run ON feeds(run_id) WHERE run_id IS NOT NULL; -- foreign keys are indexed (version 3)
+
+-- version: 5
+-- Fewer, larger merges of the search index's segments: with the default
+-- (4) merging was a fifth of the indexing CPU of a crawl.
+INSERT INTO documents_fts(documents_fts, rank) VALUES ('automerge', 16);

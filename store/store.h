@@ -50,6 +50,21 @@ mm_rc store_begin(struct store *s, struct mm_err *err);
 mm_rc store_commit(struct store *s, struct mm_err *err);
 /* Index the documents waiting in documents_fts_queue, in one batch. */
 mm_rc store_fts_flush(struct store *s, struct mm_err *err);
+
+/* The search index over documents (documents_fts, FTS5), [store] search:
+ * WORDS (unicode61: whole words and word prefixes, `경제*` finds 경제가,
+ * 경제는...) or TRIGRAM (any substring of 3+ characters, no 1-2 character
+ * queries; about 5x the indexing CPU and 4x the index size). */
+enum store_search { STORE_SEARCH_WORDS, STORE_SEARCH_TRIGRAM };
+const char *store_search_name(enum store_search kind);
+/* "words" or "trigram" to its kind; -1 for anything else. */
+int store_search_parse(const char *name);
+/* The kind documents_fts has now. */
+mm_rc store_search_get(struct store *s, enum store_search *kind, struct mm_err *err);
+/* Give documents_fts the kind asked for, outside a transaction. Another
+ * kind is dropped and built again from every document, in one transaction
+ * (*reindexed: the documents indexed; -1 when the kind was already right). */
+mm_rc store_search_set(struct store *s, enum store_search kind, int64_t *reindexed, struct mm_err *err);
 void store_rollback(struct store *s);
 
 /* Prepare `sql` on the store's connection; failure names the statement. */

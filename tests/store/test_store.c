@@ -86,9 +86,10 @@ static void test_document_dedup_and_update(void) {
     CHECK_INT(id3, id1);
     CHECK_INT(count(s, "SELECT count(*) FROM documents"), 1);
     CHECK_INT(count(s, "SELECT count(*) FROM sentences"), 0);
-    /* Korean substring search through the trigram FTS index. */
-    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"바뀐 본\"'"), 1);
-    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"첫 문단\"'"), 0);
+    /* Korean word search (the default words index): a phrase whose last
+     * word is a prefix, as Korean words carry their particles. */
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"바뀐 본문\" *'"), 1);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"첫 문단\" *'"), 0);
     /* In a transaction, documents are indexed in one batch at commit; rows
      * inserted, changed and deleted before that leave a sound index. */
     CHECK_INT(store_begin(s, &err), MM_OK);
@@ -103,7 +104,7 @@ static void test_document_dedup_and_update(void) {
         CHECK_INT(store_document_put(s, &d, &ids[i], &ins, &err), MM_OK);
     }
     CHECK_INT(count(s, "SELECT count(*) FROM documents_fts_queue"), 3);
-    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"기사의 본문\"'"), 0);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"기사의 본문\" *'"), 0);
     snprintf(sql, sizeof sql, "DELETE FROM documents WHERE id = %lld", (long long)ids[1]);
     CHECK_INT(sqlite3_exec(store_db(s), sql, NULL, NULL, NULL), SQLITE_OK);
     snprintf(sql, sizeof sql, "UPDATE documents SET text = '여섯째 기사의 본문입니다.' WHERE id = %lld", (long long)ids[2]);
@@ -113,11 +114,11 @@ static void test_document_dedup_and_update(void) {
     CHECK_INT(sqlite3_exec(store_db(s), sql, NULL, NULL, NULL), SQLITE_OK);
     CHECK_INT(store_commit(s, &err), MM_OK);
     CHECK_INT(count(s, "SELECT count(*) FROM documents_fts_queue"), 0);
-    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"기사의 본문\"'"), 2);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"기사의 본문\" *'"), 2);
     CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"여섯째\"'"), 1);
     CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"다섯째\"'"), 0);
     CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"넷째\"'"), 0);
-    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"바뀐 본\"'"), 0);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"바뀐 본문\" *'"), 0);
     /* an indexed document changed by hand: out of the index at once,
      * back in at the next commit */
     snprintf(sql, sizeof sql, "UPDATE documents SET text = '일곱째 기사의 본문입니다.' WHERE id = %lld", (long long)ids[0]);
@@ -198,6 +199,11 @@ static void test_upgrade_from_v1(void) {
     CHECK(v1 && v2);
     if (!v1 || !v2) return;
     *v2 = 0;
+    /* version 1 as malmoi wrote it before 2026-12-03: a trigram index */
+    char *tok = strstr(v1, "tokenize='unicode61'");
+    CHECK(tok != NULL);
+    if (!tok) return;
+    memcpy(tok, "tokenize='trigram'  ", strlen("tokenize='unicode61'"));
     sqlite3 *db;
     CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
     CHECK_INT(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
@@ -219,6 +225,115 @@ static void test_upgrade_from_v1(void) {
     CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"옛 스키마\"'"), 1);
     CHECK_INT(sqlite3_exec(store_db(s), "INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)",
                            NULL, NULL, NULL), SQLITE_OK);
+    /* the upgrade keeps the trigram index until the config asks for words */
+    enum store_search kind = STORE_SEARCH_WORDS;
+    CHECK_INT(store_search_get(s, &kind, &err), MM_OK);
+    CHECK_INT(kind, STORE_SEARCH_TRIGRAM);
+    int64_t reindexed = 0;
+    CHECK_INT(store_search_set(s, STORE_SEARCH_WORDS, &reindexed, &err), MM_OK);
+    CHECK_INT(reindexed, 1);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '스키마의'"), 1);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"옛 스키마\"'"), 0);
+    store_close(s);
+}
+
+/* Documents with known words, counted here by scanning their text, not by
+ * SQLite: the search index of either kind must find exactly those. */
+static const char *const search_texts[] = {
+    "한국 경제가 성장했다. 삼성전자는 반도체를 만든다.",
+    "경제학 교수가 강의했다.",
+    "세계 경제는 어렵다. 전자 제품 수출이 줄었다.",
+    "날씨가 맑다.",
+};
+#define N_SEARCH_TEXTS (sizeof search_texts / sizeof *search_texts)
+
+/* documents with a word (space or punctuation delimited) starting with `prefix` */
+static int64_t words_with_prefix(const char *prefix) {
+    int64_t n = 0;
+    for (size_t i = 0; i < N_SEARCH_TEXTS; i++) {
+        const char *t = search_texts[i];
+        for (const char *p = strstr(t, prefix); p; p = strstr(p + 1, prefix))
+            if (p == t || p[-1] == ' ') {
+                n++;
+                break;
+            }
+    }
+    return n;
+}
+
+static int64_t texts_containing(const char *sub) {
+    int64_t n = 0;
+    for (size_t i = 0; i < N_SEARCH_TEXTS; i++)
+        n += strstr(search_texts[i], sub) != NULL;
+    return n;
+}
+
+static void test_search_kinds(void) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/search.db", dir);
+    struct store *s = NULL;
+    struct mm_err err;
+    mm_err_clear(&err);
+    CHECK_INT(store_open(path, STORE_CREATE, "test", &s, &err), MM_OK);
+    if (!s) return;
+    enum store_search kind = STORE_SEARCH_TRIGRAM;
+    CHECK_INT(store_search_get(s, &kind, &err), MM_OK);
+    CHECK_INT(kind, STORE_SEARCH_WORDS); /* a new database */
+    CHECK_INT(count(s, "SELECT v FROM documents_fts_config WHERE k = 'automerge'"), 16);
+    CHECK_INT(store_begin(s, &err), MM_OK);
+    for (size_t i = 0; i < N_SEARCH_TEXTS - 1; i++) {
+        struct store_document d = {.title = "", .text = search_texts[i], .text_len = strlen(search_texts[i]),
+                                   .source = "test"};
+        char url[64];
+        snprintf(url, sizeof url, "https://news.example/s/%zu", i);
+        d.url = url;
+        int64_t id;
+        int ins;
+        CHECK_INT(store_document_put(s, &d, &id, &ins, &err), MM_OK);
+    }
+    CHECK_INT(store_commit(s, &err), MM_OK);
+    /* a row written by hand outside malmoi waits in the queue */
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO documents(url, title, text, content_hash, source, added, updated)"
+             " VALUES ('https://news.example/s/x', '', '%s', 'hx', 'test', 'now', 'now')",
+             search_texts[N_SEARCH_TEXTS - 1]);
+    CHECK_INT(sqlite3_exec(store_db(s), sql, NULL, NULL, NULL), SQLITE_OK);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts_queue"), 1);
+    const char *prefixes[] = {"경제", "전자", "삼성전자는", "반도", "날씨가"};
+    const char *subs[] = {"경제", "전자는", "성장했", "자 제품", "맑다", "체를 만"};
+    int64_t n = 0;
+    for (int round = 0; round < 2; round++) {
+        CHECK_INT(store_search_set(s, STORE_SEARCH_TRIGRAM, &n, &err), MM_OK);
+        CHECK_INT(n, round == 0 ? (int64_t)N_SEARCH_TEXTS : -1);
+        CHECK_INT(count(s, "SELECT count(*) FROM documents_fts_queue"), 0);
+        for (size_t i = 0; i < sizeof subs / sizeof *subs; i++) {
+            if (strlen(subs[i]) < 9) /* trigram: 3 characters at least (Hangul: 3 bytes each) */
+                continue;
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"%s\"'", subs[i]);
+            CHECK_INT(count(s, sql), texts_containing(subs[i]));
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM documents WHERE text LIKE '%%%s%%'", subs[i]);
+            CHECK_INT(count(s, sql), texts_containing(subs[i]));
+        }
+        CHECK_INT(sqlite3_exec(store_db(s), "INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)",
+                               NULL, NULL, NULL), SQLITE_OK);
+        CHECK_INT(store_search_set(s, STORE_SEARCH_WORDS, &n, &err), MM_OK);
+        CHECK_INT(n, (int64_t)N_SEARCH_TEXTS);
+        CHECK_INT(store_search_get(s, &kind, &err), MM_OK);
+        CHECK_INT(kind, STORE_SEARCH_WORDS);
+        for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '%s*'", prefixes[i]);
+            CHECK_INT(count(s, sql), words_with_prefix(prefixes[i]));
+        }
+        CHECK_INT(count(s, "SELECT v FROM documents_fts_config WHERE k = 'automerge'"), 16);
+        CHECK_INT(sqlite3_exec(store_db(s), "INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)",
+                               NULL, NULL, NULL), SQLITE_OK);
+        if (round == 0) /* trigram again here, so that round 1 finds it already trigram (-1) */
+            CHECK_INT(store_search_set(s, STORE_SEARCH_TRIGRAM, &n, &err), MM_OK);
+    }
+    CHECK_INT(store_search_parse("words"), STORE_SEARCH_WORDS);
+    CHECK_INT(store_search_parse("trigram"), STORE_SEARCH_TRIGRAM);
+    CHECK_INT(store_search_parse("Trigram"), -1);
     store_close(s);
 }
 
@@ -233,6 +348,7 @@ int main(void) {
     RUN(test_import_rollback);
     RUN(test_killed_runs_closed);
     RUN(test_upgrade_from_v1);
+    RUN(test_search_kinds);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
