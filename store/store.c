@@ -358,7 +358,7 @@ mm_rc store_search_set(struct store *s, enum store_search kind, int64_t *reindex
         return rc;
     /* The triggers name documents_fts and stay: only the table changes.
      * 'rebuild' indexes every document, the queued ones too, so the queue
-     * is emptied with it. automerge 16: fewer, larger merges (a fifth less
+     * is emptied with it. automerge 16: fewer, larger merges (a sixth less
      * CPU while crawling than the default 4; queries read more segments). */
     char sql[512];
     snprintf(sql, sizeof sql,

@@ -17,20 +17,20 @@
 # extraction threads (one per core, or THREADS) and with --threads 1; CPU/wall
 # says how many cores each kept busy. ROUNDS repeats the extracting crawls
 # (medians reported); FETCH=0 leaves out wget2 and the fetch-only rounds.
-# GZIP=static serves pages compressed once beforehand (nginx gzip_static,
+# SERVER_GZIP=static serves pages compressed once beforehand (nginx gzip_static,
 # the same bytes on the wire) instead of per request: the server's
 # compression then stops taking the client's cores, as with a remote site.
 #   bench/crawl/run.sh [BUILD_DIR]      env: HOSTS=4 PAGES=500 PER_HOST=8 SHAPE=news|real
 #                                            CORPUS=/work/shared/corpus THREADS= ROUNDS=1 FETCH=1
-#                                            GZIP=dynamic|static
+#                                            SERVER_GZIP=dynamic|static
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-${BUILD:-$ROOT/build}}
 MALMOI=$BUILD/malmoi
 HOSTS=${HOSTS:-4}; PAGES=${PAGES:-500}; PER_HOST=${PER_HOST:-8}
 SHAPE=${SHAPE:-news}; CORPUS=${CORPUS:-/work/shared/corpus}; ROUNDS=${ROUNDS:-1}; FETCH=${FETCH:-1}
-GZIP=${GZIP:-dynamic}
-case "$GZIP" in dynamic|static) ;; *) echo "GZIP=dynamic or static, not '$GZIP'" >&2; exit 1 ;; esac
+SERVER_GZIP=${SERVER_GZIP:-dynamic}
+case "$SERVER_GZIP" in dynamic|static) ;; *) echo "SERVER_GZIP=dynamic or static, not '$SERVER_GZIP'" >&2; exit 1 ;; esac
 THREAD_ARGS=(); [ -n "${THREADS:-}" ] && THREAD_ARGS=(--threads "$THREADS")
 CONC=$((HOSTS * PER_HOST))
 [ -x "$MALMOI" ] || { echo "no $MALMOI: cmake --build $BUILD --target malmoi" >&2; exit 1; }
@@ -49,7 +49,7 @@ else
   /usr/bin/python3 "$ROOT/bench/crawl/gen_site.py" "$W/site" "$HOSTS" "$PAGES" "$PORT"
 fi
 STATIC=""
-if [ "$GZIP" = static ]; then
+if [ "$SERVER_GZIP" = static ]; then
   find "$W/site" -name '*.html' -print0 | xargs -0 -P "$(nproc)" -n 200 gzip -k -6
   STATIC=" gzip_static on;"
 fi
@@ -137,7 +137,7 @@ for round in 1 2 3; do
 done
 fi
 
-echo "crawl bench: $SHAPE pages, $HOSTS hosts x $PAGES pages (gzip $GZIP), delay 0, $PER_HOST per host, $CONC connections, $ROUNDS round(s), $(nproc) cores"
+echo "crawl bench: $SHAPE pages, $HOSTS hosts x $PAGES pages (gzip $SERVER_GZIP), delay 0, $PER_HOST per host, $CONC connections, $ROUNDS round(s), $(nproc) cores"
 echo "malmoi documents: $docs; scrapy items: $items"
 /usr/bin/python3 - "$W/results" <<'PY'
 import statistics, sys
