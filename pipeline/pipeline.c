@@ -186,17 +186,14 @@ fail:
 }
 
 mm_rc pipeline_store_search(struct store *s, const struct pipeline_config *pc, struct mm_err *err) {
-    enum store_search was;
-    mm_rc rc = store_search_get(s, &was, err);
-    if (rc != MM_OK || was == pc->search)
-        return rc;
     double t0 = mm_now_monotonic();
+    const char *was;
     int64_t n;
-    if ((rc = store_search_set(s, pc->search, &n, err)) != MM_OK)
-        return rc;
-    log_line(&pc->log, "search index: %s (was %s), %lld documents indexed in %.1f s", store_search_name(pc->search),
-             store_search_name(was), (long long)n, mm_now_monotonic() - t0);
-    return MM_OK;
+    mm_rc rc = store_search_set(s, pc->search, &was, &n, err);
+    if (rc == MM_OK && n >= 0)
+        log_line(&pc->log, "search index: %s (was %s), %lld documents indexed in %.1f s",
+                 store_search_name(pc->search), was, (long long)n, mm_now_monotonic() - t0);
+    return rc;
 }
 
 void pipeline_config_free(struct pipeline_config *pc) {

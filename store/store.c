@@ -335,7 +335,8 @@ int store_search_parse(const char *name) {
     return -1;
 }
 
-mm_rc store_search_get(struct store *s, enum store_search *kind, struct mm_err *err) {
+/* documents_fts's kind; *present = 0 when the table is missing. */
+static mm_rc search_kind(struct store *s, enum store_search *kind, int *present, struct mm_err *err) {
     sqlite3_stmt *st;
     mm_rc rc = store_prepare(s, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'documents_fts'", &st, err);
     if (rc != MM_OK)
@@ -343,26 +344,39 @@ mm_rc store_search_get(struct store *s, enum store_search *kind, struct mm_err *
     int r = sqlite3_step(st);
     const char *sql = r == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
     *kind = sql && strstr(sql, "trigram") ? STORE_SEARCH_TRIGRAM : STORE_SEARCH_WORDS;
+    *present = r == SQLITE_ROW;
     sqlite3_finalize(st);
-    if (r != SQLITE_ROW)
-        return r == SQLITE_DONE ? mm_err_set(err, MM_EDB, "%s: no documents_fts table; the database is damaged", s->path)
-                                : store_fail(s, "cannot read the schema", err);
-    return MM_OK;
+    return r == SQLITE_ROW || r == SQLITE_DONE ? MM_OK : store_fail(s, "cannot read the schema", err);
 }
 
-mm_rc store_search_set(struct store *s, enum store_search kind, int64_t *reindexed, struct mm_err *err) {
+mm_rc store_search_get(struct store *s, enum store_search *kind, struct mm_err *err) {
+    int present;
+    mm_rc rc = search_kind(s, kind, &present, err);
+    if (rc == MM_OK && !present)
+        rc = mm_err_set(err, MM_EDB,
+                        "%s: no documents_fts table (dropped by hand?); the next 'malmoi crawl', 'run', 'import' or "
+                        "'reprocess' builds it again",
+                        s->path);
+    return rc;
+}
+
+mm_rc store_search_set(struct store *s, enum store_search kind, const char **was, int64_t *reindexed,
+                       struct mm_err *err) {
     *reindexed = -1;
     enum store_search have;
-    mm_rc rc = store_search_get(s, &have, err);
-    if (rc != MM_OK || have == kind)
+    int present;
+    mm_rc rc = search_kind(s, &have, &present, err);
+    *was = present ? search_names[have] : "none";
+    if (rc != MM_OK || (present && have == kind))
         return rc;
-    /* The triggers name documents_fts and stay: only the table changes.
+    /* The triggers name documents_fts and stay: only the table changes (a
+     * table dropped by hand is made again: the triggers need it).
      * 'rebuild' indexes every document, the queued ones too, so the queue
      * is emptied with it. automerge 16: fewer, larger merges (a sixth less
      * CPU while crawling than the default 4; queries read more segments). */
     char sql[512];
     snprintf(sql, sizeof sql,
-             "DROP TABLE documents_fts;"
+             "DROP TABLE IF EXISTS documents_fts;"
              " CREATE VIRTUAL TABLE documents_fts USING fts5(title, text, content='documents', content_rowid='id',"
              " tokenize='%s');"
              " INSERT INTO documents_fts(documents_fts, rank) VALUES ('automerge', 16);"

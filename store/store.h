@@ -59,12 +59,15 @@ enum store_search { STORE_SEARCH_WORDS, STORE_SEARCH_TRIGRAM };
 const char *store_search_name(enum store_search kind);
 /* "words" or "trigram" to its kind; -1 for anything else. */
 int store_search_parse(const char *name);
-/* The kind documents_fts has now. */
+/* The kind documents_fts has now (an error when the table is missing). */
 mm_rc store_search_get(struct store *s, enum store_search *kind, struct mm_err *err);
 /* Give documents_fts the kind asked for, outside a transaction. Another
- * kind is dropped and built again from every document, in one transaction
- * (*reindexed: the documents indexed; -1 when the kind was already right). */
-mm_rc store_search_set(struct store *s, enum store_search kind, int64_t *reindexed, struct mm_err *err);
+ * kind, or a missing table, is built again from every document in one
+ * transaction. *was: the kind before ("words", "trigram", or "none": no
+ * table; static text); *reindexed: the documents indexed, -1 when the
+ * kind was already right. */
+mm_rc store_search_set(struct store *s, enum store_search kind, const char **was, int64_t *reindexed,
+                       struct mm_err *err);
 void store_rollback(struct store *s);
 
 /* Prepare `sql` on the store's connection; failure names the statement. */

@@ -230,8 +230,10 @@ static void test_upgrade_from_v1(void) {
     CHECK_INT(store_search_get(s, &kind, &err), MM_OK);
     CHECK_INT(kind, STORE_SEARCH_TRIGRAM);
     int64_t reindexed = 0;
-    CHECK_INT(store_search_set(s, STORE_SEARCH_WORDS, &reindexed, &err), MM_OK);
+    const char *was = NULL;
+    CHECK_INT(store_search_set(s, STORE_SEARCH_WORDS, &was, &reindexed, &err), MM_OK);
     CHECK_INT(reindexed, 1);
+    CHECK_STR(was, "trigram");
     CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '스키마의'"), 1);
     CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '\"옛 스키마\"'"), 0);
     store_close(s);
@@ -303,8 +305,9 @@ static void test_search_kinds(void) {
     const char *prefixes[] = {"경제", "전자", "삼성전자는", "반도", "날씨가"};
     const char *subs[] = {"경제", "전자는", "성장했", "자 제품", "맑다", "체를 만"};
     int64_t n = 0;
+    const char *was = NULL;
     for (int round = 0; round < 2; round++) {
-        CHECK_INT(store_search_set(s, STORE_SEARCH_TRIGRAM, &n, &err), MM_OK);
+        CHECK_INT(store_search_set(s, STORE_SEARCH_TRIGRAM, &was, &n, &err), MM_OK);
         CHECK_INT(n, round == 0 ? (int64_t)N_SEARCH_TEXTS : -1);
         CHECK_INT(count(s, "SELECT count(*) FROM documents_fts_queue"), 0);
         for (size_t i = 0; i < sizeof subs / sizeof *subs; i++) {
@@ -317,7 +320,7 @@ static void test_search_kinds(void) {
         }
         CHECK_INT(sqlite3_exec(store_db(s), "INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)",
                                NULL, NULL, NULL), SQLITE_OK);
-        CHECK_INT(store_search_set(s, STORE_SEARCH_WORDS, &n, &err), MM_OK);
+        CHECK_INT(store_search_set(s, STORE_SEARCH_WORDS, &was, &n, &err), MM_OK);
         CHECK_INT(n, (int64_t)N_SEARCH_TEXTS);
         CHECK_INT(store_search_get(s, &kind, &err), MM_OK);
         CHECK_INT(kind, STORE_SEARCH_WORDS);
@@ -329,8 +332,18 @@ static void test_search_kinds(void) {
         CHECK_INT(sqlite3_exec(store_db(s), "INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)",
                                NULL, NULL, NULL), SQLITE_OK);
         if (round == 0) /* trigram again here, so that round 1 finds it already trigram (-1) */
-            CHECK_INT(store_search_set(s, STORE_SEARCH_TRIGRAM, &n, &err), MM_OK);
+            CHECK_INT(store_search_set(s, STORE_SEARCH_TRIGRAM, &was, &n, &err), MM_OK);
     }
+    /* a table dropped by hand: named by store_search_get, made again by store_search_set */
+    CHECK_INT(sqlite3_exec(store_db(s), "DROP TABLE documents_fts", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_INT(store_search_get(s, &kind, &err), MM_EDB);
+    CHECK(strstr(err.msg, "no documents_fts table") != NULL);
+    CHECK_INT(store_search_set(s, STORE_SEARCH_WORDS, &was, &n, &err), MM_OK);
+    CHECK_STR(was, "none");
+    CHECK_INT(n, (int64_t)N_SEARCH_TEXTS);
+    CHECK_INT(count(s, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '경제*'"), words_with_prefix("경제"));
+    CHECK_INT(sqlite3_exec(store_db(s), "INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)",
+                           NULL, NULL, NULL), SQLITE_OK);
     CHECK_INT(store_search_parse("words"), STORE_SEARCH_WORDS);
     CHECK_INT(store_search_parse("trigram"), STORE_SEARCH_TRIGRAM);
     CHECK_INT(store_search_parse("Trigram"), -1);
