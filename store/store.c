@@ -329,7 +329,7 @@ static const char *const search_tokenizers[] = {"unicode61", "trigram"};
 const char *store_search_name(enum store_search kind) { return search_names[kind]; }
 
 int store_search_parse(const char *name) {
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < (int)(sizeof search_names / sizeof *search_names); i++)
         if (strcmp(name, search_names[i]) == 0)
             return i;
     return -1;
@@ -337,27 +337,19 @@ int store_search_parse(const char *name) {
 
 /* documents_fts's kind; *present = 0 when the table is missing. */
 static mm_rc search_kind(struct store *s, enum store_search *kind, int *present, struct mm_err *err) {
+    *kind = STORE_SEARCH_WORDS;
+    *present = 0;
     sqlite3_stmt *st;
     mm_rc rc = store_prepare(s, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'documents_fts'", &st, err);
     if (rc != MM_OK)
         return rc;
     int r = sqlite3_step(st);
     const char *sql = r == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-    *kind = sql && strstr(sql, "trigram") ? STORE_SEARCH_TRIGRAM : STORE_SEARCH_WORDS;
+    if (sql && strstr(sql, "trigram"))
+        *kind = STORE_SEARCH_TRIGRAM;
     *present = r == SQLITE_ROW;
     sqlite3_finalize(st);
     return r == SQLITE_ROW || r == SQLITE_DONE ? MM_OK : store_fail(s, "cannot read the schema", err);
-}
-
-mm_rc store_search_get(struct store *s, enum store_search *kind, struct mm_err *err) {
-    int present;
-    mm_rc rc = search_kind(s, kind, &present, err);
-    if (rc == MM_OK && !present)
-        rc = mm_err_set(err, MM_EDB,
-                        "%s: no documents_fts table (dropped by hand?); the next 'malmoi crawl', 'run', 'import' or "
-                        "'reprocess' builds it again",
-                        s->path);
-    return rc;
 }
 
 mm_rc store_search_set(struct store *s, enum store_search kind, const char **was, int64_t *reindexed,

@@ -59,8 +59,6 @@ enum store_search { STORE_SEARCH_WORDS, STORE_SEARCH_TRIGRAM };
 const char *store_search_name(enum store_search kind);
 /* "words" or "trigram" to its kind; -1 for anything else. */
 int store_search_parse(const char *name);
-/* The kind documents_fts has now (an error when the table is missing). */
-mm_rc store_search_get(struct store *s, enum store_search *kind, struct mm_err *err);
 /* Give documents_fts the kind asked for, outside a transaction. Another
  * kind, or a missing table, is built again from every document in one
  * transaction. *was: the kind before ("words", "trigram", or "none": no
