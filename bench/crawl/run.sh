@@ -53,18 +53,9 @@ if [ "$SERVER_GZIP" = static ]; then
   find "$W/site" -name '*.html' -print0 | xargs -0 -P "$(nproc)" -n 200 gzip -k -6
   STATIC=" gzip_static on;"
 fi
-{
-  echo "pid $W/nginx.pid; error_log $W/error.log; worker_processes 2; events { worker_connections 1024; }"
-  echo "http { log_format b '\$msec \$host \$request_uri \$status'; access_log $W/access.log b;"
-  echo "  client_body_temp_path $W/t1; proxy_temp_path $W/t2; fastcgi_temp_path $W/t3; uwsgi_temp_path $W/t4; scgi_temp_path $W/t5;"
-  echo "  gzip on;$STATIC gzip_types text/plain; types { text/html html; text/plain txt; } default_type text/html; charset utf-8;"
-  for h in $(seq 0 $((HOSTS - 1))); do
-    echo "  server { listen 127.0.0.$((h + 2)):$PORT; root $W/site/h$h; }"
-  done
-  echo "}"
-} > "$W/nginx.conf"
-/usr/sbin/nginx -p "$W" -c "$W/nginx.conf"
-sleep 0.5
+. "$ROOT/bench/nginx.sh"
+bench_nginx_start "$W" "$HOSTS" "$PORT" \
+  "log_format b '\$msec \$host \$request_uri \$status'; access_log $W/access.log b; gzip on;$STATIC gzip_types text/plain;"
 START=""
 for h in $(seq 0 $((HOSTS - 1))); do START="$START http://127.0.0.$((h + 2)):$PORT/index.html"; done
 served() { wc -l < "$W/access.log"; }

@@ -22,18 +22,8 @@ cleanup() { [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null; r
 trap cleanup EXIT
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 /usr/bin/python3 "$ROOT/bench/crawl/gen_site.py" "$W/site" "$HOSTS" "$PAGES" "$PORT"
-{
-  echo "pid $W/nginx.pid; error_log $W/error.log; worker_processes 2; events { worker_connections 1024; }"
-  echo "http { access_log off;"
-  echo "  client_body_temp_path $W/t1; proxy_temp_path $W/t2; fastcgi_temp_path $W/t3; uwsgi_temp_path $W/t4; scgi_temp_path $W/t5;"
-  echo "  types { text/html html; text/plain txt; } default_type text/html; charset utf-8;"
-  for h in $(seq 0 $((HOSTS - 1))); do
-    echo "  server { listen 127.0.0.$((h + 2)):$PORT; root $W/site/h$h; }"
-  done
-  echo "}"
-} > "$W/nginx.conf"
-/usr/sbin/nginx -p "$W" -c "$W/nginx.conf"
-sleep 0.5
+. "$ROOT/bench/nginx.sh"
+bench_nginx_start "$W" "$HOSTS" "$PORT" "access_log off;"
 { echo "[crawler]"; echo "idle_wait = 1"; echo "max_connections = 16"
   for h in $(seq 0 $((HOSTS - 1))); do
     echo "[site h$h]"; echo "hosts = 127.0.0.$((h + 2))"; echo "sitemap = http://127.0.0.$((h + 2)):$PORT/sitemap.xml"
