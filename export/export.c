@@ -255,8 +255,6 @@ static mm_rc write_manifest(const char *dir, struct store *s, const struct tok_m
     }
     rc = mm_write_file_atomic(path, b.data, b.len, err);
     mm_buf_free(&b);
-    if (rc == MM_OK)
-        chmod(path, 0644); /* readable like the shards; the atomic writer makes it 0600 */
     return rc;
 }
 

@@ -90,6 +90,12 @@ mm_rc mm_write_file_atomic(const char *path, const void *p, size_t n, struct mm_
         free(tmp);
         return MM_EIO;
     }
+    /* mkstemp makes the file 0600; the file it replaces is meant to be read
+     * like any other output (reports, manifests, vectors) */
+    if (fchmod(fd, 0644) != 0) {
+        mm_err_set(err, MM_EIO, "%s: cannot set the mode of the temporary file: %s", path, strerror(errno));
+        goto fail;
+    }
     const char *q = p;
     size_t left = n;
     while (left > 0) {

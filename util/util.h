@@ -110,8 +110,8 @@ mm_rc mm_read_file(const char *path, size_t max, struct mm_buf *out, struct mm_e
  * kept). The line may contain NUL bytes: use line->len. */
 mm_rc mm_read_line(FILE *f, struct mm_buf *line);
 
-/* Write `n` bytes to `path` atomically: a temporary file in the same folder,
- * fsync, rename. A crash leaves either the old file or the new one. */
+/* Write `n` bytes to `path` atomically: a temporary file in the same folder
+ * (mode 0644), fsync, rename. A crash leaves either the old file or the new one. */
 mm_rc mm_write_file_atomic(const char *path, const void *p, size_t n, struct mm_err *err);
 
 /* Length of the valid UTF-8 sequence at s[0..n) (1..4), or 0 when the bytes
