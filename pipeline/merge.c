@@ -348,7 +348,6 @@ done:
     if (attached && sqlite3_exec(db, "DETACH DATABASE shard", NULL, NULL, NULL) != SQLITE_OK && rc == MM_OK)
         rc = fail(&m, "cannot detach it");
     store_close(sh);
-    if (log && log->progress)
-        log->progress(log->ctx, NULL);
+    pipeline_progress_done(log);
     return rc;
 }

@@ -29,26 +29,6 @@ static void say(void (*fn)(void *, const char *), void *ctx, const char *fmt, va
     fn(ctx, msg);
 }
 
-/* A log line through `log` (may be NULL). */
-static void log_line(const struct pipeline_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void log_line(const struct pipeline_log *log, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    if (log)
-        say(log->line, log->ctx, fmt, ap);
-    va_end(ap);
-}
-
-/* The status line through `log` (may be NULL). */
-static void log_progress(const struct pipeline_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void log_progress(const struct pipeline_log *log, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    if (log)
-        say(log->progress, log->ctx, fmt, ap);
-    va_end(ap);
-}
-
 void pipeline_say(const struct pipeline_log *log, int progress, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -57,8 +37,7 @@ void pipeline_say(const struct pipeline_log *log, int progress, const char *fmt,
     va_end(ap);
 }
 
-/* End the status line. */
-static void log_progress_done(const struct pipeline_log *log) {
+void pipeline_progress_done(const struct pipeline_log *log) {
     if (log && log->progress)
         log->progress(log->ctx, NULL);
 }
@@ -125,11 +104,11 @@ mm_rc pipeline_config_load(const char *path, const struct pipeline_log *log, str
         chosen = NULL;
     mm_rc rc = chosen ? mm_conf_load(chosen, &pc->conf, err) : mm_conf_parse("(built-in defaults)", "", &pc->conf, err);
     if (rc == MM_OK && chosen)
-        log_line(&pc->log, "config: %s (%s)", chosen, why);
+        pipeline_say(&pc->log, 0, "config: %s (%s)", chosen, why);
     else if (rc == MM_OK && why) /* --config '' */
-        log_line(&pc->log, "no config (%s is empty): site rules and default sites are off", why);
+        pipeline_say(&pc->log, 0, "no config (%s is empty): site rules and default sites are off", why);
     else if (rc == MM_OK)
-        log_line(&pc->log, "no config: site rules and default sites are off");
+        pipeline_say(&pc->log, 0, "no config: site rules and default sites are off");
     if (rc == MM_OK && chosen && (pc->config_path = strdup(chosen)) == NULL)
         rc = mm_err_set(err, MM_ENOMEM, "out of memory reading the configuration");
     free(own);
@@ -191,7 +170,7 @@ mm_rc pipeline_store_search(struct store *s, const struct pipeline_config *pc, s
     int64_t n;
     mm_rc rc = store_search_set(s, pc->search, &was, &n, err);
     if (rc == MM_OK && n >= 0)
-        log_line(&pc->log, "search index: %s (was %s), %lld documents indexed in %.1f s",
+        pipeline_say(&pc->log, 0, "search index: %s (was %s), %lld documents indexed in %.1f s",
                  store_search_name(pc->search), was, (long long)n, mm_now_monotonic() - t0);
     return rc;
 }
@@ -314,9 +293,9 @@ mm_rc pipeline_encode(struct store *s, const struct pipeline_config *pc, const s
         else
             store_rollback(s);
         last = sids[n - 1];
-        log_progress(&pc->log, "encoded %lld sentences", (long long)counts->examples);
+        pipeline_say(&pc->log, 1, "encoded %lld sentences", (long long)counts->examples);
     }
-    log_progress_done(&pc->log);
+    pipeline_progress_done(&pc->log);
     /* Every used sentence now has an example: the split documents are encoded. */
     if (rc == MM_OK && !(stop && *stop)) {
         char now[32];
@@ -622,13 +601,13 @@ static int extract_threads(long wanted) {
 
 static void crawl_progress(void *ctx, const struct crawl_stats *st) {
     const struct pipeline_pages *pages = ctx;
-    log_progress(pages->log, "%lld pages, %lld documents, %lld queued, %d in flight, %lld errors, %.1f MB",
+    pipeline_say(pages->log, 1, "%lld pages, %lld documents, %lld queued, %d in flight, %lld errors, %.1f MB",
                  (long long)st->pages, (long long)st->documents, (long long)st->queued, st->in_flight,
                  (long long)st->errors, st->bytes / 1e6);
 }
 
 static void report_host(void *ctx, const char *host, const char *why) {
-    log_line(ctx, "crawl: %s: %s", host, why);
+    pipeline_say(ctx, 0, "crawl: %s: %s", host, why);
 }
 
 mm_rc pipeline_crawl_prepare(struct pipeline_config *pc, const struct pipeline_crawl_opts *o, struct mm_err *err) {
@@ -688,7 +667,7 @@ mm_rc pipeline_crawl(struct store *s, struct pipeline_config *pc, const struct p
                                 .ctx = pages,
                                 .progress = crawl_progress};
     mm_rc rc = crawl_run(s, pc->crawl, &ro, st, err);
-    log_progress_done(&pc->log);
+    pipeline_progress_done(&pc->log);
     if (rc == MM_OK) {
         struct mm_err report_err; /* a report only: its failure is not the crawl's */
         mm_err_clear(&report_err);
@@ -723,7 +702,7 @@ mm_rc pipeline_run_end(struct store *s, int64_t run_id, mm_rc run_rc, int stoppe
     for (size_t i = 0; pages && i < pages->n_sites; i++) {
         const struct store_site_outcomes *o = &pages->sites[i];
         if (store_fallback_warns(o->rule_fallback, o->pages))
-            log_line(pages->log,
+            pipeline_say(pages->log, 0,
                      "warning: site %s: its rule found no body on %.0f%% of its article pages (%lld of %lld); "
                      "the site's markup may have changed",
                      o->site, 100.0 * (double)o->rule_fallback / (double)o->pages, (long long)o->rule_fallback,
@@ -780,10 +759,10 @@ mm_rc pipeline_split(struct store *s, const struct pipeline_config *pc, volatile
             rc = store_commit(s, err);
         if (rc != MM_OK)
             store_rollback(s);
-        log_progress(&pc->log, "split %lld documents (%lld rejected), %lld sentences", (long long)counts->documents_split,
+        pipeline_say(&pc->log, 1, "split %lld documents (%lld rejected), %lld sentences", (long long)counts->documents_split,
                      (long long)counts->documents_rejected, (long long)counts->sentences);
     }
-    log_progress_done(&pc->log);
+    pipeline_progress_done(&pc->log);
     sqlite3_finalize(docs);
     text_db_close(tdb);
     free(ids);
@@ -791,7 +770,7 @@ mm_rc pipeline_split(struct store *s, const struct pipeline_config *pc, volatile
 }
 
 static void embed_progress(void *ctx, int64_t done) {
-    log_progress(ctx, "embedded %lld examples", (long long)done);
+    pipeline_say(ctx, 1, "embedded %lld examples", (long long)done);
 }
 
 mm_rc pipeline_embed(struct store *s, const struct pipeline_config *pc, const struct tok_model *tok, int threads,
@@ -819,7 +798,7 @@ mm_rc pipeline_embed(struct store *s, const struct pipeline_config *pc, const st
     rc = emb_db_embed(store_db(s), m, &o, &done, err);
     if (rc == MM_EINTR)
         rc = MM_OK; /* stopped by a signal between chunks: what is done is committed */
-    log_progress_done(&pc->log);
+    pipeline_progress_done(&pc->log);
     counts->embeddings += done;
     emb_model_close(m);
     return rc;

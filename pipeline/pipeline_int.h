@@ -10,5 +10,7 @@
  * (may be NULL). */
 void pipeline_say(const struct pipeline_log *log, int progress, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* End the status line (`log` may be NULL). */
+void pipeline_progress_done(const struct pipeline_log *log);
 
 #endif

@@ -5,13 +5,13 @@
  * large the corpus is. Text from the web goes through mm_buf_html only.
  */
 #include "report.h"
+#include "pipeline_int.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define REPORT_MAX_SITES 40    /* rows of the sites tables */
 #define REPORT_MAX_REASONS 40  /* reject reasons listed */
@@ -138,17 +138,6 @@ static void note(struct rep *r, const char *s) {
     put(r, "<p class=\"note\">");
     put(r, s);
     put(r, "</p>\n");
-}
-
-/* ---- logging (the pipeline never prints) -------------------------------- */
-
-static void progress(struct rep *r, const char *section) {
-    const struct pipeline_log *log = r->o->log;
-    if (log && log->progress) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "report: %s", section);
-        log->progress(log->ctx, msg);
-    }
 }
 
 /* ---- SQL ------------------------------------------------------------------ */
@@ -454,7 +443,7 @@ struct totals {
 };
 
 static void section_totals(struct rep *r, struct totals *t) {
-    progress(r, "totals");
+    pipeline_say(r->o->log, 1, "report: totals");
     sqlite3_stmt *st = prep(r, "SELECT count(*), coalesce(sum(stage = 'rejected'), 0),"
                                " coalesce(sum(length(CAST(text AS BLOB))), 0), min(fetched), max(fetched),"
                                " min(added), max(added) FROM documents");
@@ -499,10 +488,9 @@ static void section_totals(struct rep *r, struct totals *t) {
 }
 
 static void section_growth(struct rep *r) {
-    progress(r, "growth");
+    pipeline_say(r->o->log, 1, "report: growth");
     long days = r->o->days;
-    int64_t now = r->o->now_unix ? r->o->now_unix : mm_now_unix_ms() / 1000;
-    int64_t start_day = now / 86400 - (days - 1);
+    int64_t start_day = r->now_unix / 86400 - (days - 1);
     char start[32];
     mm_format_utc(start_day * 86400, start);
     start[10] = '\0';
@@ -594,7 +582,7 @@ static struct site_row *find_site(struct sites *ss, const char *name) {
 }
 
 static void load_sites(struct rep *r, struct sites *ss, struct totals *t) {
-    progress(r, "sites");
+    pipeline_say(r->o->log, 1, "report: sites");
     sqlite3_stmt *st = prep(r, "SELECT coalesce(site, '(none)') AS site_key, count(*), sum(stage = 'rejected'),"
                                " sum(reject_reason = 'near_duplicate'), sum(extract_method = 'rule'),"
                                " sum(extract_method = 'embedded'), sum(extract_method = 'generic'),"
@@ -875,7 +863,7 @@ static void reasons(struct rep *r, const char *what, const char *list_sql, const
 }
 
 static void section_rejects(struct rep *r) {
-    progress(r, "reject reasons");
+    pipeline_say(r->o->log, 1, "report: reject reasons");
     section_open(r, "rejects", "Why text was rejected");
     note(r, "The filters' reason codes (config/README.md, “Text keys”), with the first example of each, shortened. "
             "A rejected document keeps no sentences; its example is its title and the start of its text.");
@@ -891,7 +879,7 @@ static void section_rejects(struct rep *r) {
 }
 
 static void section_lengths(struct rep *r, const struct totals *t) {
-    progress(r, "lengths");
+    pipeline_say(r->o->log, 1, "report: lengths");
     section_open(r, "lengths", "Sentence lengths");
     char cl[CHAR_BUCKETS][16], tl[TOK_BUCKETS][16];
     const char *clp[CHAR_BUCKETS], *tlp[TOK_BUCKETS];
@@ -1032,7 +1020,7 @@ static int cmp_slot(const void *a, const void *b) {
 }
 
 static void section_tokenizer(struct rep *r, const struct totals *t, struct sites *ss) {
-    progress(r, "tokenizer fit");
+    pipeline_say(r->o->log, 1, "report: tokenizer fit");
     section_open(r, "tokenizer", "Tokenizer fit");
     if (r->unk_id < 0 || t->tok_examples == 0) {
         put(r, "<p class=\"note\">");
@@ -1154,7 +1142,7 @@ static void section_tokenizer(struct rep *r, const struct totals *t, struct site
 }
 
 static void section_duplicates(struct rep *r, const struct sites *ss) {
-    progress(r, "duplicates");
+    pipeline_say(r->o->log, 1, "report: duplicates");
     section_open(r, "duplicates", "Duplicates");
     note(r, "Exact duplicate documents are stored once (same text, same content hash), so they never appear here. "
             "Near-duplicate documents share a MinHash band with an earlier one and are rejected "
@@ -1231,7 +1219,7 @@ static void section_duplicates(struct rep *r, const struct sites *ss) {
 }
 
 static void section_crawl(struct rep *r, const struct totals *t) {
-    progress(r, "crawl health");
+    pipeline_say(r->o->log, 1, "report: crawl health");
     section_open(r, "crawl", "Crawl health");
     if (t->runs == 0 && t->urls == 0) {
         note(r, "No crawl runs in this database.");
@@ -1499,7 +1487,7 @@ mm_rc report_html(struct store *s, const struct report_options *o, struct mm_buf
     put(&r, "</style>\n</head>\n<body>\n<header><h1>malmoi corpus report</h1>\n<p class=\"meta\">Database <code>");
     text(&r, o->db_label ? o->db_label : store_path(s), 0);
     putf(&r, "</code> (schema %d) · generated %s · tokenizer <code>", version, r.now);
-    text(&r, r.unk_id >= 0 || o->tok ? r.key : "none", 0);
+    text(&r, o->tok ? r.key : "none", 0);
     put(&r, "</code></p>\n<nav><a href=\"#totals\">Totals</a><a href=\"#growth\">Growth</a><a href=\"#sites\">Sites"
             "</a><a href=\"#rejects\">Rejections</a><a href=\"#lengths\">Lengths</a><a href=\"#tokenizer\">Tokenizer "
             "fit</a><a href=\"#duplicates\">Duplicates</a><a href=\"#crawl\">Crawl health</a></nav></header>\n<main>\n");
@@ -1521,8 +1509,7 @@ mm_rc report_html(struct store *s, const struct report_options *o, struct mm_buf
         store_health_free(&health);
     if (own_txn)
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    if (o->log && o->log->progress)
-        o->log->progress(o->log->ctx, NULL);
+    pipeline_progress_done(o->log);
     return r.rc;
 }
 
@@ -1532,8 +1519,6 @@ mm_rc report_write(struct store *s, const struct report_options *o, const char *
     mm_rc rc = report_html(s, o, &b, err);
     if (rc == MM_OK)
         rc = mm_write_file_atomic(path, b.data, b.len, err);
-    if (rc == MM_OK && chmod(path, 0644) != 0)
-        rc = mm_err_set(err, MM_EIO, "%s: cannot make the report readable", path);
     mm_buf_free(&b);
     return rc;
 }
