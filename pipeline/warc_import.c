@@ -157,19 +157,11 @@ static mm_rc import_conversion(struct store *s, const struct pipeline_config *pc
     if (site == NULL && crawl_url_normalize(NULL, rec->target_uri, &norm) == MM_OK &&
         crawl_url_host_name(norm, host, sizeof host) == 0)
         site = host;
-    /* the block is not NUL-terminated: copy the text */
-    char *text = malloc(len + 1);
-    if (text == NULL) {
-        free(norm);
-        return mm_err_set(err, MM_ENOMEM, "out of memory");
-    }
-    memcpy(text, rec->block, len);
-    text[len] = '\0';
-    struct store_document d = {0};
+    struct store_document d = {0}; /* the text is the block itself: the store reads text_len bytes */
     d.url = rec->target_uri[0] ? rec->target_uri : NULL;
     d.site = site;
     d.fetched = rec->date[0] ? rec->date : NULL;
-    d.text = text;
+    d.text = rec->block;
     d.text_len = len;
     d.source = pages->source;
     d.source_ref = pages->source_ref;
@@ -181,7 +173,6 @@ static mm_rc import_conversion(struct store *s, const struct pipeline_config *pc
         c->documents += inserted;
         c->present += !inserted;
     }
-    free(text);
     free(norm);
     return rc;
 }
@@ -243,8 +234,7 @@ mm_rc pipeline_import_archive(struct store *s, const struct pipeline_config *pc,
     c->present += pages.present;
     c->not_korean += pages.not_korean;
     c->rule_fallbacks = pages.rule_fallbacks;
-    if (pc->log.progress)
-        pc->log.progress(pc->log.ctx, NULL);
+    pipeline_progress_done(&pc->log);
     pipeline_pages_free(&pages);
     mm_buf_free(&ref);
     mm_buf_free(&headers);
