@@ -318,11 +318,6 @@ static mm_rc given_again(const struct mm_conf *c, const struct mm_conf_entry *e,
                       "keep one", c->path, e->line, e->key, e->section, first_line);
 }
 
-const struct mm_conf_entry *mm_conf_get_entry(struct mm_conf *c, const char *section, const char *key) {
-    int first_line;
-    return last_entry(c, section, key, &first_line);
-}
-
 mm_rc mm_conf_get_one(struct mm_conf *c, const char *section, const char *key, const struct mm_conf_entry **out,
                       struct mm_err *err) {
     int first_line;
@@ -331,18 +326,17 @@ mm_rc mm_conf_get_one(struct mm_conf *c, const char *section, const char *key, c
 }
 
 const char *mm_conf_get(struct mm_conf *c, const char *section, const char *key) {
-    const struct mm_conf_entry *e = mm_conf_get_entry(c, section, key);
+    int first_line;
+    const struct mm_conf_entry *e = last_entry(c, section, key, &first_line);
     return e ? e->value : NULL;
 }
 
 mm_rc mm_conf_get_long(struct mm_conf *c, const char *section, const char *key,
                        long min, long max, long *out, struct mm_err *err) {
-    int first_line;
-    const struct mm_conf_entry *e = last_entry(c, section, key, &first_line);
-    if (e == NULL)
-        return MM_OK;
-    if (first_line)
-        return given_again(c, e, first_line, err);
+    const struct mm_conf_entry *e;
+    mm_rc rc = mm_conf_get_one(c, section, key, &e, err);
+    if (rc != MM_OK || e == NULL)
+        return rc;
     char *end;
     errno = 0;
     long v = strtol(e->value, &end, 10);
@@ -355,12 +349,10 @@ mm_rc mm_conf_get_long(struct mm_conf *c, const char *section, const char *key,
 
 mm_rc mm_conf_get_double(struct mm_conf *c, const char *section, const char *key,
                          double min, double max, double *out, struct mm_err *err) {
-    int first_line;
-    const struct mm_conf_entry *e = last_entry(c, section, key, &first_line);
-    if (e == NULL)
-        return MM_OK;
-    if (first_line)
-        return given_again(c, e, first_line, err);
+    const struct mm_conf_entry *e;
+    mm_rc rc = mm_conf_get_one(c, section, key, &e, err);
+    if (rc != MM_OK || e == NULL)
+        return rc;
     char *end;
     errno = 0;
     double v = strtod(e->value, &end);
@@ -373,12 +365,10 @@ mm_rc mm_conf_get_double(struct mm_conf *c, const char *section, const char *key
 
 mm_rc mm_conf_get_bool(struct mm_conf *c, const char *section, const char *key,
                        int *out, struct mm_err *err) {
-    int first_line;
-    const struct mm_conf_entry *e = last_entry(c, section, key, &first_line);
-    if (e == NULL)
-        return MM_OK;
-    if (first_line)
-        return given_again(c, e, first_line, err);
+    const struct mm_conf_entry *e;
+    mm_rc rc = mm_conf_get_one(c, section, key, &e, err);
+    if (rc != MM_OK || e == NULL)
+        return rc;
     static const char *yes[] = {"1", "yes", "true", "on"}, *no[] = {"0", "no", "false", "off"};
     for (int i = 0; i < 4; i++) {
         if (strcasecmp(e->value, yes[i]) == 0) { *out = 1; return MM_OK; }

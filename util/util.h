@@ -178,13 +178,12 @@ const char *mm_conf_path(const struct mm_conf *c);
 const char *mm_conf_section(const struct mm_conf *c, size_t i);
 /* The value of a one-value key section/key, or NULL; marks the key used.
  * The typed getters below fail on a key given twice ("FILE:LINE: key 'k'
- * in [s] is given again (first at line N)"); for mm_conf_get and
- * mm_conf_get_entry, mm_conf_check_unused reports it. */
+ * in [s] is given again (first at line N)"); for mm_conf_get,
+ * mm_conf_check_unused reports it. */
 const char *mm_conf_get(struct mm_conf *c, const char *section, const char *key);
-/* The same, as its entry (with its line). */
-const struct mm_conf_entry *mm_conf_get_entry(struct mm_conf *c, const char *section, const char *key);
-/* The same, failing at once on a key given twice in one section block.
- * A later block of the same name overrides an earlier one's values. */
+/* The same as its entry (with its line), failing at once on a key given
+ * twice in one section block. A later block of the same name overrides an
+ * earlier one's values. */
 mm_rc mm_conf_get_one(struct mm_conf *c, const char *section, const char *key, const struct mm_conf_entry **out,
                       struct mm_err *err);
 /* All entries of section/key in order: call with i = 0, 1, ... until NULL;
