@@ -25,7 +25,6 @@ mm_rc emb_blas_open(struct emb_blas *b, struct mm_err *err) {
                           name, dlerror());
     b->sgemm = (emb_sgemm_fn *)dlsym(lib, "cblas_sgemm");
     b->sgemv = (emb_sgemv_fn *)dlsym(lib, "cblas_sgemv");
-    b->set_num_threads = (void (*)(int))dlsym(lib, "openblas_set_num_threads");
     if (b->sgemm == NULL || b->sgemv == NULL) {
         dlclose(lib);
         return mm_err_set(err, MM_EMODEL, "the BLAS library %s has no cblas_sgemm/cblas_sgemv; set MALMOI_BLAS to a library with the CBLAS interface",
@@ -34,8 +33,9 @@ mm_rc emb_blas_open(struct emb_blas *b, struct mm_err *err) {
     /* One pool, ours (emb_encode's threads): OpenBLAS runs each call in the
      * calling thread, and the pool its constructor started is stopped, as
      * it spins a tenth of a CPU-second before it sleeps. */
-    if (b->set_num_threads)
-        b->set_num_threads(1);
+    void (*set_num_threads)(int) = (void (*)(int))dlsym(lib, "openblas_set_num_threads");
+    if (set_num_threads)
+        set_num_threads(1);
     int (*shutdown)(void) = (int (*)(void))dlsym(lib, "blas_thread_shutdown_");
     if (shutdown)
         shutdown();

@@ -113,9 +113,9 @@ struct emb_run {
  * BertModel with that attention mask (positions stay the column index;
  * RoBERTa's count the non-pad ids of the row, as transformers does).
  * `pool` EMB_POOL_DEFAULT takes the model's default.
- * Runs `run->threads` threads of its own and sets OpenBLAS to one thread
- * (openblas_set_num_threads(1)), so that only one thread pool uses the
- * cores. The BLAS is the library emb_model_open loaded (MALMOI_BLAS, else
+ * Runs `run->threads` threads of its own; OpenBLAS was set to one thread
+ * (openblas_set_num_threads(1)) when the model was opened, so that only
+ * one thread pool uses the cores. The BLAS is the library emb_model_open loaded (MALMOI_BLAS, else
  * libopenblas.so.0; embed/README.md). Returns MM_OK, MM_EINVAL (an id, type or position out of range, a
  * sequence without real tokens or whose first token is padding, EMB_POOLED
  * on a checkpoint without pooler), MM_ENOMEM. Tested by: test_embed.c,

@@ -94,7 +94,6 @@ struct emb_blas {
     void *lib; /* dlopen handle */
     emb_sgemm_fn *sgemm;
     emb_sgemv_fn *sgemv;
-    void (*set_num_threads)(int); /* openblas_set_num_threads, NULL for other BLAS */
 };
 mm_rc emb_blas_open(struct emb_blas *b, struct mm_err *err);
 void emb_blas_close(struct emb_blas *b);

@@ -353,9 +353,8 @@ mm_rc emb_encode(const struct emb_model *m, const struct emb_input *in, enum emb
     if ((size_t)threads > n_mb)
         threads = (int)n_mb;
 
-    /* One pool: ours. OpenBLAS runs each call in the calling thread. */
-    if (m->blas.set_num_threads)
-        m->blas.set_num_threads(1);
+    /* One pool: ours. OpenBLAS runs each call in the calling thread (set
+     * once, when emb_model_open loaded it: emb_blas_open). */
     struct job J = {.m = m, .in = in, .pool = pool, .normalize = run && run->normalize, .seqs = seqs, .mbs = mbs, .n_mb = n_mb,
                     .max_rows = max_rows, .max_len = max_len, .out = out};
     atomic_init(&J.next, 0);
