@@ -563,7 +563,7 @@ static void section_growth(struct rep *r) {
 
 struct site_row {
     char name[96];
-    int64_t docs, rejected, near_dup, rule, embedded, generic, imported, bytes;
+    int64_t docs, rejected, near_dup, rule, embedded, generic, imported;
     int64_t sentences, kept, kept_chars, dup_sentences;
     int64_t examples, pieces, unk;
 };
@@ -586,8 +586,7 @@ static void load_sites(struct rep *r, struct sites *ss, struct totals *t) {
     sqlite3_stmt *st = prep(r, "SELECT coalesce(site, '(none)') AS site_key, count(*), sum(stage = 'rejected'),"
                                " sum(reject_reason = 'near_duplicate'), sum(extract_method = 'rule'),"
                                " sum(extract_method = 'embedded'), sum(extract_method = 'generic'),"
-                               " sum(extract_method = 'import' OR source LIKE 'import%'),"
-                               " sum(length(CAST(text AS BLOB)))"
+                               " sum(extract_method = 'import' OR source LIKE 'import%')"
                                " FROM documents GROUP BY site_key ORDER BY count(*) DESC, site_key");
     while (step(r, st)) {
         if (ss->n == REPORT_MAX_SITES) {
@@ -604,7 +603,6 @@ static void load_sites(struct rep *r, struct sites *ss, struct totals *t) {
         x->embedded = sqlite3_column_int64(st, 5);
         x->generic = sqlite3_column_int64(st, 6);
         x->imported = sqlite3_column_int64(st, 7);
-        x->bytes = sqlite3_column_int64(st, 8);
     }
     sqlite3_finalize(st);
     /* One pass over the sentences: per site and length bucket (-1: rejected). */
