@@ -82,6 +82,8 @@ uint32_t export_masked_crc32c(const void *p, size_t n);
 /* Append the framed tf.train.Example of `in` to `out`. */
 mm_rc export_tfrecord_encode(const struct export_instance *in, const struct export_params *p,
                              const struct export_vocab *v, struct mm_buf *scratch, struct mm_buf *out);
+/* Append v in decimal (jsonl.c; no printf: the ids of every line go through it). */
+mm_rc export_json_int(struct mm_buf *b, int64_t v);
 /* Append one JSON line (with "\n") for `in` to `out`. */
 mm_rc export_jsonl_encode(const struct export_instance *in, const struct export_params *p,
                           const struct export_vocab *v, struct mm_buf *out);

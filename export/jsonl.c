@@ -9,7 +9,7 @@
 
 #include "export_int.h"
 
-static mm_rc put_int(struct mm_buf *b, int64_t v) {
+mm_rc export_json_int(struct mm_buf *b, int64_t v) {
     char tmp[24];
     size_t n = 0;
     uint64_t u = v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
@@ -44,7 +44,7 @@ static mm_rc put_array(struct mm_buf *b, const char *name, enum field f, const s
         }
         if (i && (rc = mm_buf_putc(b, ',')) != MM_OK)
             break;
-        rc = put_int(b, x);
+        rc = export_json_int(b, x);
     }
     if (rc == MM_OK)
         rc = mm_buf_putc(b, ']');

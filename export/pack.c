@@ -34,8 +34,6 @@ static mm_rc push(struct export_packer *k, const int32_t *ids, size_t n) {
     return mm_buf_append(&k->ids, ids, n * sizeof *ids);
 }
 
-static mm_rc put_int(struct mm_buf *b, int64_t x) { return mm_buf_printf(b, "%lld", (long long)x); }
-
 /* Close the current input with sep, pad it, write its line; start anew. */
 static mm_rc emit(struct export_packer *k, struct export_sink *sink, struct mm_err *err) {
     size_t n = used(k);
@@ -52,7 +50,7 @@ static mm_rc emit(struct export_packer *k, struct export_sink *sink, struct mm_e
     for (size_t i = 0; i < k->L && rc == MM_OK; i++) {
         if (i && (rc = mm_buf_putc(b, ',')) != MM_OK)
             break;
-        rc = put_int(b, i < n ? ids[i] : pad);
+        rc = export_json_int(b, i < n ? ids[i] : pad);
     }
     if (rc == MM_OK)
         rc = mm_buf_puts(b, "],\"attention_mask\":[");
