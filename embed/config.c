@@ -23,16 +23,22 @@ static mm_rc get_int(const char *path, json_t *root, const char *key, int def, i
     return MM_OK;
 }
 
+mm_rc emb_json_load(const char *path, const char *hint, json_t **out, struct mm_err *err) {
+    json_error_t je;
+    *out = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (*out)
+        return MM_OK;
+    if (je.line < 0 || strstr(je.text, "unable to open"))
+        return mm_err_set(err, MM_ENOTFOUND, "%s: cannot read: %s%s", path, je.text, hint);
+    return mm_err_set(err, MM_EPARSE, "%s:%d: bad JSON: %s", path, je.line, je.text);
+}
+
 mm_rc emb_config_read(const char *path, struct emb_config *cfg, struct mm_err *err) {
     memset(cfg, 0, sizeof *cfg);
-    json_error_t je;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!root) {
-        if (je.line < 0 || strstr(je.text, "unable to open"))
-            return mm_err_set(err, MM_ENOTFOUND, "%s: cannot read: %s; give a Hugging Face model folder", path, je.text);
-        return mm_err_set(err, MM_EPARSE, "%s:%d: bad JSON: %s", path, je.line, je.text);
-    }
-    mm_rc rc = MM_OK;
+    json_t *root;
+    mm_rc rc = emb_json_load(path, "; give a Hugging Face model folder", &root, err);
+    if (rc != MM_OK)
+        return rc;
     if (!json_is_object(root)) {
         rc = mm_err_set(err, MM_EPARSE, "%s: not a JSON object", path);
         goto out;

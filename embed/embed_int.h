@@ -75,6 +75,11 @@ struct emb_config {
     char name[256];  /* _name_or_path or the folder name */
 };
 mm_rc emb_config_read(const char *path, struct emb_config *cfg, struct mm_err *err);
+/* Load the JSON file `path` (duplicate keys refused): MM_ENOTFOUND when it
+ * cannot be opened ("PATH: cannot read: WHY" + hint), MM_EPARSE when it is
+ * not JSON ("PATH:LINE: bad JSON: ..."). The caller json_decref()s *out. */
+struct json_t;
+mm_rc emb_json_load(const char *path, const char *hint, struct json_t **out, struct mm_err *err);
 
 /* The weights of one encoder layer; Linear weights are [out,in]. */
 struct emb_layer {

@@ -13,21 +13,6 @@
 
 #include "embed_int.h"
 
-static json_t *load_json(const char *path, int *missing, struct mm_err *err) {
-    json_error_t je;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    *missing = 0;
-    if (!root) {
-        if (je.line < 0 || strstr(je.text, "unable to open")) {
-            *missing = 1;
-            mm_err_set(err, MM_ENOTFOUND, "%s: cannot read: %s", path, je.text);
-        } else {
-            mm_err_set(err, MM_EPARSE, "%s:%d: bad JSON: %s", path, je.line, je.text);
-        }
-    }
-    return root;
-}
-
 /* "sentence_transformers.models.Pooling" ends in ".Pooling". */
 static int type_is(const char *type, const char *cls) {
     size_t n = strlen(type), k = strlen(cls);
@@ -42,10 +27,10 @@ static int bool_key(json_t *o, const char *key) {
 static mm_rc read_pooling(struct emb_model *m, const char *mdir, struct mm_err *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/config.json", mdir);
-    int missing;
-    json_t *c = load_json(path, &missing, err);
-    if (!c)
-        return missing ? MM_EMODEL : MM_EPARSE;
+    json_t *c;
+    mm_rc lrc = emb_json_load(path, "", &c, err);
+    if (lrc != MM_OK)
+        return lrc == MM_ENOTFOUND ? MM_EMODEL : MM_EPARSE;
     static const struct {
         const char *key;
         int pool;
@@ -97,12 +82,12 @@ out:
 mm_rc emb_st_read(struct emb_model *m, const char *dir, struct mm_err *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/modules.json", dir);
-    int missing;
     struct mm_err e2 = {0};
-    json_t *mods = load_json(path, &missing, &e2);
-    if (!mods) {
-        if (missing)
-            return MM_OK; /* a plain Hugging Face folder */
+    json_t *mods;
+    mm_rc lrc = emb_json_load(path, "", &mods, &e2);
+    if (lrc == MM_ENOTFOUND)
+        return MM_OK; /* a plain Hugging Face folder */
+    if (lrc != MM_OK) {
         *err = e2;
         return MM_EPARSE;
     }
@@ -156,9 +141,9 @@ mm_rc emb_st_read(struct emb_model *m, const char *dir, struct mm_err *err) {
     }
     /* sentence_bert_config.json sits in the Transformer's folder. */
     snprintf(path, sizeof path, "%s/sentence_bert_config.json", m->encoder_dir);
-    json_t *sb = load_json(path, &missing, &e2);
-    if (!sb) {
-        if (!missing) {
+    json_t *sb;
+    if ((lrc = emb_json_load(path, "", &sb, &e2)) != MM_OK) {
+        if (lrc != MM_ENOTFOUND) {
             *err = e2;
             rc = MM_EPARSE;
         }
