@@ -49,21 +49,24 @@ struct rep {
     int chart_no;
 };
 
+static void put_failed(struct rep *r) {
+    r->rc = mm_err_set(r->err, MM_ELIMIT, "the report passed %u MiB; this is a bug", REPORT_PAGE_MAX >> 20);
+}
+
 static void put(struct rep *r, const char *s) {
     if (r->rc == MM_OK && mm_buf_puts(r->b, s) != MM_OK)
-        r->rc = mm_err_set(r->err, MM_ELIMIT, "the report passed %u MiB; this is a bug", REPORT_PAGE_MAX >> 20);
+        put_failed(r);
 }
 
 static void putf(struct rep *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void putf(struct rep *r, const char *fmt, ...) {
     if (r->rc != MM_OK)
         return;
-    char tmp[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    if (mm_buf_vprintf(r->b, fmt, ap) != MM_OK)
+        put_failed(r);
     va_end(ap);
-    put(r, tmp);
 }
 
 /* Escaped text; with max_chars > 0 cut after that many code points with "…". */

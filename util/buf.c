@@ -47,21 +47,27 @@ mm_rc mm_buf_puts(struct mm_buf *b, const char *s) { return mm_buf_append(b, s, 
 
 mm_rc mm_buf_putc(struct mm_buf *b, char c) { return mm_buf_append(b, &c, 1); }
 
-mm_rc mm_buf_printf(struct mm_buf *b, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
+mm_rc mm_buf_vprintf(struct mm_buf *b, const char *fmt, va_list ap) {
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, again);
+    va_end(again);
     if (n < 0)
         return MM_EINVAL;
     mm_rc rc = mm_buf_reserve(b, (size_t)n);
     if (rc != MM_OK)
         return rc;
-    va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     b->len += (size_t)n;
     return MM_OK;
+}
+
+mm_rc mm_buf_printf(struct mm_buf *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    mm_rc rc = mm_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 mm_rc mm_buf_json_string(struct mm_buf *b, const char *s, size_t n) {

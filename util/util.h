@@ -76,6 +76,7 @@ mm_rc mm_buf_puts(struct mm_buf *b, const char *s);
 mm_rc mm_buf_putc(struct mm_buf *b, char c);
 mm_rc mm_buf_printf(struct mm_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+mm_rc mm_buf_vprintf(struct mm_buf *b, const char *fmt, va_list ap);
 /* Append `s` as a JSON string literal, quotes included (valid UTF-8 in). */
 mm_rc mm_buf_json_string(struct mm_buf *b, const char *s, size_t n);
 /* Append `s` as HTML text (also safe inside a quoted attribute): & < > " '
