@@ -12,12 +12,16 @@
 #include <strings.h>
 
 /* The site of a page: the config's site name for its host, else NULL
- * (pipeline_store_page then records the host). */
-static const char *site_of(const struct pipeline_config *pc, const char *uri) {
-    char *norm = NULL, host[256];
+ * (pipeline_store_page then records the host); `host` gets the host name
+ * ("" when the URI has none). */
+static const char *site_of(const struct pipeline_config *pc, const char *uri, char host[256]) {
+    char *norm = NULL;
     const struct crawl_site *site = NULL;
-    if (crawl_url_normalize(NULL, uri, &norm) == MM_OK && crawl_url_host_name(norm, host, sizeof host) == 0)
+    host[0] = '\0';
+    if (crawl_url_normalize(NULL, uri, &norm) == MM_OK && crawl_url_host_name(norm, host, 256) == 0)
         site = crawl_config_site(pc->crawl, host);
+    else
+        host[0] = '\0';
     free(norm);
     return site ? site->name : NULL;
 }
@@ -112,7 +116,8 @@ static mm_rc import_response(struct store *s, const struct pipeline_config *pc, 
     struct crawl_page page = {0};
     page.url = rec->target_uri;
     page.final_url = rec->target_uri;
-    page.site = site_of(pc, rec->target_uri);
+    char host[256];
+    page.site = site_of(pc, rec->target_uri, host);
     page.status = status;
     page.headers = headers->data;
     page.content_type = http.content_type[0] ? http.content_type : NULL;
@@ -151,11 +156,9 @@ static mm_rc import_conversion(struct store *s, const struct pipeline_config *pc
         c->not_korean++;
         return MM_OK;
     }
-    char host[256] = "";
-    char *norm = NULL;
-    const char *site = site_of(pc, rec->target_uri);
-    if (site == NULL && crawl_url_normalize(NULL, rec->target_uri, &norm) == MM_OK &&
-        crawl_url_host_name(norm, host, sizeof host) == 0)
+    char host[256];
+    const char *site = site_of(pc, rec->target_uri, host);
+    if (site == NULL && host[0])
         site = host;
     struct store_document d = {0}; /* the text is the block itself: the store reads text_len bytes */
     d.url = rec->target_uri[0] ? rec->target_uri : NULL;
@@ -173,7 +176,6 @@ static mm_rc import_conversion(struct store *s, const struct pipeline_config *pc
         c->documents += inserted;
         c->present += !inserted;
     }
-    free(norm);
     return rc;
 }
 
