@@ -99,19 +99,25 @@ void crawl_warc_reader_close(struct crawl_warc_reader *r) {
     free(r);
 }
 
+/* read(2) of the file, again after a signal; -1 on an error, named with
+ * the file offset `at`. */
+static ssize_t read_file(struct crawl_warc_reader *r, void *p, size_t n, uint64_t at, struct mm_err *err) {
+    ssize_t got;
+    do
+        got = read(r->fd, p, n);
+    while (got < 0 && errno == EINTR);
+    if (got < 0)
+        mm_err_set(err, MM_EIO, "%s: read failed at byte %llu: %s", r->path, (unsigned long long)at, strerror(errno));
+    return got;
+}
+
 /* Read more compressed bytes when the input is used up. -1 on a read error. */
 static int read_in(struct crawl_warc_reader *r, struct mm_err *err) {
     if (r->z.avail_in > 0 || r->in_eof)
         return 0;
-    ssize_t n;
-    do
-        n = read(r->fd, r->in, sizeof r->in);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        mm_err_set(err, MM_EIO, "%s: read failed at byte %llu: %s", r->path, (unsigned long long)r->in_total,
-                   strerror(errno));
+    ssize_t n = read_file(r, r->in, sizeof r->in, r->in_total, err);
+    if (n < 0)
         return -1;
-    }
     if (n == 0)
         r->in_eof = 1;
     r->z.next_in = r->in;
@@ -135,15 +141,9 @@ static void remember_member(struct crawl_warc_reader *r, uint64_t uoff, uint64_t
 static long fill(struct crawl_warc_reader *r, struct mm_err *err) {
     size_t room = r->cap - r->end;
     if (!r->gz) {
-        ssize_t n;
-        do
-            n = read(r->fd, r->win + r->end, room);
-        while (n < 0 && errno == EINTR);
-        if (n < 0) {
-            mm_err_set(err, MM_EIO, "%s: read failed at byte %llu: %s", r->path,
-                       (unsigned long long)(r->win_base + r->end), strerror(errno));
+        ssize_t n = read_file(r, r->win + r->end, room, r->win_base + r->end, err);
+        if (n < 0)
             return -1;
-        }
         r->end += (size_t)n;
         return (long)n;
     }
@@ -155,7 +155,9 @@ static long fill(struct crawl_warc_reader *r, struct mm_err *err) {
                 return 0; /* the file ends between members: a clean end */
             if (r->z.avail_in < 2 && !r->in_eof) { /* the magic may straddle a read */
                 memmove(r->in, r->z.next_in, r->z.avail_in);
-                ssize_t n = read(r->fd, r->in + r->z.avail_in, sizeof r->in - r->z.avail_in);
+                ssize_t n = read_file(r, r->in + r->z.avail_in, sizeof r->in - r->z.avail_in, r->in_total, err);
+                if (n < 0)
+                    return -1;
                 if (n > 0) {
                     r->z.avail_in += (uInt)n;
                     r->in_total += (uint64_t)n;
